@@ -1,0 +1,1 @@
+"""Port implementations: sandbox providers, in-memory stores and DynamoDB stores (boto3)."""
