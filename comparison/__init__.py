@@ -1,0 +1,1 @@
+"""The local side-by-side comparison: runner, exposure audit, cost model and reports."""

@@ -1,0 +1,1 @@
+"""CDK constructs and stacks for both architectures, typed configuration and compliance gates."""

@@ -1,0 +1,1 @@
+"""Step Functions task Lambdas: thin handlers over ``onboarding``. Never imports temporalio or aws-cdk-lib."""

@@ -1,0 +1,1 @@
+"""Temporal workers: workflow, activities, payload codec and the worker entrypoint (``python -m workers``)."""
