@@ -58,25 +58,37 @@ def base_application() -> dict[str, Any]:
     return copy.deepcopy(_BASE)
 
 
-def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+def _parent(payload: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
     *parents, leaf = path.split(".")
+    target = payload
+    for part in parents:
+        target = target[part]
+    return target, leaf
 
+
+def with_changes(changes: dict[str, Any], payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A copy of ``payload`` (default: the valid base) with dotted-path fields set.
+
+    Example: ``with_changes({"funding.currency": "EUR"})``.
+    """
+    result = copy.deepcopy(payload) if payload is not None else base_application()
+    for path, value in changes.items():
+        target, leaf = _parent(result, path)
+        target[leaf] = value
+    return result
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def mutate(payload: dict[str, Any]) -> None:
-        target = payload
-        for part in parents:
-            target = target[part]
+        target, leaf = _parent(payload, path)
         target[leaf] = value
 
     return mutate
 
 
 def _delete(path: str) -> Callable[[dict[str, Any]], None]:
-    *parents, leaf = path.split(".")
-
     def mutate(payload: dict[str, Any]) -> None:
-        target = payload
-        for part in parents:
-            target = target[part]
+        target, leaf = _parent(payload, path)
         del target[leaf]
 
     return mutate

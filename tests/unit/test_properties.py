@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onboarding.bad_inputs import base_application
+from onboarding.bad_inputs import with_changes
 from onboarding.models import RiskLevel
 from onboarding.risk import HIGH_THRESHOLD, MEDIUM_THRESHOLD, assess
 from onboarding.validation import validate_application
@@ -20,24 +20,15 @@ json_values = st.recursive(
 )
 
 LEAF_PATHS = [
-    ("application_id",), ("product",),
-    ("applicant", "full_name"), ("applicant", "date_of_birth"), ("applicant", "national_id"),
-    ("applicant", "email"), ("applicant", "phone"),
-    ("applicant", "address", "line1"), ("applicant", "address", "city"),
-    ("applicant", "address", "postal_code"), ("applicant", "address", "country"),
-    ("funding", "card_number"), ("funding", "card_expiry"), ("funding", "amount_cents"), ("funding", "currency"),
+    "application_id", "product",
+    "applicant.full_name", "applicant.date_of_birth", "applicant.national_id", "applicant.email", "applicant.phone",
+    "applicant.address.line1", "applicant.address.city", "applicant.address.postal_code", "applicant.address.country",
+    "funding.card_number", "funding.card_expiry", "funding.amount_cents", "funding.currency",
 ]
 
 
 def _mutated(changes: list[tuple[int, Any]]) -> dict[str, Any]:
-    payload = base_application()
-    for index, value in changes:
-        *parents, leaf = LEAF_PATHS[index % len(LEAF_PATHS)]
-        target = payload
-        for part in parents:
-            target = target[part]
-        target[leaf] = value
-    return payload
+    return with_changes({LEAF_PATHS[index % len(LEAF_PATHS)]: value for index, value in changes})
 
 
 near_valid = st.lists(st.tuples(st.integers(0, 100), json_values), max_size=4).map(_mutated)
@@ -73,12 +64,13 @@ valid_variants = st.fixed_dictionaries({
 @settings(max_examples=300, deadline=None)
 @given(variant=valid_variants)
 def test_risk_is_deterministic_and_consistent_with_thresholds(variant: dict[str, Any]) -> None:
-    payload = base_application()
-    payload["funding"]["amount_cents"] = variant["amount"]
-    payload["applicant"]["email"] = f"someone@{variant['email_domain']}"
-    payload["applicant"]["phone"] = variant["phone"]
-    payload["applicant"]["address"]["line1"] = variant["line1"]
-    payload["applicant"]["date_of_birth"] = f"{variant['birth_year']}-01-01"
+    payload = with_changes({
+        "funding.amount_cents": variant["amount"],
+        "applicant.email": f"someone@{variant['email_domain']}",
+        "applicant.phone": variant["phone"],
+        "applicant.address.line1": variant["line1"],
+        "applicant.date_of_birth": f"{variant['birth_year']}-01-01",
+    })
     application, errors = validate_application(payload, today=TODAY)
     assert errors == [] and application is not None
     result = assess(application, today=TODAY)

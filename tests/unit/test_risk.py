@@ -4,21 +4,15 @@ from typing import Any
 
 import pytest
 
-from onboarding.bad_inputs import base_application
-from onboarding.models import RiskLevel
+from onboarding.bad_inputs import with_changes
+from onboarding.models import RiskAssessment, RiskLevel
 from onboarding.risk import HIGH_THRESHOLD, MEDIUM_THRESHOLD, assess
 from onboarding.validation import parse_application
 from tests.conftest import TODAY
 
 
-def _assess(**changes: Any) -> Any:
-    payload = base_application()
-    for path, value in changes.items():
-        *parents, leaf = path.split("__")
-        target = payload
-        for part in parents:
-            target = target[part]
-        target[leaf] = value
+def _assess(**changes: Any) -> RiskAssessment:
+    payload = with_changes({path.replace("__", "."): value for path, value in changes.items()})
     return assess(parse_application(payload, today=TODAY), today=TODAY)
 
 

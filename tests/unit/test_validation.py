@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from onboarding.bad_inputs import BAD_INPUTS, base_application
+from onboarding.bad_inputs import BAD_INPUTS, base_application, with_changes
 from onboarding.models import Address, Applicant, Application, FieldError, Funding
 from onboarding.validation import (
     ApplicationValidationError,
@@ -87,13 +87,7 @@ def test_age_on(birth: date, today: date, age: int) -> None:
 
 
 def _with(path: str, value: Any) -> dict[str, Any]:
-    payload = base_application()
-    *parents, leaf = path.split(".")
-    target = payload
-    for part in parents:
-        target = target[part]
-    target[leaf] = value
-    return payload
+    return with_changes({path: value})
 
 
 @pytest.mark.parametrize(
