@@ -18,6 +18,10 @@ JSON result out, and an unhandled exception turned into ``{"errorMessage": str(e
 type(e).__name__, "requestId", "stackTrace"}`` with ``FunctionError: "Unhandled"``. What the handler logs
 (and the runtime's START/END lines and error line) is shipped to ``/aws/lambda/<function>`` in
 CloudWatch Logs (moto), one stream per invocation.
+
+One invocation runs at a time (a process-wide lock). A Lambda execution environment serves one request
+at a time, and here every function shares one process: concurrent executions calling handlers at once
+would share module state such as the Powertools logger's keys and mix up each other's log lines.
 """
 
 from __future__ import annotations
@@ -89,7 +93,7 @@ class LambdaRouter:
         self._capture = _CaptureLogs()
         self._capture.setFormatter(logger.registered_formatter)
         self._sessions: list[Any] = []
-        self._lock = threading.Lock()
+        self._one_at_a_time = threading.Lock()
         self.invocations: list[Invocation] = []
 
     @classmethod
@@ -141,7 +145,16 @@ class LambdaRouter:
 
     # -- invocation, as the Lambda Python runtime does it -------------------------------------------
 
+    def call(self, function_name: str, event: Any) -> tuple[str | None, bytes]:
+        """Invoke a routed function by name or ARN: ``(FunctionError or None, response payload)``."""
+        function = self._by_arn.get(function_name) or self._by_name[function_name]
+        return self.invoke(function, event)
+
     def invoke(self, function: RoutedFunction, event: Any) -> tuple[str | None, bytes]:
+        with self._one_at_a_time:
+            return self._invoke(function, event)
+
+    def _invoke(self, function: RoutedFunction, event: Any) -> tuple[str | None, bytes]:
         context = LocalLambdaContext(function_name=function.name, function_arn=function.arn,
                                      timeout_seconds=self._timeout)
         request_id = context.aws_request_id
@@ -159,8 +172,7 @@ class LambdaRouter:
             _current_log.reset(token)
         lines.append((_now_ms(), f"END RequestId: {request_id}"))
         self._ship(function.name, context.log_stream_name, lines)
-        with self._lock:
-            self.invocations.append(Invocation(function=function.name, error_type=error_type))
+        self.invocations.append(Invocation(function=function.name, error_type=error_type))
         return ("Unhandled" if error_type else None), body
 
     def _ship(self, function_name: str, stream: str, lines: list[tuple[int, str]]) -> None:
