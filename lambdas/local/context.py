@@ -9,14 +9,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 class LocalLambdaContext(LambdaContext):
-    def __init__(self, *, function_name: str, function_arn: str, timeout_seconds: float = 30.0) -> None:
+    def __init__(
+        self, *, function_name: str, function_arn: str, log_stream_name: str = "", timeout_seconds: float = 30.0
+    ) -> None:
         self._function_name = function_name
         self._function_version = "$LATEST"
         self._invoked_function_arn = function_arn
         self._memory_limit_in_mb = 256
         self._aws_request_id = str(uuid.uuid4())
         self._log_group_name = f"/aws/lambda/{function_name}"
-        self._log_stream_name = time.strftime("%Y/%m/%d") + "/[$LATEST]" + uuid.uuid4().hex
+        self._log_stream_name = log_stream_name
         self._deadline = time.monotonic() + timeout_seconds
 
     def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]

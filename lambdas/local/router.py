@@ -17,7 +17,7 @@ The handler runs like the Lambda Python runtime runs it: a context object, the J
 JSON result out, and an unhandled exception turned into ``{"errorMessage": str(e), "errorType":
 type(e).__name__, "requestId", "stackTrace"}`` with ``FunctionError: "Unhandled"``. What the handler logs
 (and the runtime's START/END lines and error line) is shipped to ``/aws/lambda/<function>`` in
-CloudWatch Logs (moto), one stream per invocation.
+CloudWatch Logs (moto), in one stream per function (as if each function had one execution environment).
 
 One invocation runs at a time (a process-wide lock). A Lambda execution environment serves one request
 at a time, and here every function shares one process: concurrent executions calling handlers at once
@@ -34,6 +34,7 @@ import logging
 import threading
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -94,6 +95,7 @@ class LambdaRouter:
         self._capture.setFormatter(logger.registered_formatter)
         self._sessions: list[Any] = []
         self._one_at_a_time = threading.Lock()
+        self._streams: dict[str, str] = {}
         self.invocations: list[Invocation] = []
 
     @classmethod
@@ -155,8 +157,12 @@ class LambdaRouter:
             return self._invoke(function, event)
 
     def _invoke(self, function: RoutedFunction, event: Any) -> tuple[str | None, bytes]:
-        context = LocalLambdaContext(function_name=function.name, function_arn=function.arn,
-                                     timeout_seconds=self._timeout)
+        context = LocalLambdaContext(
+            function_name=function.name,
+            function_arn=function.arn,
+            log_stream_name=self._stream(function.name),
+            timeout_seconds=self._timeout,
+        )
         request_id = context.aws_request_id
         lines: list[tuple[int, str]] = [(_now_ms(), f"START RequestId: {request_id} Version: $LATEST")]
         token = _current_log.set(lines)
@@ -171,15 +177,20 @@ class LambdaRouter:
         finally:
             _current_log.reset(token)
         lines.append((_now_ms(), f"END RequestId: {request_id}"))
-        self._ship(function.name, context.log_stream_name, lines)
+        events = [{"timestamp": ts, "message": message} for ts, message in sorted(lines, key=lambda x: x[0])]
+        self._logs.put_log_events(
+            logGroupName=context.log_group_name, logStreamName=context.log_stream_name, logEvents=events
+        )
         self.invocations.append(Invocation(function=function.name, error_type=error_type))
         return ("Unhandled" if error_type else None), body
 
-    def _ship(self, function_name: str, stream: str, lines: list[tuple[int, str]]) -> None:
-        group = f"/aws/lambda/{function_name}"
-        self._logs.create_log_stream(logGroupName=group, logStreamName=stream)
-        events = [{"timestamp": ts, "message": message} for ts, message in sorted(lines, key=lambda x: x[0])]
-        self._logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+    def _stream(self, function_name: str) -> str:
+        """One log stream per function, created on its first invocation (under the invocation lock)."""
+        stream = self._streams.get(function_name)
+        if stream is None:
+            stream = self._streams[function_name] = time.strftime("%Y/%m/%d") + "/[$LATEST]" + uuid.uuid4().hex
+            self._logs.create_log_stream(logGroupName=f"/aws/lambda/{function_name}", logStreamName=stream)
+        return stream
 
 
 def _error_payload(exc: BaseException, request_id: str) -> bytes:

@@ -22,7 +22,8 @@ from unittest import mock
 import boto3
 from moto import mock_aws
 
-from lambdas import reviewer
+from lambdas import reviewer as reviewer_module
+from lambdas.handlers.intake import execution_arn_for
 from lambdas.local import definition
 from lambdas.local.environment import LocalResources, provision
 from lambdas.local.router import LambdaRouter
@@ -81,6 +82,7 @@ class LocalStepFunctions:
         self._router: LambdaRouter | None = None
         self._resources: LocalResources | None = None
         self._session: Any = None
+        self._clients: dict[str, Any] = {}
         self.state_machine_arn = ""
         self.definition = ""
 
@@ -115,7 +117,7 @@ class LocalStepFunctions:
             TASK_FUNCTIONS,
             name_of=resources.function_name,
             arn_of=resources.function_arn,
-            logs_client=self._session.client("logs"),
+            logs_client=self.client("logs"),
         )
         self._router.install(boto3.DEFAULT_SESSION, self._session)
 
@@ -152,15 +154,22 @@ class LocalStepFunctions:
                 self._env.stop()
                 self._env = None
             runtime_for.cache_clear()
+            self._clients.clear()
             if self._mock is not None:
                 self._mock.stop()
 
     def _abort_running(self) -> None:
         """Stop executions still waiting (e.g. on a review) so no interpreter thread outlives the mock."""
-        paginator = self.stepfunctions.get_paginator("list_executions")
-        for page in paginator.paginate(stateMachineArn=self.state_machine_arn, statusFilter="RUNNING"):
-            for execution in page["executions"]:
-                self.stepfunctions.stop_execution(executionArn=execution["executionArn"])
+        deadline = time.monotonic() + 5
+        while running := self._running():
+            for name in running:
+                try:
+                    self.stepfunctions.stop_execution(executionArn=execution_arn_for(self.state_machine_arn, name))
+                except Exception:
+                    # moto cannot stop an execution whose worker has not started yet: try again shortly.
+                    if time.monotonic() > deadline:
+                        raise
+            time.sleep(POLL_SECONDS)
 
     # -- clients and resources ----------------------------------------------------------------------
 
@@ -176,10 +185,13 @@ class LocalStepFunctions:
 
     @property
     def stepfunctions(self) -> Any:
-        return self._session.client("stepfunctions")
+        return self.client("stepfunctions")
 
     def client(self, service: str) -> Any:
-        return self._session.client(service)
+        """A client on the runner's session (cached: creating one costs more than most calls)."""
+        if service not in self._clients:
+            self._clients[service] = self._session.client(service)
+        return self._clients[service]
 
     def adapters(self) -> Adapters:
         """The DynamoDB stores the handlers wrote to, to inspect side effects."""
@@ -209,9 +221,8 @@ class LocalStepFunctions:
         return review
 
     def decide(self, application_id: str, decision: ReviewDecision) -> None:
-        table = self._session.resource("dynamodb").Table(self.resources.tables.reviews)
-        reviewer.decide(
-            application_id, decision, reviews=DynamoReviewQueue(table), stepfunctions=self.stepfunctions
+        reviewer_module.decide(
+            application_id, decision, reviews=DynamoReviewQueue(self._reviews_table()), stepfunctions=self.stepfunctions
         )
 
     # -- running ------------------------------------------------------------------------------------
@@ -223,20 +234,27 @@ class LocalStepFunctions:
         arns = {str(application["application_id"]): self.submit(application) for application in applications}
         deadline = time.monotonic() + timeout_seconds
         finished: dict[str, ExecutionResult] = {}
-        while len(finished) < len(arns):
-            for application_id, arn in arns.items():
-                if application_id in finished:
-                    continue
-                if self.stepfunctions.describe_execution(executionArn=arn)["status"] != "RUNNING":
-                    finished[application_id] = self.result(arn)
-                elif self.pending_review(application_id) is not None:
-                    decision = reviewer(application_id)
-                    if decision is not None:
-                        self.decide(application_id, decision)
+        while True:
+            running = self._running() & arns.keys()
+            for application_id in arns.keys() - running - finished.keys():
+                finished[application_id] = self.result(arns[application_id])
+            if not running:
+                return finished
+            for review in reviewer_module.pending_reviews(self._reviews_table()):
+                decision = reviewer(review.application_id) if review.application_id in running else None
+                if decision is not None:
+                    self.decide(review.application_id, decision)
             if time.monotonic() > deadline:
-                raise TimeoutError(f"executions still running: {sorted(arns.keys() - finished.keys())}")
+                raise TimeoutError(f"executions still running: {sorted(running)}")
             time.sleep(POLL_SECONDS)
-        return finished
+
+    def _running(self) -> set[str]:
+        paginator = self.stepfunctions.get_paginator("list_executions")
+        pages = paginator.paginate(stateMachineArn=self.state_machine_arn, statusFilter="RUNNING")
+        return {execution["name"] for page in pages for execution in page["executions"]}
+
+    def _reviews_table(self) -> Any:
+        return self._session.resource("dynamodb").Table(self.resources.tables.reviews)
 
     def wait(self, execution_arn: str, *, timeout_seconds: float = 60.0) -> ExecutionResult:
         deadline = time.monotonic() + timeout_seconds
