@@ -222,7 +222,7 @@ class LocalStepFunctions:
 
     def decide(self, application_id: str, decision: ReviewDecision) -> None:
         reviewer_module.decide(
-            application_id, decision, reviews=DynamoReviewQueue(self._reviews_table()), stepfunctions=self.stepfunctions
+            application_id, decision, reviews=DynamoReviewQueue(self.reviews_table()), stepfunctions=self.stepfunctions
         )
 
     # -- running ------------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ class LocalStepFunctions:
                 finished[application_id] = self.result(arns[application_id])
             if not running:
                 return finished
-            for review in reviewer_module.pending_reviews(self._reviews_table()):
+            for review in reviewer_module.pending_reviews(self.reviews_table()):
                 decision = reviewer(review.application_id) if review.application_id in running else None
                 if decision is not None:
                     self.decide(review.application_id, decision)
@@ -253,7 +253,8 @@ class LocalStepFunctions:
         pages = paginator.paginate(stateMachineArn=self.state_machine_arn, statusFilter="RUNNING")
         return {execution["name"] for page in pages for execution in page["executions"]}
 
-    def _reviews_table(self) -> Any:
+    def reviews_table(self) -> Any:
+        """The review queue's DynamoDB table (boto3 resource)."""
         return self._session.resource("dynamodb").Table(self.resources.tables.reviews)
 
     def wait(self, execution_arn: str, *, timeout_seconds: float = 60.0) -> ExecutionResult:
