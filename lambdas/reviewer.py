@@ -2,8 +2,8 @@
 
 ``python -m lambdas.reviewer list | approve APP_ID | decline APP_ID | heartbeat APP_ID``
 
-It reads the task token the ``request_review`` task stored in the review queue, records the decision
-there (first decision wins), and completes the waiting task: approve -> ``SendTaskSuccess`` with
+It reads the task token the ``request_review`` task stored in the review queue, completes the waiting
+task, and records the delivered decision there (first decision wins): approve -> ``SendTaskSuccess`` with
 ``{"decision": "APPROVE"}``; decline -> ``SendTaskFailure`` with error ``REVIEW_DECLINED`` and cause
 ``{"decision": "DECLINE"}``. Nothing else travels to Step Functions. ``heartbeat`` tells Step Functions the
 review is still being worked on (the review task has ``HeartbeatSeconds``). Needs ``REVIEWS_TABLE`` and
@@ -54,12 +54,14 @@ def pending_reviews(reviews_table: Any) -> list[ReviewRequest]:
 
 
 def decide(application_id: str, decision: ReviewDecision, *, reviews: ReviewQueue, stepfunctions: Any) -> None:
+    """Answer the waiting task, then record the decision: the queue only ever records a delivered decision
+    (a decision sent after the review timed out is refused as ``REVIEW_EXPIRED`` and not recorded)."""
     review = reviews.get(application_id)
     if review is None or review.task_token is None:
         raise ReviewError("REVIEW_NOT_FOUND")
-    repeated = review.decision is decision  # a re-run after a crash between recording and sending
-    recorded = reviews.record_decision(application_id=application_id, decision=decision)
-    if recorded.decision is not decision:
+    if review.decision is not None:
+        if review.decision is decision:
+            return  # already delivered and recorded
         raise ReviewError("REVIEW_ALREADY_DECIDED")
     try:
         if decision is ReviewDecision.APPROVE:
@@ -73,9 +75,13 @@ def decide(application_id: str, decision: ReviewDecision, *, reviews: ReviewQueu
                 cause=json.dumps({"decision": decision.value}),
             )
     except ClientError as error:
-        if repeated:
-            return  # the task had already been answered with this decision
+        current = reviews.get(application_id)
+        if current is not None and current.decision is not None:  # another reviewer answered first
+            if current.decision is decision:
+                return
+            raise ReviewError("REVIEW_ALREADY_DECIDED") from None
         raise ReviewError(_token_error(error)) from None
+    reviews.record_decision(application_id=application_id, decision=decision)
 
 
 def heartbeat(application_id: str, *, reviews: ReviewQueue, stepfunctions: Any) -> None:

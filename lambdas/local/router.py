@@ -118,7 +118,10 @@ class LambdaRouter:
 
     def install(self, *sessions: Any) -> None:
         """Route Invoke on these boto3 sessions (pass ``boto3.DEFAULT_SESSION`` for moto's interpreter)."""
-        logging.getLogger(SERVICE).addHandler(self._capture)  # Powertools' logger is the stdlib one of that name
+        # In Lambda, stdout *is* the log group: swap Powertools' stdout handler for the shipping one.
+        service_logger = logging.getLogger(SERVICE)
+        service_logger.removeHandler(logger.registered_handler)
+        service_logger.addHandler(self._capture)  # Powertools' logger is the stdlib one of that name
         for session in sessions:
             session.events.register("before-parameter-build.lambda.Invoke", self._stash)
             session.events.register("before-call.lambda.Invoke", self._answer)
@@ -129,7 +132,9 @@ class LambdaRouter:
             session.events.unregister("before-parameter-build.lambda.Invoke", self._stash)
             session.events.unregister("before-call.lambda.Invoke", self._answer)
         self._sessions.clear()
-        logging.getLogger(SERVICE).removeHandler(self._capture)
+        service_logger = logging.getLogger(SERVICE)
+        service_logger.removeHandler(self._capture)
+        service_logger.addHandler(logger.registered_handler)
 
     # -- botocore event handlers --------------------------------------------------------------------
 

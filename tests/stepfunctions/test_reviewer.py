@@ -117,3 +117,24 @@ def test_pending_reviews_reads_the_queue(sfn: LocalStepFunctions) -> None:
                     stepfunctions=sfn.stepfunctions)
     assert application_id not in {review.application_id for review in reviewer.pending_reviews(table)}
     sfn.wait(arn)
+
+
+def test_an_answer_that_is_not_an_approval_fails_the_execution_closed(sfn: LocalStepFunctions) -> None:
+    application_id, arn = waiting_for_review(sfn)
+    review = sfn.pending_review(application_id)
+    assert review is not None and review.task_token
+    sfn.stepfunctions.send_task_success(taskToken=review.task_token, output=json.dumps({"decision": "MAYBE"}))
+    result = sfn.wait(arn)
+    assert (result.status, result.description["error"]) == ("FAILED", "InvalidReviewDecision")
+    assert sfn.adapters().ledger.get(application_id) is None
+
+
+def test_a_decision_after_the_timeout_is_refused_and_not_recorded() -> None:
+    with LocalStepFunctions(profile=Profile.HARDENED, prefix="late", review_timeout_seconds=1) as sfn:
+        application_id, arn = waiting_for_review(sfn)
+        outcome = sfn.wait(arn).outcome
+        assert outcome is not None and outcome.reason is RejectionReason.REVIEW_TIMEOUT
+        with pytest.raises(reviewer.ReviewError, match=r"^REVIEW_EXPIRED$"):
+            sfn.decide(application_id, ReviewDecision.APPROVE)
+        review = sfn.adapters().reviews.get(application_id)
+        assert review is not None and review.decision is None

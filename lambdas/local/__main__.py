@@ -1,0 +1,41 @@
+"""``python -m lambdas.local [--profile hardened|baseline]``: run the scenario corpus on the local Step Functions
+interpreter and print one JSON line per scenario (expected vs actual outcome). Exit status 1 on a mismatch."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from lambdas.local.runner import LocalStepFunctions
+from lambdas.settings import Profile
+from onboarding.scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lambdas.local", description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=[p.value for p in Profile], default=Profile.HARDENED.value)
+    parser.add_argument("--review-timeout", type=int, default=DEMO_REVIEW_TIMEOUT_SECONDS, metavar="SECONDS")
+    args = parser.parse_args(argv)
+    logging.getLogger("moto").setLevel(logging.ERROR)  # the interpreter logs every caught task failure
+
+    decisions = {scenario.application_id: scenario.review_decision for scenario in SCENARIOS}
+    with LocalStepFunctions(profile=Profile(args.profile), review_timeout_seconds=args.review_timeout) as sfn:
+        results = sfn.run([scenario.application() for scenario in SCENARIOS], reviewer=decisions.__getitem__)
+    mismatches = 0
+    for scenario in SCENARIOS:
+        result = results[scenario.application_id]
+        outcome = result.outcome
+        actual = (outcome.status.value, outcome.reason.value if outcome.reason else None) if outcome else None
+        expected = (scenario.expected.status.value, scenario.expected.reason.value if scenario.expected.reason else None)
+        mismatches += actual != expected
+        line = {"scenario": scenario.name, "expected": expected, "actual": actual, "status": result.status,
+                "history_events": len(result.history)}
+        print(json.dumps(line), file=sys.stderr if actual != expected else sys.stdout)
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
