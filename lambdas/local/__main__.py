@@ -27,9 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     mismatches = 0
     for scenario in SCENARIOS:
         result = results[scenario.application_id]
-        outcome = result.outcome
-        actual = (outcome.status.value, outcome.reason.value if outcome.reason else None) if outcome else None
-        expected = (scenario.expected.status.value, scenario.expected.reason.value if scenario.expected.reason else None)
+        outcome, wanted = result.outcome, scenario.expected
+        actual = [outcome.status, outcome.reason] if outcome else None
+        expected = [wanted.status, wanted.reason]
         mismatches += actual != expected
         line = {"scenario": scenario.name, "expected": expected, "actual": actual, "status": result.status,
                 "history_events": len(result.history)}

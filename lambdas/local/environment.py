@@ -7,7 +7,7 @@ one log group per function, and the environment variables of :mod:`lambdas.regis
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from lambdas import registry
@@ -131,7 +131,3 @@ def _tables(dynamodb: Any, resources: LocalResources) -> None:
         TableName=resources.idempotency_table,
         TimeToLiveSpecification={"Enabled": True, "AttributeName": registry.IDEMPOTENCY_TTL_ATTRIBUTE},
     )
-
-
-def table_names(resources: LocalResources) -> dict[str, str]:
-    return {**asdict(resources.tables), "idempotency": resources.idempotency_table}

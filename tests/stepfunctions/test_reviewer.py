@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from lambdas import reviewer
+from lambdas.local import definition
 from lambdas.local.runner import LocalStepFunctions
 from lambdas.settings import Profile
 from onboarding.adapters.dynamodb import DynamoReviewQueue
@@ -138,3 +139,25 @@ def test_a_decision_after_the_timeout_is_refused_and_not_recorded() -> None:
             sfn.decide(application_id, ReviewDecision.APPROVE)
         review = sfn.adapters().reviews.get(application_id)
         assert review is not None and review.decision is None
+
+
+def test_heartbeats_keep_a_review_alive_and_their_absence_ends_it_as_a_timeout() -> None:
+    """``HeartbeatSeconds`` is 24 h in the definition; the same definition with 3 s shows both paths."""
+    asl = json.loads(definition.load_template())
+    asl["States"]["ManualReview"]["HeartbeatSeconds"] = 3
+    with LocalStepFunctions(prefix="heartbeat", review_timeout_seconds=120, definition_template=json.dumps(asl)) as sfn:
+        kept, kept_arn = waiting_for_review(sfn)
+        deadline = time.monotonic() + 4.5  # longer than the heartbeat interval
+        while time.monotonic() < deadline:
+            reviewer.heartbeat(kept, reviews=sfn.adapters().reviews, stepfunctions=sfn.stepfunctions)
+            time.sleep(0.3)
+        sfn.decide(kept, ReviewDecision.APPROVE)
+        approved = sfn.wait(kept_arn).outcome
+        assert approved is not None and approved.status is OutcomeStatus.APPROVED
+
+        # Without heartbeats the review ends long before its 120 s timeout (wait() gives up after 60 s).
+        _, lapsed_arn = waiting_for_review(sfn)
+        result = sfn.wait(lapsed_arn, timeout_seconds=60)
+        assert result.outcome is not None and result.outcome.reason is RejectionReason.REVIEW_TIMEOUT
+        # moto names a heartbeat timeout States.Timeout; the Catch lists it and States.HeartbeatTimeout.
+        assert [e["type"] for e in result.history].count("TaskTimedOut") == 1
