@@ -14,7 +14,7 @@ from temporalio.worker import Worker
 
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.ports import Adapters
-from tests.temporal.support import TEMPORAL_TEST_SERVER, require, test_only_codec
+from tests.temporal.support import TEMPORAL_TEST_SERVER, keyring_codec, require
 from workers.activities import OnboardingActivities
 from workers.converter import Profile, data_converter, header_codec_behavior
 from workers.workflows import OnboardingWorkflow
@@ -24,7 +24,7 @@ from workers.workflows import OnboardingWorkflow
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=require(TEMPORAL_TEST_SERVER),
-        data_converter=data_converter(Profile.HARDENED, codec=test_only_codec()),
+        data_converter=data_converter(Profile.HARDENED, codec=keyring_codec()),
     )
     try:
         yield env

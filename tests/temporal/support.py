@@ -32,7 +32,7 @@ def require(path: Path) -> str:
     return str(path)
 
 
-def test_only_codec() -> EnvelopeCodec:
+def keyring_codec() -> EnvelopeCodec:
     return EnvelopeCodec.for_provider(LocalKeyProvider.from_file(TEST_ONLY_KEYRING))
 
 

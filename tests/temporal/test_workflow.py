@@ -116,6 +116,6 @@ def test_the_review_validator_accepts_a_decision_only_while_awaiting_review() ->
         workflow._accept_review_only_while_awaiting(ReviewDecision.APPROVE)
     workflow._step = Step.AWAITING_REVIEW
     workflow._accept_review_only_while_awaiting(ReviewDecision.APPROVE)
-    workflow.submit_review(ReviewDecision.APPROVE)
+    OnboardingWorkflow.submit_review(workflow, ReviewDecision.APPROVE)
     with pytest.raises(ValueError, match="not awaiting"):
         workflow._accept_review_only_while_awaiting(ReviewDecision.DECLINE)
