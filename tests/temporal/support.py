@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 
 from onboarding.models import Account, Charge, OutboxMessage, Outcome, ReviewRequest
@@ -32,8 +36,37 @@ def require(path: Path) -> str:
     return str(path)
 
 
-def keyring_codec() -> EnvelopeCodec:
-    return EnvelopeCodec.for_provider(LocalKeyProvider.from_file(TEST_ONLY_KEYRING))
+OLD_TEST_KEY, CURRENT_TEST_KEY = "TEST-ONLY-v1", "TEST-ONLY-v2"
+
+
+def keyring_provider(*, current: str = CURRENT_TEST_KEY, names: tuple[str, ...] | None = None) -> LocalKeyProvider:
+    """The committed TEST-ONLY keyring, optionally with another current key or only some of its keys."""
+    document = json.loads(TEST_ONLY_KEYRING.read_text(encoding="utf-8"))
+    keys = {name: base64.b64decode(value) for name, value in document["keys"].items()
+            if names is None or name in names}
+    return LocalKeyProvider(keys, current=current)
+
+
+def keyring_codec(*, current: str = CURRENT_TEST_KEY, names: tuple[str, ...] | None = None) -> EnvelopeCodec:
+    return EnvelopeCodec.for_provider(keyring_provider(current=current, names=names))
+
+
+def all_payloads(message: Message) -> list[Payload]:
+    """Every Payload anywhere inside a protobuf message (history events, failures, headers, maps)."""
+    if isinstance(message, Payload):
+        return [message]
+    found: list[Payload] = []
+    for descriptor, value in message.ListFields():
+        if descriptor.message_type is None:
+            continue
+        if descriptor.message_type.GetOptions().map_entry:
+            items = list(value.values())
+        else:
+            items = list(value) if descriptor.is_repeated else [value]
+        for item in items:
+            if isinstance(item, Message):
+                found.extend(all_payloads(item))
+    return found
 
 
 def new_application_id() -> str:
