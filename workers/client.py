@@ -18,7 +18,7 @@ import boto3
 from botocore.exceptions import ClientError
 from temporalio.client import Client
 from temporalio.runtime import Runtime
-from temporalio.service import TLSConfig
+from temporalio.service import ServiceClient, TLSConfig
 
 from workers.codec import EnvelopeCodec
 from workers.converter import Profile, data_converter, header_codec_behavior
@@ -89,6 +89,15 @@ async def connect(
         header_codec_behavior=header_codec_behavior(settings.profile),
         runtime=runtime,
     )
+
+
+def profile_client(
+    service_client: ServiceClient, *, profile: Profile, codec: EnvelopeCodec | None = None, namespace: str = "default"
+) -> Client:
+    """A client over an existing connection (e.g. a test or demo server) with the profile's converter and header
+    policy: how the comparison builds its hardened and baseline clients side by side."""
+    return Client(service_client, namespace=namespace, data_converter=data_converter(profile, codec=codec),
+                  header_codec_behavior=header_codec_behavior(profile))
 
 
 def _read_secret(arn: str, client: Any) -> dict[str, Any]:

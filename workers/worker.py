@@ -43,17 +43,25 @@ def build_adapters(settings: WorkerSettings) -> Adapters:
 
 
 def build_worker(
-    client: Client, settings: WorkerSettings, adapters: Adapters, executor: ThreadPoolExecutor
+    client: Client,
+    *,
+    task_queue: str,
+    adapters: Adapters,
+    executor: ThreadPoolExecutor,
+    max_concurrent_activities: int | None = None,
+    max_concurrent_workflow_tasks: int | None = None,
+    graceful_shutdown: timedelta = timedelta(),
 ) -> Worker:
+    """The onboarding worker. Also what tests and the local comparison run in process, with their own adapters."""
     return Worker(
         client,
-        task_queue=settings.task_queue,
+        task_queue=task_queue,
         workflows=[OnboardingWorkflow],
         activities=OnboardingActivities(adapters).all(),
         activity_executor=executor,
-        max_concurrent_activities=settings.max_concurrent_activities,
-        max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
-        graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
+        max_concurrent_activities=max_concurrent_activities,
+        max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
+        graceful_shutdown_timeout=graceful_shutdown,
     )
 
 
@@ -81,7 +89,12 @@ async def run(settings: WorkerSettings, *, stop_signals: Sequence[signal.Signals
         # Transport errors (DNS, TLS, auth) carry no payload data; their text is what the operator needs.
         raise StartupError(f"could not connect to Temporal at {settings.address}: {error}") from None
     with ThreadPoolExecutor(settings.max_concurrent_activities, thread_name_prefix="activity") as executor:
-        worker = build_worker(client, settings, build_adapters(settings), executor)
+        worker = build_worker(
+            client, task_queue=settings.task_queue, adapters=build_adapters(settings), executor=executor,
+            max_concurrent_activities=settings.max_concurrent_activities,
+            max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+            graceful_shutdown=timedelta(seconds=settings.graceful_shutdown_seconds),
+        )
         log.info("worker starting", extra={"event": _describe(settings)})
         polling = asyncio.create_task(worker.run())
         health = asyncio.create_task(_keep_healthy(client, worker, settings))

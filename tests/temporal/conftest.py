@@ -10,14 +10,12 @@ from dataclasses import dataclass
 import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.ports import Adapters
 from tests.temporal.support import TEMPORAL_TEST_SERVER, keyring_codec, require
-from workers.activities import OnboardingActivities
 from workers.converter import Profile, data_converter, header_codec_behavior
-from workers.workflows import OnboardingWorkflow
+from workers.worker import build_worker
 
 
 @pytest.fixture(scope="session")
@@ -52,8 +50,5 @@ async def ts_worker(hardened_client: Client) -> AsyncIterator[RunningWorker]:
     adapters = in_memory_adapters()
     task_queue = f"onboarding-{uuid.uuid4().hex[:8]}"
     with ThreadPoolExecutor(8) as executor:
-        async with Worker(
-            hardened_client, task_queue=task_queue, workflows=[OnboardingWorkflow],
-            activities=OnboardingActivities(adapters).all(), activity_executor=executor,
-        ):
+        async with build_worker(hardened_client, task_queue=task_queue, adapters=adapters, executor=executor):
             yield RunningWorker(hardened_client, adapters, task_queue)

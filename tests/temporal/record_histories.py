@@ -15,7 +15,6 @@ from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.scenarios import SCENARIOS, Scenario, scenario
@@ -28,10 +27,9 @@ from tests.temporal.support import (
     require,
     run_scenario,
 )
-from workers.activities import OnboardingActivities
 from workers.contracts import PRODUCTION_REVIEW_TIMEOUT_SECONDS
 from workers.converter import Profile, data_converter, header_codec_behavior
-from workers.workflows import OnboardingWorkflow
+from workers.worker import build_worker
 
 OLD_KEY_DIR = HISTORIES / "old-key"
 OLD_KEY_SCENARIO = "review_approved"
@@ -46,8 +44,7 @@ async def record(cases: tuple[Scenario, ...], directory: Path, *, key: str) -> N
         config["header_codec_behavior"] = header_codec_behavior(Profile.HARDENED)
         client = Client(**config)
         with ThreadPoolExecutor(4) as executor:
-            async with Worker(client, task_queue="record", workflows=[OnboardingWorkflow],
-                              activities=OnboardingActivities(in_memory_adapters()).all(), activity_executor=executor):
+            async with build_worker(client, task_queue="record", adapters=in_memory_adapters(), executor=executor):
                 for case in cases:
                     await run_scenario(client, case, case.application_id, task_queue="record",
                                        review_timeout_seconds=PRODUCTION_REVIEW_TIMEOUT_SECONDS)

@@ -23,7 +23,6 @@ from temporalio.api.history.v1 import History
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.adapters.sandbox import SandboxIdentity
@@ -46,12 +45,12 @@ from tests.temporal.support import (
     side_effects,
     wait_for_step,
 )
-from workers.activities import OnboardingActivities
+from workers.client import profile_client
 from workers.codec import EnvelopeCodec
 from workers.contracts import Step
-from workers.converter import Profile, data_converter, header_codec_behavior
+from workers.converter import Profile
 from workers.keys import KmsKeyProvider
-from workers.workflows import OnboardingWorkflow
+from workers.worker import build_worker
 
 Runs = dict[str, tuple[str, Outcome]]  # scenario name -> (application id, outcome)
 
@@ -67,9 +66,7 @@ class Stack:
         codec = None
         if profile is Profile.HARDENED:
             codec = EnvelopeCodec.for_provider(KmsKeyProvider(PAYLOAD_ALIAS, kms_client=self.aws.client("kms")))
-        return Client(self.env.client.service_client, namespace="default",
-                      data_converter=data_converter(profile, codec=codec),
-                      header_codec_behavior=header_codec_behavior(profile))
+        return profile_client(self.env.client.service_client, profile=profile, codec=codec)
 
     def raw_client(self) -> Client:
         """No codec at all: sees exactly what the Temporal service stores."""
@@ -203,8 +200,7 @@ async def test_a_failed_activity_message_is_ciphertext_only_when_hardened(stack:
     client, task_queue, application_id = stack.client(profile), f"leaky-{uuid.uuid4().hex[:6]}", new_application_id()
     adapters = replace(in_memory_adapters(), identity=LeakyIdentity())
     with ThreadPoolExecutor(4) as executor:
-        async with Worker(client, task_queue=task_queue, workflows=[OnboardingWorkflow],
-                          activities=OnboardingActivities(adapters).all(), activity_executor=executor):
+        async with build_worker(client, task_queue=task_queue, adapters=adapters, executor=executor):
             outcome = await run_scenario(client, case, application_id, task_queue=task_queue,
                                          review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS)
     assert outcome.status is OutcomeStatus.APPROVED  # the retry succeeded
