@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from temporalio import client as client_interceptors
+from temporalio.api.history.v1 import History
+from temporalio.client import Client, WorkflowHandle
+from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
 from onboarding.adapters.memory import in_memory_adapters
@@ -13,6 +18,7 @@ from onboarding.process import run_onboarding
 from onboarding.scenarios import SCENARIOS, Scenario, scenario
 from tests.temporal.conftest import RunningWorker
 from tests.temporal.support import matches_expected, new_application_id, run_scenario, side_effects, wait_for_step
+from workers.codec import is_encrypted
 from workers.contracts import PRODUCTION_REVIEW_TIMEOUT_SECONDS, OnboardingInput, Step
 from workers.starter import StarterError, current_step, start_onboarding, submit_review
 from workers.workflows import WORKFLOW_ID_MISMATCH, OnboardingWorkflow
@@ -119,3 +125,37 @@ def test_the_review_validator_accepts_a_decision_only_while_awaiting_review() ->
     OnboardingWorkflow.submit_review(workflow, ReviewDecision.APPROVE)
     with pytest.raises(ValueError, match="not awaiting"):
         workflow._accept_review_only_while_awaiting(ReviewDecision.DECLINE)
+
+
+class _HeaderAdder(client_interceptors.Interceptor):
+    """Adds a header as a tracing or auth-propagation interceptor would (here carrying a sensitive value)."""
+
+    def intercept_client(
+        self, next: client_interceptors.OutboundInterceptor
+    ) -> client_interceptors.OutboundInterceptor:
+        return _AddHeader(next)
+
+
+class _AddHeader(client_interceptors.OutboundInterceptor):
+    async def start_workflow(self, input: client_interceptors.StartWorkflowInput) -> WorkflowHandle[Any, Any]:
+        header = DataConverter.default.payload_converter.to_payload(HEADER_SECRET)
+        input.headers = {**input.headers, "x-propagated": header}
+        return await super().start_workflow(input)
+
+
+HEADER_SECRET = "header-borne amelia.hartwell@example.com"
+
+
+async def test_headers_are_encrypted_too(ts_worker: RunningWorker) -> None:
+    config = ts_worker.client.config()
+    config["interceptors"] = [*config["interceptors"], _HeaderAdder()]
+    client, application_id = Client(**config), new_application_id()
+    handle = await start_onboarding(
+        client, scenario("approved_low_risk").application(application_id=application_id),
+        task_queue=ts_worker.task_queue,
+    )
+    assert (await handle.result()).status is OutcomeStatus.APPROVED  # the worker decoded the header
+    history = await handle.fetch_history()
+    header = history.events[0].workflow_execution_started_event_attributes.header.fields["x-propagated"]
+    assert is_encrypted(header)
+    assert HEADER_SECRET.encode() not in History(events=history.events).SerializeToString()
