@@ -114,7 +114,11 @@ async def run(settings: WorkerSettings, *, stop_signals: Sequence[signal.Signals
 async def _keep_healthy(client: Client, worker: Worker, settings: WorkerSettings) -> None:
     while True:
         if worker.is_running and not worker.is_shutdown and await _service_answers(client):
-            settings.health_file.touch()
+            try:
+                settings.health_file.touch()
+            except OSError as error:  # e.g. /tmp not mounted writable: say so, or the task just looks unhealthy
+                log.error("cannot write the health file", extra={"event": {"path": str(settings.health_file),
+                                                                           "error_type": type(error).__name__}})
         await asyncio.sleep(settings.health_interval_seconds)
 
 
