@@ -10,7 +10,7 @@ EXTRAS := aws,worker,lambda,cdk,dev
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install lint test demo synth diff deploy destroy audit bench clean
+.PHONY: help install lint test demo synth diff deploy destroy audit bench clean temporal-histories
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ lint: $(VENV)/.installed ## ruff + mypy
 
 test: install lint ## the whole suite (unit, both engines, infra + compliance gates, comparison)
 	$(VENV)/bin/pytest
+
+temporal-histories: $(VENV)/.installed ## re-record the encrypted Temporal replay histories (intentional workflow change only)
+	$(PY) -m tests.temporal.record_histories
 
 clean: ## remove generated output (keeps .venv and node_modules)
 	rm -rf cdk.out reports .pytest_cache .mypy_cache .ruff_cache .hypothesis
