@@ -49,12 +49,14 @@ def normalise(key: str) -> str:
 
 
 def event_kind(event: Mapping[str, Any]) -> str:
-    """The normalised name of the event's attributes field, e.g. ``activitytaskscheduled``."""
+    """The event's kind, normalised, e.g. ``activitytaskscheduled``: from its attributes field, or from
+    ``eventType`` when the attributes are empty (proto JSON omits empty messages)."""
     for key in event:
         name = normalise(key)
         if name.endswith("eventattributes"):
             return name.removesuffix("eventattributes")
-    return ""
+    event_type = event.get("eventType", event.get("event_type"))
+    return normalise(event_type.removeprefix("EVENT_TYPE_")) if isinstance(event_type, str) else ""
 
 
 def event_id(event: Mapping[str, Any]) -> str | None:

@@ -64,6 +64,7 @@ class ChannelExposure(BaseModel):
     strings_scanned: int = 0
     ciphertext_payloads: int = 0  # payloads skipped because only ciphertext is stored
     hits: list[Hit] = Field(default_factory=list)
+    hits_omitted: int = 0  # hits counted but not listed (reports list the first few per channel)
 
 
 class ExposureAudit(BaseModel):
@@ -75,6 +76,15 @@ class ExposureAudit(BaseModel):
 
     def channel(self, channel: Channel) -> ChannelExposure:
         return self.channels[channel.value]
+
+    def trimmed(self, limit: int) -> ExposureAudit:
+        """The same counts, listing at most ``limit`` hits per channel."""
+        channels = {
+            name: item.model_copy(update={"hits": item.hits[:limit],
+                                          "hits_omitted": item.hits_omitted + max(0, len(item.hits) - limit)})
+            for name, item in self.channels.items()
+        }
+        return self.model_copy(update={"channels": channels})
 
 
 class Collector:

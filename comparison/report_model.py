@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from comparison.compliance import ComplianceSummary
 from comparison.cost import CostComparison
@@ -59,6 +59,10 @@ class ScenarioComparison(BaseModel):
     parity_by_profile: dict[Profile, ParityResult]
 
 
+# Reports list the first hits of each channel (with the count of the rest): enough to find the leak.
+HITS_LISTED_PER_CHANNEL = 20
+
+
 class ComparisonReport(BaseModel):
     title: str = "Temporal vs AWS Step Functions: side by side"
     generated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
@@ -67,6 +71,14 @@ class ComparisonReport(BaseModel):
     cost: CostComparison | None = None
     compliance: ComplianceSummary | None = None
     notes: list[str] = Field(default_factory=list)
+
+    @field_validator("exposure", mode="after")
+    @classmethod
+    def _list_few_hits(
+        cls, exposure: dict[Engine, dict[Profile, ExposureAudit]]
+    ) -> dict[Engine, dict[Profile, ExposureAudit]]:
+        return {engine: {profile: audit.trimmed(HITS_LISTED_PER_CHANNEL) for profile, audit in audits.items()}
+                for engine, audits in exposure.items()}
 
     @property
     def scenarios_in_parity(self) -> int:

@@ -36,7 +36,7 @@ def _heat_colour(hits: int, peak: int) -> tuple[str, str]:
 
 def heatmap_svg(exposure: Mapping[Engine, Mapping[Profile, ExposureAudit]]) -> str:
     """One panel per engine: rows are channels, columns are profiles, cells are plaintext hits."""
-    label_w, cell_w, cell_h, gap, top = 210, 104, 34, 48, 58
+    label_w, cell_w, cell_h, gap, top = 250, 104, 34, 40, 58
     panel_w = label_w + cell_w * len(Profile)
     rows = max(len(CHANNELS[engine]) for engine in Engine)
     width, height = panel_w * len(Engine) + gap * (len(Engine) - 1) + 2, top + rows * cell_h + 30
@@ -76,13 +76,18 @@ def heatmap_svg(exposure: Mapping[Engine, Mapping[Profile, ExposureAudit]]) -> s
     return "\n".join(parts)
 
 
+def _compact_usd(value: float) -> str:
+    """Axis labels: $10, $100, $1k, $10k, $1M."""
+    return "$" + fmt_volume(value)
+
+
 def _log_ticks(low: float, high: float) -> list[float]:
     return [10.0 ** e for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)]
 
 
 def cost_chart_svg(cost: CostComparison) -> str:
     """Monthly cost against executions per month (both log scales), crossover(s) marked."""
-    width, height, left, right, top, bottom = 900, 430, 78, 24, 34, 58
+    width, height, left, right, top, bottom = 900, 430, 84, 24, 34, 58
     points = cost.curve
     xs = [p.executions_per_month for p in points]
     ys = [v for p in points for v in (p.temporal_usd, p.stepfunctions_usd) if v > 0]
@@ -107,10 +112,10 @@ def cost_chart_svg(cost: CostComparison) -> str:
     for tick in y_ticks:
         y = py(tick)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#eaeef2"/>')
-        parts.append(_text(left - 8, py(tick) + 4, fmt_usd(tick), anchor="end", fill="#57606a"))
+        parts.append(_text(left - 8, y + 4, _compact_usd(tick), anchor="end", fill="#57606a"))
     parts.append(_text(left + plot_w / 2, height - 14, "executions per month (log scale)", anchor="middle"))
-    parts.append(f'<text x="16" y="{top + plot_h / 2:.1f}" font-size="12" text-anchor="middle" fill="#1f2328" '
-                 f'transform="rotate(-90 16 {top + plot_h / 2:.1f})">USD per month (log scale)</text>')
+    parts.append(f'<text x="14" y="{top + plot_h / 2:.1f}" font-size="12" text-anchor="middle" fill="#1f2328" '
+                 f'transform="rotate(-90 14 {top + plot_h / 2:.1f})">USD per month (log scale)</text>')
     for engine, key in ((Engine.TEMPORAL, "temporal_usd"), (Engine.STEPFUNCTIONS, "stepfunctions_usd")):
         path = " ".join(f"{px(p.executions_per_month):.1f},{py(getattr(p, key)):.1f}" for p in points)
         parts.append(f'<polyline class="series {engine.value}" fill="none" stroke="{ENGINE_COLOURS[engine]}" '
