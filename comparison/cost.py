@@ -134,30 +134,20 @@ def compare_costs(
     t_model = TemporalCost(temporal, config.temporal, prices)
     s_model = StepFunctionsCost(stepfunctions, config.stepfunctions, prices, free_tiers=config.apply_aws_free_tiers)
     found = crossovers(t_model, s_model)
-    t_cost = EngineCost(
-        engine=Engine.TEMPORAL,
-        per_execution={"actions": temporal.actions_per_execution,
-                       **{f"actions.{kind}": value for kind, value in temporal.actions_by_kind.items()},
-                       "history_bytes": temporal.history_bytes_per_execution,
-                       "open_seconds": temporal.open_seconds_per_execution},
-        usd_per_million_executions=t_model.unit_usd() * 1e6,
-        fixed_monthly_usd=sum(t_model.breakdown(0).values()),
-        monthly=[_volume(n, t_model.breakdown(n)) for n in config.volumes],
-        price_table_date=prices.as_of,
-    )
-    s_cost = EngineCost(
-        engine=Engine.STEPFUNCTIONS,
-        per_execution={"state_transitions": stepfunctions.transitions_per_execution,
-                       "retries": stepfunctions.retries_per_execution,
-                       "lambda_invocations": stepfunctions.lambda_invocations_per_execution,
-                       "lambda_billed_ms_per_invocation": stepfunctions.lambda_billed_ms_per_invocation,
-                       "lambda_gb_seconds": s_model.gb_seconds,
-                       "log_bytes": stepfunctions.log_bytes_per_execution},
-        usd_per_million_executions=s_model.unit_usd() * 1e6,
-        fixed_monthly_usd=sum(s_model.breakdown(0).values()),
-        monthly=[_volume(n, s_model.breakdown(n)) for n in config.volumes],
-        price_table_date=prices.as_of,
-    )
+    t_cost = _engine_cost(Engine.TEMPORAL, t_model, config, prices, {
+        "actions": temporal.actions_per_execution,
+        **{f"actions.{kind}": value for kind, value in temporal.actions_by_kind.items()},
+        "history_bytes": temporal.history_bytes_per_execution,
+        "open_seconds": temporal.open_seconds_per_execution,
+    })
+    s_cost = _engine_cost(Engine.STEPFUNCTIONS, s_model, config, prices, {
+        "state_transitions": stepfunctions.transitions_per_execution,
+        "retries": stepfunctions.retries_per_execution,
+        "lambda_invocations": stepfunctions.lambda_invocations_per_execution,
+        "lambda_billed_ms_per_invocation": stepfunctions.lambda_billed_ms_per_invocation,
+        "lambda_gb_seconds": s_model.gb_seconds,
+        "log_bytes": stepfunctions.log_bytes_per_execution,
+    })
     return CostComparison(
         temporal=t_cost,
         stepfunctions=s_cost,
@@ -167,6 +157,20 @@ def compare_costs(
                                    sources=prices.sources()),
         config=config,
         curve=_curve(t_model, s_model, config.volumes, found),
+    )
+
+
+def _engine_cost(
+    engine: Engine, model: TemporalCost | StepFunctionsCost, config: CostConfig, prices: PriceTable,
+    per_execution: dict[str, float],
+) -> EngineCost:
+    return EngineCost(
+        engine=engine,
+        per_execution=per_execution,
+        usd_per_million_executions=model.unit_usd() * 1e6,
+        fixed_monthly_usd=sum(model.breakdown(0).values()),
+        monthly=[_volume(n, model.breakdown(n)) for n in config.volumes],
+        price_table_date=prices.as_of,
     )
 
 
