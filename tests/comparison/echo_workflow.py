@@ -25,7 +25,8 @@ class EchoWorkflow:
         found = await workflow.execute_activity(
             lookup, application, start_to_close_timeout=timedelta(seconds=10),
             retry_policy=RetryPolicy(maximum_attempts=1))
-        await workflow.wait_condition(lambda: self.note is not None, timeout=timedelta(seconds=30))
+        await workflow.sleep(timedelta(milliseconds=50))  # one durable timer, whatever the signal's timing
+        await workflow.wait_condition(lambda: self.note is not None)
         raise ApplicationError(f"declined card {application['funding']['card_number']} of {found['holder']}",
                                type="FUNDING_DECLINED", non_retryable=True)
 

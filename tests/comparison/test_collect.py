@@ -22,6 +22,7 @@ from comparison.audit import audit_stepfunctions, audit_temporal
 from comparison.collect import stepfunctions_evidence, temporal_evidence
 from comparison.exposure import StepFunctionsChannel, TemporalChannel
 from comparison.pii import pii_from_scenarios
+from comparison.usage import count_temporal_actions
 from onboarding.scenarios import scenario
 from tests.comparison.echo_workflow import EchoWorkflow, lookup
 from tests.comparison.sfn_history import log_event
@@ -76,6 +77,10 @@ async def test_temporal_evidence_is_what_an_operator_without_the_codec_reads(
     assert {h.source for h in result.channel(TemporalChannel.SEARCH_ATTRIBUTES_MEMO_HEADERS).hits} == {
         "history", "memo"}
     assert found(TemporalChannel.IDENTIFIERS) == set()
+    # The same real history, counted for billing: start, one activity, one timer, the signal.
+    actions = count_temporal_actions(evidence.history)
+    assert {k: v for k, v in actions.by_kind.items() if v} == {
+        "workflow_started": 1, "activity_attempts": 1, "timers": 1, "signals": 1}
 
 
 async def test_with_a_codec_and_encoded_failures_the_operator_reads_only_ciphertext(
