@@ -27,7 +27,7 @@ h2 { font-size: 19px; margin: 34px 0 10px; padding-bottom: 6px; border-bottom: 1
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 12px; }
 .card { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 12px 14px; }
 .card .k { font-size: 12px; color: #57606a; text-transform: uppercase; letter-spacing: .04em; }
-.card .v { font-size: 20px; font-weight: 650; margin-top: 2px; }
+.card .v { font-size: 18px; font-weight: 650; margin-top: 2px; }
 .good { color: #1a7f37; } .bad { color: #cf222e; } .muted { color: #57606a; }
 table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid #d0d7de; font-size: 13.5px; }
 th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid #eaeef2; vertical-align: top; }
@@ -81,7 +81,8 @@ def _cards(report: ComparisonReport) -> str:
         text = " · ".join(f"{e.display_name} {'n/a' if t is None else t}" for e, t in zip(Engine, totals, strict=True))
         known = [t for t in totals if t is not None]
         good = bool(known) and (all(t == 0 for t in known) if want_zero else all(t > 0 for t in known))
-        cards.append(_card(f"{profile.value} plaintext hits", text, "good" if good else "bad"))
+        target = "must be 0" if want_zero else "must be above 0"
+        cards.append(_card(f"{profile.value} plaintext hits ({target})", text, "good" if good else "bad"))
     if report.cost is not None:
         crossing = report.cost.crossovers
         value = f"≈ {fmt_volume(crossing[0].executions_per_month)} / month" if crossing else "none"
