@@ -10,7 +10,7 @@ EXTRAS := aws,worker,lambda,cdk,dev
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install lint test demo synth diff deploy destroy audit bench clean test-sfn sfn-local
+.PHONY: help install lint test demo synth diff deploy destroy audit bench clean temporal-histories test-sfn sfn-local
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ test-sfn: $(VENV)/.installed ## only the Step Functions tests (local ASL interpr
 
 sfn-local: $(VENV)/.installed ## run the scenario corpus on the local Step Functions interpreter (PROFILE=baseline)
 	$(PY) -m lambdas.local --profile $(or $(PROFILE),hardened)
+
+temporal-histories: $(VENV)/.installed ## re-record the encrypted Temporal replay histories (intentional workflow change only)
+	$(PY) -m tests.temporal.record_histories
 
 clean: ## remove generated output (keeps .venv and node_modules)
 	rm -rf cdk.out reports .pytest_cache .mypy_cache .ruff_cache .hypothesis
