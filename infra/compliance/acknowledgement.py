@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from aws_cdk import CfnResource
 from constructs import IConstruct
 
 
@@ -38,3 +39,13 @@ def in_packs(rule: str, *packs: str) -> list[str]:
 
 
 COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+
+
+def skip_checkov(scope: IConstruct, check_id: str, comment: str) -> None:
+    """Record a checkov skip on the resource's template Metadata, where checkov reads it, with its reason."""
+    resource = scope if isinstance(scope, CfnResource) else scope.node.default_child
+    if not isinstance(resource, CfnResource):
+        raise TypeError(f"{scope.node.path} has no CloudFormation resource to carry a checkov skip")
+    existing = resource.get_metadata("checkov") or {"skip": []}
+    existing["skip"].append({"id": check_id, "comment": comment})
+    resource.add_metadata("checkov", existing)

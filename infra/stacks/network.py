@@ -8,7 +8,7 @@ from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from infra.compliance.acknowledgement import COMPLIANCE_PACKS, Acknowledgement, acknowledge, in_packs
+from infra.compliance.acknowledgement import COMPLIANCE_PACKS, Acknowledgement, acknowledge, in_packs, skip_checkov
 from infra.components.encrypted_log_group import EncryptedLogGroup
 from infra.components.private_network import PrivateNetwork
 from infra.components.service_endpoints import ServiceEndpoints
@@ -35,6 +35,18 @@ class NetworkStack(Stack):
                 temporal_service_name=config.temporal_privatelink_service_name,
             )
         self.acknowledgements = self._acknowledgements()
+        self._skip_checkov_on_default_sg_provider()
+
+    def _skip_checkov_on_default_sg_provider(self) -> None:
+        # CDK's singleton provider behind restrict_default_security_group: it runs only during deployments, to
+        # remove the default security group's rules, and CDK does not expose VPC, concurrency or DLQ settings.
+        provider = self.node.find_child("Custom::VpcRestrictDefaultSGCustomResourceProvider").node.find_child(
+            "Handler")
+        reason = ("CDK-managed deploy-time handler that strips the default security group's rules; it never "
+                  "handles application data and runs once per deployment")
+        skip_checkov(provider, "CKV_AWS_115", f"{reason}, so no concurrency limit is needed.")
+        skip_checkov(provider, "CKV_AWS_116", f"{reason}; CloudFormation reports its failures, no DLQ needed.")
+        skip_checkov(provider, "CKV_AWS_117", f"{reason} against the EC2 API, outside the VPC it configures.")
 
     def _acknowledgements(self) -> list[Acknowledgement]:
         acks = acknowledge(self.network.flow_log, in_packs("IAMNoInlinePolicy", *COMPLIANCE_PACKS), (
