@@ -116,7 +116,9 @@ def load_config(context: Mapping[str, Any]) -> BlueprintConfig:
     try:
         return BlueprintConfig.model_validate(ours)
     except ValidationError as error:
-        raise ConfigurationError(_describe(error)) from None
+        message = _describe(error)
+    # Raised outside the handler so the pydantic error (which holds the input values) is not even chained.
+    raise ConfigurationError(message)
 
 
 def _describe(error: ValidationError) -> str:

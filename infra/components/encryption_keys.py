@@ -2,7 +2,7 @@
 
 - payload: the Temporal payload codec's envelope key (data keys are generated under it inside the VPC);
 - data: DynamoDB tables, the claim-check bucket and the Temporal credentials secret;
-- logs: every CloudWatch log group and the access-log bucket;
+- logs: every CloudWatch log group and the access-log bucket (CDK grants the S3 logging service on it);
 - state_machine: Step Functions execution history and definition.
 """
 
@@ -59,14 +59,3 @@ class EncryptionKeys(Construct):
                 },
             )
         )
-        # S3 server access logs are written by the logging service into the KMS-encrypted access-log bucket.
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="S3ServerAccessLogsUse",
-                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
-                actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
-            )
-        )
-
