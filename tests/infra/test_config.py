@@ -25,7 +25,8 @@ def test_project_context_is_valid_in_both_egress_modes() -> None:
 
 
 def test_cdk_feature_flags_are_not_configuration_keys() -> None:
-    config = load_config(_context(**{"@aws-cdk/core:newStyleStackSynthesis": True, "aws:cdk:enable-path-metadata": True}))
+    flags = {"@aws-cdk/core:newStyleStackSynthesis": True, "aws:cdk:enable-path-metadata": True}
+    config = load_config(_context(**flags))
     assert isinstance(config, BlueprintConfig)
 
 
