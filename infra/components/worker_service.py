@@ -10,7 +10,8 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
-TEMPORAL_PORT = 7233
+from infra.components.service_endpoints import TEMPORAL_PORT
+
 CPU_TARGET_PERCENT = 60
 
 

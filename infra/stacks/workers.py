@@ -15,7 +15,8 @@ from constructs import Construct
 
 from infra.compliance.acknowledgement import COMPLIANCE_PACKS, Acknowledgement, acknowledge, in_packs
 from infra.components.encrypted_log_group import EncryptedLogGroup
-from infra.components.worker_service import TEMPORAL_PORT, WorkerService
+from infra.components.service_endpoints import TEMPORAL_PORT
+from infra.components.worker_service import WorkerService
 from infra.components.worker_task_definition import WorkerSettings, WorkerTaskDefinition
 from infra.config import BlueprintConfig
 from infra.permissions import ENVELOPE_KEY_USE, allow_key, allow_secret_read, allow_table_read_write
