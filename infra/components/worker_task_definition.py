@@ -24,6 +24,8 @@ WORKER_IMAGE_CONTEXT_EXCLUDES = (
     "!constraints.txt",
     "!onboarding",
     "!workers",
+    "!lambdas/__init__.py",  # the worker imports the task registry's constants, nothing else from lambdas/
+    "!lambdas/registry.py",
     "**/__pycache__",
     "**/*.pyc",
     "**/.pytest_cache",

@@ -97,13 +97,17 @@ def test_worker_image_context_holds_only_the_worker_sources(syntheses: dict[str,
     (image,) = manifest["dockerImages"].values()
     assert image["source"]["dockerFile"] == WORKER_DOCKERFILE
     context = synthesis.assembly_dir / image["source"]["directory"]
-    assert {p.name for p in context.iterdir()} <= {"pyproject.toml", "constraints.txt", "onboarding", "workers"}
+    assert {p.name for p in context.iterdir()} <= {"pyproject.toml", "constraints.txt", "onboarding", "workers",
+                                                   "lambdas"}
+    if (context / "lambdas").exists():
+        assert {p.name for p in (context / "lambdas").iterdir()} <= {"__init__.py", "registry.py"}
     assert (context / WORKER_DOCKERFILE).is_file()
     assert not list(context.rglob("__pycache__"))
 
 
 def test_worker_image_installs_the_worker_extra_which_holds_no_cdk(syntheses: dict[str, Synthesis]) -> None:
-    dockerfile = (REPO_ROOT / WORKER_DOCKERFILE).read_text(encoding="utf-8")
+    lines = (REPO_ROOT / WORKER_DOCKERFILE).read_text(encoding="utf-8").splitlines()
+    dockerfile = "\n".join(line for line in lines if not line.lstrip().startswith("#"))  # instructions only
     assert "aws-cdk" not in dockerfile and "cdk-nag" not in dockerfile
     extras = {extra.strip() for group in re.findall(r"\.\[([^\]]+)\]", dockerfile) for extra in group.split(",")}
     assert "worker" in extras
