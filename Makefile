@@ -17,7 +17,7 @@ EXTRAS := aws,worker,lambda,cdk,dev
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install lint test demo synth diff deploy destroy audit bench clean bundle checkov
+.PHONY: help install lint test demo synth diff deploy destroy audit bench clean temporal-histories bundle checkov
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ lint: $(VENV)/.installed ## ruff + mypy
 
 test: install lint bundle $(CHECKOV) ## the whole suite (unit, both engines, infra + compliance gates, comparison)
 	$(VENV)/bin/pytest
+
+temporal-histories: $(VENV)/.installed ## re-record the encrypted Temporal replay histories (intentional workflow change only)
+	$(PY) -m tests.temporal.record_histories
 
 # --- CDK / compliance -------------------------------------------------------------------------------------
 

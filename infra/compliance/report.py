@@ -50,10 +50,21 @@ def mode_report(synthesis: Synthesis) -> dict[str, Any]:
 
 
 def build_report(syntheses: dict[str, Synthesis]) -> dict[str, Any]:
+    modes = {mode: mode_report(synthesis) for mode, synthesis in syntheses.items()}
     return {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "packs": list(PACKS),
-        "egress_modes": {mode: mode_report(synthesis) for mode, synthesis in syntheses.items()},
+        # The summary `comparison/compliance.py` reads: one entry per stack and egress mode, where `findings`
+        # counts the unacknowledged ones (the gate wants 0).
+        "stacks": [
+            {"stack": f"{name} ({mode})", "packs": [
+                {"pack": pack, "findings": len(entry["unacknowledged"]), "acknowledged": len(entry["acknowledged"]),
+                 "acknowledgements": entry["acknowledged"]}
+                for pack, entry in packs.items()
+            ]}
+            for mode, detail in modes.items() for name, packs in detail["stacks"].items()
+        ],
+        "egress_modes": modes,
     }
 
 

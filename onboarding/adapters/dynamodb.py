@@ -83,7 +83,7 @@ class _Table:
             stored = self.get(key)
             assert stored is not None, "conditional put failed but the item is absent"
             return stored
-        return item
+        return _without_keys(item)
 
     def update_if(self, key: dict[str, str], *, set_attribute: str, value: str, condition: str) -> bool:
         """Set one attribute when ``condition`` holds; False when it did not (nothing written)."""

@@ -10,6 +10,7 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_s3 as s3
 
+from comparison.compliance import ComplianceSummary
 from infra.compliance.acknowledgement import Acknowledgement
 from infra.compliance.gates import PACKS, classify, enforce
 from infra.compliance.report import build_report, passed
@@ -39,6 +40,9 @@ def test_report_lists_findings_per_stack_and_pack(syntheses: dict[str, Synthesis
     out = tmp_path / "compliance.json"
     out.write_text(json.dumps(report))
     loaded = json.loads(out.read_text())
+    summary = ComplianceSummary.model_validate(loaded)  # the shape the comparison report reads
+    assert summary.unacknowledged == 0
+    assert summary.acknowledged == sum(len(s.findings) for s in syntheses.values())
     for mode, synthesis in syntheses.items():
         stacks = loaded["egress_modes"][mode]["stacks"]
         assert set(stacks) == {stack.stack_name for stack in synthesis.blueprint.stacks}

@@ -1,0 +1,84 @@
+"""A complete sample report from synthetic histories, built with the real audit, cost model and parity.
+
+Used by the report tests, and to render a page to look at (``python -m tests.comparison.sample DIR``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from comparison.audit import StepFunctionsEvidence, TemporalEvidence, audit_stepfunctions, audit_temporal
+from comparison.compliance import ComplianceSummary
+from comparison.cost import compare_costs, measure_stepfunctions, measure_temporal
+from comparison.exposure import ExposureAudit
+from comparison.models import Engine, Profile
+from comparison.pii import PiiValue, pii_from_scenarios
+from comparison.report import ComparisonReport, build_scenarios, write_reports
+from onboarding.scenarios import SCENARIOS, Scenario
+from tests.comparison import sfn_history, temporal_history
+from tests.comparison.runs import all_reference_runs
+
+EXECUTION_ARN = "arn:aws:states:us-east-1:123456789012:execution:onboarding:{}"
+
+
+def _temporal(item: Scenario, *, encrypt: bool) -> TemporalEvidence:
+    history = temporal_history.onboarding_history(item.application(), encrypt=encrypt)
+    if item.name == "funding_declined":
+        card = item.application()["funding"]["card_number"]
+        history.activity("fund_account", item.application()["funding"],
+                         failure=(f"card {card} declined", f'File "steps.py", in fund_account: charge({card!r})'))
+    return TemporalEvidence(label=item.name, workflow_id=item.application_id, history=history.to_dicts(),
+                            search_attributes={"ApplicationId": item.application_id})
+
+
+def _stepfunctions(item: Scenario, *, hardened: bool) -> StepFunctionsEvidence:
+    claim = {"application_id": item.application_id, "claim": "s3://claims/" + item.application_id}
+    execution_input = claim if hardened else item.application()
+    history = sfn_history.onboarding_history(execution_input)
+    if not hardened:
+        history.task("FundAccount", "fund_account", execution_input, None, error=(
+            "FUNDING_DECLINED", json.dumps({"errorMessage": f"card {item.application()['funding']['card_number']} "
+                                                            "declined"})))
+    arn = EXECUTION_ARN.format(item.application_id)
+    logs = [sfn_history.log_event(e, arn, include_execution_data=not hardened) for e in history.events]
+    return StepFunctionsEvidence(label=item.name, history=history.events, log_events=logs,
+                                 describe_execution={"executionArn": arn, "name": item.application_id,
+                                                     "input": json.dumps(execution_input)})
+
+
+def sample_compliance() -> ComplianceSummary:
+    packs = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+    return ComplianceSummary.model_validate({"stacks": {
+        stack: {pack: {"findings": 0, "acknowledged": acknowledged} for pack in packs}
+        for stack, acknowledged in (("Foundation", 2), ("Network", 1), ("TemporalWorkers", 3), ("StepFunctions", 4))
+    }})
+
+
+def sample_report() -> tuple[ComparisonReport, tuple[PiiValue, ...]]:
+    values = pii_from_scenarios(SCENARIOS)
+    temporal = {encrypt: [_temporal(s, encrypt=encrypt) for s in SCENARIOS] for encrypt in (True, False)}
+    sfn = {hardened: [_stepfunctions(s, hardened=hardened) for s in SCENARIOS] for hardened in (True, False)}
+    exposure: dict[Engine, dict[Profile, ExposureAudit]] = {
+        Engine.TEMPORAL: {Profile.HARDENED: audit_temporal(temporal[True], values),
+                          Profile.BASELINE: audit_temporal(temporal[False], values)},
+        Engine.STEPFUNCTIONS: {Profile.HARDENED: audit_stepfunctions(sfn[True], values),
+                               Profile.BASELINE: audit_stepfunctions(sfn[False], values)},
+    }
+    cost = compare_costs(measure_temporal([e.history for e in temporal[True]]),
+                         measure_stepfunctions([e.history for e in sfn[True]], [e.log_events for e in sfn[True]]))
+    report = ComparisonReport(
+        scenarios=build_scenarios(all_reference_runs()),
+        exposure=exposure,
+        cost=cost,
+        compliance=sample_compliance(),
+        notes=["Sample report from synthetic histories (test data), not from an engine run."],
+    )
+    return report, values
+
+
+if __name__ == "__main__":
+    built, pii = sample_report()
+    paths = write_reports(built, Path(sys.argv[1] if len(sys.argv) > 1 else "reports"), pii=pii)
+    print(paths.html)

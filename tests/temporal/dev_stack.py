@@ -1,0 +1,135 @@
+"""The end-to-end stack: moto (KMS + DynamoDB) on 127.0.0.1, and ``python -m workers`` as a subprocess.
+
+The worker process is configured exactly as in a container: environment variables only.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from onboarding.adapters.dynamodb import TableNames, create_tables, dynamodb_adapters
+from onboarding.ports import Adapters
+
+REGION = "us-east-1"
+PAYLOAD_ALIAS = "alias/temporal-payloads"
+
+
+@dataclass(frozen=True)
+class AwsEmulator:
+    endpoint: str
+    tables: TableNames
+    key_arn: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "LEDGER_TABLE": self.tables.ledger,
+            "CHARGES_TABLE": self.tables.charges,
+            "OUTBOX_TABLE": self.tables.outbox,
+            "REVIEWS_TABLE": self.tables.reviews,
+        }
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def adapters(self) -> Adapters:
+        resource = boto3.resource("dynamodb", endpoint_url=self.endpoint, region_name=REGION,
+                                  aws_access_key_id="testing", aws_secret_access_key="testing")
+        return dynamodb_adapters(self.tables, resource=resource)
+
+
+@contextmanager
+def aws_emulator() -> Iterator[AwsEmulator]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        emulator = AwsEmulator(endpoint, TableNames.with_prefix(f"e2e-{uuid.uuid4().hex[:8]}"), "")
+        create_tables(emulator.client("dynamodb"), emulator.tables)
+        kms = emulator.client("kms")
+        key_arn = kms.create_key(Description="temporal payload key (test)")["KeyMetadata"]["Arn"]
+        kms.create_alias(AliasName=PAYLOAD_ALIAS, TargetKeyId=key_arn)
+        yield AwsEmulator(endpoint, emulator.tables, key_arn)
+    finally:
+        server.stop()
+
+
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen[bytes]
+    log_file: Path
+    health_file: Path
+    env: dict[str, str] = field(repr=False)
+
+    def log_lines(self) -> list[str]:
+        return self.log_file.read_text(encoding="utf-8").splitlines()
+
+    def wait_healthy(self, attempts: int = 600) -> None:
+        for _ in range(attempts):
+            if self.health_file.exists():
+                return
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited with {self.process.returncode}:\n{self.log_file.read_text()}")
+            time.sleep(0.05)
+        raise RuntimeError(f"worker never became healthy:\n{self.log_file.read_text()}")
+
+    def terminate(self, timeout: float = 60) -> int:
+        """SIGTERM, as ECS sends it; returns the exit code (kills only if the graceful stop hangs)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                return self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise
+        return self.process.returncode
+
+
+def clean_environment() -> dict[str, str]:
+    prefixes = ("TEMPORAL_", "WORKER_", "PAYLOAD_", "AWS_", "PROTECTION_")
+    return {key: value for key, value in os.environ.items() if not key.startswith(prefixes)}
+
+
+@contextmanager
+def worker_process(env: dict[str, str], workdir: Path) -> Iterator[WorkerProcess]:
+    """Start ``python -m workers`` with exactly ``env`` (plus PATH etc.); always stopped on exit."""
+    name = uuid.uuid4().hex[:8]
+    log_file, health_file = workdir / f"worker-{name}.log", workdir / f"worker-{name}.health"
+    full_env = {
+        **clean_environment(),
+        "WORKER_HEALTH_FILE": str(health_file),
+        "WORKER_HEALTH_INTERVAL_SECONDS": "0.5",
+        "WORKER_HEALTH_MAX_AGE_SECONDS": "10",
+        "WORKER_GRACEFUL_SHUTDOWN_SECONDS": "5",
+        **env,
+    }
+    with log_file.open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "workers"], env=full_env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+    worker = WorkerProcess(process, log_file, health_file, full_env)
+    try:
+        worker.wait_healthy()
+        yield worker
+    finally:
+        worker.terminate()

@@ -1,0 +1,76 @@
+"""What crosses the Temporal boundary: workflow input, activity inputs, names. All pydantic, all encrypted in transit.
+
+Kept apart from the workflow and activity code so the starter, the replay tests and the comparison runner can
+import the contract without importing either.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from onboarding.models import Application, ReviewDecision, RiskAssessment
+
+WORKFLOW_NAME = "Onboarding"
+REVIEW_UPDATE_NAME = "submit_review"
+CURRENT_STEP_QUERY_NAME = "current_step"
+DEFAULT_TASK_QUEUE = "onboarding"
+PRODUCTION_REVIEW_TIMEOUT_SECONDS = 72 * 3600
+
+
+class Step(StrEnum):
+    """Values of the ``current_step`` query."""
+
+    STARTED = "started"
+    VALIDATE = "validate"
+    SCREEN_SANCTIONS = "screen_sanctions"
+    VERIFY_IDENTITY = "verify_identity"
+    ASSESS_RISK = "assess_risk"
+    REQUEST_REVIEW = "request_review"
+    AWAITING_REVIEW = "awaiting_review"
+    RECORD_REVIEW = "record_review"
+    OPEN_ACCOUNT = "open_account"
+    FUND_ACCOUNT = "fund_account"
+    CLOSE_ACCOUNT = "close_account"
+    NOTIFY = "notify"
+    COMPLETED = "completed"
+
+
+class _Contract(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class OnboardingInput(_Contract):
+    """Workflow input: the raw submission (validated by the first activity, never in the workflow) and the
+    manual-review timeout. Start it with workflow id = ``submission["application_id"]``."""
+
+    submission: dict[str, Any]
+    review_timeout_seconds: int = Field(default=PRODUCTION_REVIEW_TIMEOUT_SECONDS, ge=1)
+
+
+class ValidateInput(_Contract):
+    submission: dict[str, Any]
+    today: date
+
+
+class RiskInput(_Contract):
+    application: Application
+    today: date
+
+
+class ReviewRequestInput(_Contract):
+    application_id: str
+    assessment: RiskAssessment
+
+
+class ReviewDecisionInput(_Contract):
+    application_id: str
+    decision: ReviewDecision
+
+
+class NotifyInput(_Contract):
+    application_id: str
+    account_id: str

@@ -1,0 +1,147 @@
+"""The worker process: connect, poll, keep the health file fresh, and stop cleanly on SIGTERM.
+
+Shutdown: ECS sends SIGTERM, waits ``stopTimeout`` (set above ``WORKER_GRACEFUL_SHUTDOWN_SECONDS``), then
+SIGKILLs. On SIGTERM the worker stops polling, gives running activities up to the graceful period to finish,
+then cancels the rest (Temporal retries them elsewhere); the health file is removed first, so a health check
+never reports a stopping worker as healthy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+from temporalio.client import Client
+from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.worker import Worker
+
+from onboarding.adapters.dynamodb import dynamodb_adapters
+from onboarding.adapters.memory import in_memory_adapters
+from onboarding.ports import Adapters
+from workers.activities import OnboardingActivities
+from workers.client import build_codec, connect
+from workers.settings import WorkerSettings
+from workers.workflows import OnboardingWorkflow
+
+log = logging.getLogger("workers")
+
+
+class StartupError(Exception):
+    """The worker could not start (its message is about transport and configuration, never payloads)."""
+_HEALTH_PROBE_TIMEOUT = timedelta(seconds=5)
+
+
+def build_adapters(settings: WorkerSettings) -> Adapters:
+    names = settings.table_names
+    return in_memory_adapters() if names is None else dynamodb_adapters(names)
+
+
+def build_worker(
+    client: Client,
+    *,
+    task_queue: str,
+    adapters: Adapters,
+    executor: ThreadPoolExecutor,
+    max_concurrent_activities: int | None = None,
+    max_concurrent_workflow_tasks: int | None = None,
+    graceful_shutdown: timedelta = timedelta(),
+) -> Worker:
+    """The onboarding worker. Also what tests and the local comparison run in process, with their own adapters."""
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[OnboardingWorkflow],
+        activities=OnboardingActivities(adapters).all(),
+        activity_executor=executor,
+        max_concurrent_activities=max_concurrent_activities,
+        max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
+        graceful_shutdown_timeout=graceful_shutdown,
+    )
+
+
+def forwarding_runtime() -> Runtime:
+    """Route the SDK core's (Rust) logs through Python logging, so they come out as JSON too."""
+    logging_config = LoggingConfig(
+        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+        forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+    )
+    return Runtime(telemetry=TelemetryConfig(logging=logging_config))
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+async def run(settings: WorkerSettings, *, stop_signals: Sequence[signal.Signals] = STOP_SIGNALS) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in stop_signals:
+        loop.add_signal_handler(sig, stop.set)
+    codec = build_codec(settings)
+    try:
+        client = await connect(settings, codec=codec, runtime=forwarding_runtime())
+    except RuntimeError as error:
+        # Transport errors (DNS, TLS, auth) carry no payload data; their text is what the operator needs.
+        raise StartupError(f"could not connect to Temporal at {settings.address}: {error}") from None
+    with ThreadPoolExecutor(settings.max_concurrent_activities, thread_name_prefix="activity") as executor:
+        worker = build_worker(
+            client, task_queue=settings.task_queue, adapters=build_adapters(settings), executor=executor,
+            max_concurrent_activities=settings.max_concurrent_activities,
+            max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+            graceful_shutdown=timedelta(seconds=settings.graceful_shutdown_seconds),
+        )
+        log.info("worker starting", extra={"event": _describe(settings)})
+        polling = asyncio.create_task(worker.run())
+        health = asyncio.create_task(_keep_healthy(client, worker, settings))
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        health.cancel()
+        settings.health_file.unlink(missing_ok=True)
+        if not polling.done():
+            grace = {"grace_seconds": settings.graceful_shutdown_seconds}
+            log.info("stop signal received: draining", extra={"event": grace})
+            await worker.shutdown()
+        stopped.cancel()
+        await polling  # re-raises a fatal worker error (the process then exits non-zero)
+    log.info("worker stopped")
+
+
+async def _keep_healthy(client: Client, worker: Worker, settings: WorkerSettings) -> None:
+    while True:
+        if worker.is_running and not worker.is_shutdown and await _service_answers(client):
+            try:
+                settings.health_file.touch()
+            except OSError as error:  # e.g. /tmp not mounted writable: say so, or the task just looks unhealthy
+                log.error("cannot write the health file", extra={"event": {"path": str(settings.health_file),
+                                                                           "error_type": type(error).__name__}})
+        await asyncio.sleep(settings.health_interval_seconds)
+
+
+async def _service_answers(client: Client) -> bool:
+    try:
+        await client.workflow_service.get_system_info(GetSystemInfoRequest(), timeout=_HEALTH_PROBE_TIMEOUT)
+    except Exception as error:  # any failure means unhealthy; the type is enough to diagnose
+        log.warning("temporal service health probe failed", extra={"event": {"error_type": type(error).__name__}})
+        return False
+    return True
+
+
+def _describe(settings: WorkerSettings) -> dict[str, Any]:
+    """Start-up facts worth logging: no secrets, no key material (ARNs of keys and tables are fine)."""
+    return {
+        "address": settings.address,
+        "namespace": settings.namespace,
+        "task_queue": settings.task_queue,
+        "auth_mode": settings.auth_mode.value,
+        "tls": settings.tls,
+        "profile": settings.profile.value,
+        "payload_key_id": settings.payload_key_id,
+        "storage": "memory" if settings.table_names is None else "dynamodb",
+        "max_concurrent_activities": settings.max_concurrent_activities,
+        "max_concurrent_workflow_tasks": settings.max_concurrent_workflow_tasks,
+    }

@@ -1,0 +1,173 @@
+"""The onboarding workflow: the eight steps as activities, manual review as an update, saga on a funding decline.
+
+Deterministic by construction: no I/O, clock or randomness here. The business date is ``workflow.now()`` taken
+once at the start (replays see the same value); the decisions that need no I/O (does this need review? what does
+a review decision mean?) reuse the pure functions of :mod:`onboarding.steps`, so both engines share one rule.
+
+Review: the ``submit_review`` update carries a :class:`~onboarding.models.ReviewDecision`. Its validator accepts it
+only while the workflow awaits a review, so the reviewer learns synchronously whether it counted (as with
+Step Functions' ``SendTaskSuccess``). No decision within ``review_timeout_seconds`` rejects with REVIEW_TIMEOUT.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from onboarding import steps
+    from onboarding.errors import BusinessRejection
+    from onboarding.models import (
+        Account,
+        Application,
+        FieldError,
+        Outcome,
+        RejectionReason,
+        ReviewDecision,
+        RiskAssessment,
+    )
+    from workers.activities import OnboardingActivities
+    from workers.contracts import (
+        CURRENT_STEP_QUERY_NAME,
+        REVIEW_UPDATE_NAME,
+        WORKFLOW_NAME,
+        NotifyInput,
+        OnboardingInput,
+        ReviewDecisionInput,
+        ReviewRequestInput,
+        RiskInput,
+        Step,
+        ValidateInput,
+    )
+
+STEP_TIMEOUT = timedelta(seconds=30)
+# Bounds a step's retries in time as well as in count (5 attempts of 30 s plus backoff fit well inside).
+STEP_BUDGET = timedelta(minutes=5)
+# Identity scenarios fail up to 3 times before answering; five attempts leave headroom. Business rejections are
+# raised non-retryable already; listing their types too keeps that true if an activity forgets to.
+RETRY_POLICY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=5,
+    non_retryable_error_types=[reason.value for reason in RejectionReason],
+)
+WORKFLOW_ID_MISMATCH = FieldError(field="application_id", code="does_not_match_workflow_id")
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class OnboardingWorkflow:
+    def __init__(self) -> None:
+        self._step = Step.STARTED
+        self._decision: ReviewDecision | None = None
+
+    @workflow.query(name=CURRENT_STEP_QUERY_NAME)
+    def current_step(self) -> str:
+        return self._step.value
+
+    @workflow.update(name=REVIEW_UPDATE_NAME)
+    def submit_review(self, decision: ReviewDecision) -> None:
+        self._decision = decision
+
+    @submit_review.validator
+    def _accept_review_only_while_awaiting(self, decision: ReviewDecision) -> None:
+        if self._step is not Step.AWAITING_REVIEW or self._decision is not None:
+            raise ValueError("this onboarding is not awaiting a review decision")
+
+    @workflow.run
+    async def run(self, request: OnboardingInput) -> Outcome:
+        today = workflow.now().date()
+        application_id = _application_id_of(request.submission)
+        if application_id and application_id != workflow.info().workflow_id:
+            # Idempotency keys derive from the application id: one application, one workflow id.
+            return self._done(Outcome.rejected(application_id, RejectionReason.INVALID_APPLICATION,
+                                               error_codes=(WORKFLOW_ID_MISMATCH,)))
+        try:
+            application = await self._validate(request.submission, today)
+        except ActivityError as error:
+            reason, field_errors = _rejection_of(error)
+            return self._done(Outcome.rejected(application_id, reason, error_codes=field_errors))
+        try:
+            account = await self._checks_and_account(application, today, request.review_timeout_seconds)
+        except (ActivityError, BusinessRejection) as error:
+            reason = error.reason if isinstance(error, BusinessRejection) else _rejection_of(error)[0]
+            return self._done(Outcome.rejected(application_id, reason))
+        try:
+            await self._activity(Step.FUND_ACCOUNT, OnboardingActivities.fund_account, application)
+        except ActivityError as error:
+            reason, _ = _rejection_of(error)
+            # Saga: the only business failure after the account exists is a declined charge; undo the account.
+            await self._activity(Step.CLOSE_ACCOUNT, OnboardingActivities.close_account, application_id)
+            return self._done(Outcome.rejected(application_id, reason, compensated=True))
+        await self._activity(
+            Step.NOTIFY, OnboardingActivities.notify,
+            NotifyInput(application_id=application_id, account_id=account.account_id),
+        )
+        return self._done(Outcome.approved(application_id, account.account_id))
+
+    async def _validate(self, submission: dict[str, Any], today: date) -> Application:
+        application: Application = await self._activity(
+            Step.VALIDATE, OnboardingActivities.validate, ValidateInput(submission=submission, today=today)
+        )
+        return application
+
+    async def _checks_and_account(self, application: Application, today: date, review_timeout: int) -> Account:
+        await self._activity(Step.SCREEN_SANCTIONS, OnboardingActivities.screen_sanctions, application)
+        await self._activity(Step.VERIFY_IDENTITY, OnboardingActivities.verify_identity, application)
+        assessment: RiskAssessment = await self._activity(
+            Step.ASSESS_RISK, OnboardingActivities.assess_risk, RiskInput(application=application, today=today)
+        )
+        if steps.needs_review(assessment):
+            await self._review(application.application_id, assessment, review_timeout)
+        account: Account = await self._activity(Step.OPEN_ACCOUNT, OnboardingActivities.open_account, application)
+        return account
+
+    async def _review(self, application_id: str, assessment: RiskAssessment, timeout_seconds: int) -> None:
+        await self._activity(
+            Step.REQUEST_REVIEW, OnboardingActivities.request_review,
+            ReviewRequestInput(application_id=application_id, assessment=assessment),
+        )
+        self._step = Step.AWAITING_REVIEW
+        with contextlib.suppress(TimeoutError):  # no decision in time: decision stays None (REVIEW_TIMEOUT)
+            await workflow.wait_condition(lambda: self._decision is not None, timeout=timeout_seconds)
+        decision = self._decision
+        self._step = Step.RECORD_REVIEW  # from here on the validator refuses late decisions
+        if decision is not None:
+            await self._activity(
+                Step.RECORD_REVIEW, OnboardingActivities.record_review_decision,
+                ReviewDecisionInput(application_id=application_id, decision=decision),
+            )
+        steps.apply_review_decision(decision)  # raises BusinessRejection on DECLINE or timeout (None)
+
+    async def _activity(self, step: Step, method: Any, argument: Any) -> Any:
+        self._step = step
+        return await workflow.execute_activity_method(
+            method, argument, start_to_close_timeout=STEP_TIMEOUT, schedule_to_close_timeout=STEP_BUDGET,
+            retry_policy=RETRY_POLICY,
+        )
+
+    def _done(self, outcome: Outcome) -> Outcome:
+        self._step = Step.COMPLETED
+        return outcome
+
+
+def _rejection_of(error: ActivityError) -> tuple[RejectionReason, tuple[FieldError, ...]]:
+    """The business rejection an activity failed with; anything else (retries exhausted, a bug) is re-raised so
+    the workflow fails visibly instead of inventing an outcome."""
+    cause = error.cause
+    reason = cause.type if isinstance(cause, ApplicationError) else None
+    if reason is not None and reason in RejectionReason.__members__:
+        details = cause.details[0] if isinstance(cause, ApplicationError) and cause.details else []
+        return RejectionReason(reason), tuple(FieldError.model_validate(item) for item in details)
+    raise error
+
+
+def _application_id_of(submission: dict[str, Any]) -> str:
+    # Same rule as onboarding.process: the outcome carries the submitted id, or "" when there is none.
+    value = submission.get("application_id")
+    return value if isinstance(value, str) else ""
