@@ -6,11 +6,18 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CDK := node_modules/.bin/cdk
+# checkov's dependencies conflict with the project's, so it lives in its own venv.
+CHECKOV_VENV := .tools/checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_VERSION := 3.3.30
+EGRESS_MODES := nat privatelink
+CDK_ARGS ?=
+STACKS ?= --all
 EXTRAS := aws,worker,lambda,cdk,dev
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install lint test demo synth diff deploy destroy audit bench clean temporal-histories test-sfn sfn-local
+.PHONY: help install lint test demo synth diff deploy destroy audit bench clean temporal-histories test-sfn sfn-local bundle checkov
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,7 +38,7 @@ lint: $(VENV)/.installed ## ruff + mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: install lint ## the whole suite (unit, both engines, infra + compliance gates, comparison)
+test: install lint bundle $(CHECKOV) ## the whole suite (unit, both engines, infra + compliance gates, comparison)
 	$(VENV)/bin/pytest
 
 test-sfn: $(VENV)/.installed ## only the Step Functions tests (local ASL interpreter, handlers, exposure)
@@ -43,5 +50,36 @@ sfn-local: $(VENV)/.installed ## run the scenario corpus on the local Step Funct
 temporal-histories: $(VENV)/.installed ## re-record the encrypted Temporal replay histories (intentional workflow change only)
 	$(PY) -m tests.temporal.record_histories
 
+# --- CDK / compliance -------------------------------------------------------------------------------------
+
+$(CHECKOV):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+
+checkov: $(CHECKOV) ## install checkov in its own venv (.tools/checkov)
+
+bundle: $(VENV)/.installed ## build the task Lambdas' bundle in build/lambda (no Docker)
+	$(PY) -m infra.bundle
+
+synth: install bundle $(CHECKOV) ## cdk.out/<mode>/ for both egress modes, gated; reports/compliance.json
+	@set -e; for mode in $(EGRESS_MODES); do \
+	  echo "== cdk synth ($$mode)"; \
+	  $(CDK) synth --quiet -c egress_mode=$$mode -o cdk.out/$$mode $(CDK_ARGS); \
+	done
+	$(PY) -m infra.compliance.report --out reports/compliance.json
+	$(VENV)/bin/cfn-lint --non-zero-exit-code error --ignore-checks W3005 -- $(foreach m,$(EGRESS_MODES),cdk.out/$(m)/*.template.json)
+	@set -e; for mode in $(EGRESS_MODES); do \
+	  $(CHECKOV) -d cdk.out/$$mode --framework cloudformation --compact --quiet --skip-download; \
+	done
+
+diff: install bundle ## cdk diff against the deployed stacks (configured egress mode)
+	$(CDK) diff $(STACKS) $(CDK_ARGS)
+
+deploy: install bundle ## cdk deploy (needs AWS credentials and a bootstrapped account; see README)
+	$(CDK) deploy $(STACKS) --require-approval broadening $(CDK_ARGS)
+
+destroy: install ## cdk destroy (stateful resources are retained by default; see README)
+	$(CDK) destroy $(STACKS) $(CDK_ARGS)
+
 clean: ## remove generated output (keeps .venv and node_modules)
-	rm -rf cdk.out reports .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf cdk.out build reports .pytest_cache .mypy_cache .ruff_cache .hypothesis

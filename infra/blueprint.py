@@ -1,0 +1,83 @@
+"""Compose the four stacks of one deployment from a validated configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import App, Environment, Stack, Tags
+from aws_cdk import aws_lambda as lambda_
+
+from infra.bundle import require_bundle
+from infra.compliance.acknowledgement import Acknowledgement
+from infra.config import BlueprintConfig
+from infra.definition import read_definition
+from infra.stacks.foundation import FoundationStack
+from infra.stacks.network import NetworkStack
+from infra.stacks.step_functions import StepFunctionsDependencies, StepFunctionsStack
+from infra.stacks.workers import WorkerDependencies, WorkersStack
+
+
+@dataclass(frozen=True, kw_only=True)
+class Blueprint:
+    foundation: FoundationStack
+    network: NetworkStack
+    workers: WorkersStack
+    step_functions: StepFunctionsStack
+
+    @property
+    def stacks(self) -> tuple[Stack, ...]:
+        return (self.foundation, self.network, self.workers, self.step_functions)
+
+    def acknowledgements(self) -> dict[str, list[Acknowledgement]]:
+        return {
+            "foundation": self.foundation.acknowledgements,
+            "network": self.network.acknowledgements,
+            "workers": self.workers.acknowledgements,
+            "step_functions": self.step_functions.acknowledgements,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sources:
+    """Files the stacks deploy: the worker image context, the ASL file and the built Lambda bundle."""
+
+    repo_root: Path
+    definition: Path
+    lambda_bundle: Path
+
+
+def build_blueprint(app: App, *, config: BlueprintConfig, sources: Sources, env: Environment | None) -> Blueprint:
+    name = config.resource_name
+    foundation = FoundationStack(app, "Foundation", stack_name=name("foundation"), env=env, config=config,
+                                 description="Keys, tables, claim-check bucket and Temporal secret (stateful)")
+    network = NetworkStack(app, "Network", stack_name=name("network"), env=env, config=config,
+                           logs_key=foundation.keys.logs,
+                           description=f"VPC with {config.egress_mode} egress, flow logs, endpoints")
+    subnets = network.network.private_subnets
+    workers = WorkersStack(
+        app, "Workers", stack_name=name("workers"), env=env, config=config, repo_root=sources.repo_root,
+        description="Temporal workers on ECS Fargate (no ingress, no load balancer)",
+        deps=WorkerDependencies(
+            vpc=network.network.vpc, subnets=subnets,
+            temporal_endpoint_security_group=network.endpoints.temporal_security_group if network.endpoints else None,
+            payload_key=foundation.keys.payload, logs_key=foundation.keys.logs,
+            tables=dict(foundation.tables.by_role), temporal_secret=foundation.temporal_secret.secret,
+        ),
+    )
+    step_functions = StepFunctionsStack(
+        app, "StepFunctions", stack_name=name("stepfunctions"), env=env, config=config,
+        description="Step Functions state machine and its task Lambdas",
+        definition=read_definition(sources.definition),
+        lambda_code=lambda_.Code.from_asset(str(require_bundle(sources.lambda_bundle))),
+        deps=StepFunctionsDependencies(
+            vpc=network.network.vpc, subnets=subnets, logs_key=foundation.keys.logs, data_key=foundation.keys.data,
+            state_machine_key=foundation.keys.state_machine, tables=dict(foundation.tables.by_role),
+            idempotency_table=foundation.tables.idempotency,
+        ),
+    )
+    for stack in (foundation, network, workers, step_functions):
+        # Tags carry only configuration names: never an application id or anything derived from PII.
+        Tags.of(stack).add("blueprint", "durable-orchestration")
+        Tags.of(stack).add("environment", config.environment_name)
+    return Blueprint(foundation=foundation, network=network, workers=workers, step_functions=step_functions)

@@ -1,0 +1,1 @@
+"""Synth-time compliance gates: cdk-nag packs, acknowledgements and the compliance report."""

@@ -1,0 +1,51 @@
+"""A cdk-nag finding a stack accepts on purpose, with the reason that holds for that resource."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from aws_cdk import CfnResource
+from constructs import IConstruct
+
+
+@dataclass(frozen=True, kw_only=True)
+class Acknowledgement:
+    scope: IConstruct  # the finding is accepted on this construct and everything below it
+    rule_id: str  # e.g. "AwsSolutions-IAM5[Resource::*]" - one finding, never a whole rule family
+    reason: str
+
+    def __post_init__(self) -> None:
+        if len(self.reason.split()) < 6:
+            raise ValueError(f"acknowledgement of {self.rule_id} needs a specific reason, not a placeholder")
+
+    @property
+    def path(self) -> str:
+        return self.scope.node.path
+
+    def covers(self, rule_id: str, resource_path: str) -> bool:
+        """The same test cdk-nag applies: same finding id, on the scope or one of its descendants."""
+        return rule_id == self.rule_id and (resource_path == self.path or resource_path.startswith(self.path + "/"))
+
+
+def acknowledge(scope: IConstruct, rule_ids: Iterable[str], reason: str) -> list[Acknowledgement]:
+    """The same reason for several packs' versions of one finding on one construct."""
+    return [Acknowledgement(scope=scope, rule_id=rule_id, reason=reason) for rule_id in rule_ids]
+
+
+def in_packs(rule: str, *packs: str) -> list[str]:
+    """`in_packs("LambdaDLQ", "HIPAA.Security", "NIST.800.53.R5")` -> the rule id in each pack."""
+    return [f"{pack}-{rule}" for pack in packs]
+
+
+COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+
+
+def skip_checkov(scope: IConstruct, check_id: str, comment: str) -> None:
+    """Record a checkov skip on the resource's template Metadata, where checkov reads it, with its reason."""
+    resource = scope if isinstance(scope, CfnResource) else scope.node.default_child
+    if not isinstance(resource, CfnResource):
+        raise TypeError(f"{scope.node.path} has no CloudFormation resource to carry a checkov skip")
+    existing = resource.get_metadata("checkov") or {"skip": []}
+    existing["skip"].append({"id": check_id, "comment": comment})
+    resource.add_metadata("checkov", existing)

@@ -1,0 +1,1 @@
+"""CDK constructs, one per module, each configured through keyword-only typed props."""

@@ -1,0 +1,83 @@
+"""One Lambda per entry of `lambdas.registry.TASK_FUNCTIONS`, all from the same locally built bundle.
+
+Each function runs in the private subnets, traces with X-Ray, logs JSON to its own KMS-encrypted log group and
+has reserved concurrency so one runaway step cannot starve the account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from infra.components.encrypted_log_group import EncryptedLogGroup
+from lambdas.registry import TaskFunction
+
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+MEMORY_MIB = 256
+TIMEOUT = Duration.seconds(30)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionSettings:
+    name_prefix: str
+    reserved_concurrency: int
+    environment: dict[str, str]
+    log_retention_days: int
+
+
+class TaskFunctions(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        entries: tuple[TaskFunction, ...],
+        code: lambda_.Code,
+        settings: FunctionSettings,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        logs_key: kms.IKey,
+        environment_key: kms.IKey,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
+            description="Task Lambdas: no ingress; HTTPS to AWS APIs only",
+        )
+        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "AWS APIs over HTTPS")
+        self.by_name: dict[str, lambda_.Function] = {}
+        self.log_groups: dict[str, EncryptedLogGroup] = {}
+        for entry in entries:
+            construct_name = "".join(part.title() for part in entry.name.split("_"))
+            function_name = f"{settings.name_prefix}-{entry.name.replace('_', '-')}"
+            log_group = EncryptedLogGroup(
+                self, f"{construct_name}Logs", key=logs_key, retention_days=settings.log_retention_days,
+                removal_policy=removal_policy, log_group_name=f"/aws/lambda/{function_name}",
+            )
+            self.log_groups[entry.name] = log_group
+            self.by_name[entry.name] = lambda_.Function(
+                self,
+                construct_name,
+                function_name=function_name,
+                runtime=RUNTIME,
+                architecture=lambda_.Architecture.X86_64,
+                handler=entry.handler,
+                code=code,
+                memory_size=MEMORY_MIB,
+                timeout=TIMEOUT,
+                vpc=vpc,
+                vpc_subnets=subnets,
+                security_groups=[self.security_group],
+                tracing=lambda_.Tracing.ACTIVE,
+                log_group=log_group.log_group,
+                logging_format=lambda_.LoggingFormat.JSON,
+                reserved_concurrent_executions=settings.reserved_concurrency,
+                environment={**settings.environment, "POWERTOOLS_SERVICE_NAME": f"onboarding-{entry.name}"},
+                environment_encryption=environment_key,
+            )

@@ -1,0 +1,1 @@
+"""Stacks: each composes constructs; stateful resources live in the foundation stack."""

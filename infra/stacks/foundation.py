@@ -1,0 +1,54 @@
+"""Stateful resources, in their own stack: keys, tables, the claim-check bucket and the Temporal secret."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from constructs import Construct
+
+from infra.compliance.acknowledgement import COMPLIANCE_PACKS, Acknowledgement, acknowledge, in_packs, skip_checkov
+from infra.components.claim_check_bucket import ClaimCheckBucket
+from infra.components.data_tables import DataTables
+from infra.components.encryption_keys import EncryptionKeys
+from infra.components.temporal_secret import TemporalSecret
+from infra.config import BlueprintConfig
+
+
+class FoundationStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: BlueprintConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        removal = RemovalPolicy.RETAIN if config.retain_on_delete else RemovalPolicy.DESTROY
+        self.keys = EncryptionKeys(self, "Keys", name_prefix=config.environment_name, removal_policy=removal)
+        self.tables = DataTables(self, "Tables", name_prefix=config.environment_name, key=self.keys.data,
+                                 removal_policy=removal)
+        self.claim_check = ClaimCheckBucket(
+            self, "ClaimCheck", name_prefix=config.environment_name, data_key=self.keys.data,
+            logs_key=self.keys.logs, access_log_retention_days=config.log_retention_days,
+        )
+        self.temporal_secret = TemporalSecret(self, "TemporalSecret", secret_name=config.temporal_secret_name,
+                                              key=self.keys.data, removal_policy=removal)
+        CfnOutput(self, "TemporalSecretArn", value=self.temporal_secret.secret.secret_arn)
+        CfnOutput(self, "ClaimCheckBucketName", value=self.claim_check.bucket.bucket_name)
+        self.acknowledgements = self._acknowledgements()
+        skip_checkov(self.claim_check.access_logs, "CKV_AWS_18", (
+            "This bucket is the server-access-log destination of the claim-check bucket; logging it into itself "
+            "would log every log delivery recursively."))
+
+    def _acknowledgements(self) -> list[Acknowledgement]:
+        acks: list[Acknowledgement] = []
+        for bucket in (self.claim_check.access_logs, self.claim_check.bucket):
+            acks += acknowledge(bucket, in_packs("S3BucketReplicationEnabled", *COMPLIANCE_PACKS), (
+                f"{bucket.node.id} bucket: cross-region replication is a disaster-recovery decision of the adopting "
+                "organisation (target region, its own key); the sandbox keeps data in one region, versioned."))
+        for role, table in {**self.tables.by_role, "idempotency": self.tables.idempotency}.items():
+            acks += acknowledge(table, in_packs("DynamoDBInBackupPlan", "HIPAA.Security", "NIST.800.53.R5"), (
+                f"The {role} table has point-in-time recovery (35 days of per-second restore points); an AWS Backup "
+                "plan with vault, retention and cross-account copy is an organisation-level policy the adopter "
+                "attaches."))
+        acks += acknowledge(self.temporal_secret.secret,
+                            ["AwsSolutions-SMG4", *in_packs("SecretsManagerRotationEnabled", "HIPAA.Security",
+                                                            "NIST.800.53.R5")], (
+            "Temporal Cloud API keys and mTLS certificates are issued and rotated in Temporal Cloud, not by a Secrets "
+            "Manager rotation Lambda; the operator writes each new credential into this secret (README)."))
+        return acks

@@ -1,0 +1,161 @@
+"""The Step Functions architecture: task Lambdas in the private subnets and the named, CMK-encrypted machine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import ArnFormat, CfnOutput, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra.compliance.acknowledgement import COMPLIANCE_PACKS, Acknowledgement, acknowledge, in_packs, skip_checkov
+from infra.components.claim_check_bucket import claim_check_bucket_name
+from infra.components.encrypted_log_group import EncryptedLogGroup
+from infra.components.onboarding_state_machine import OnboardingStateMachine
+from infra.components.task_functions import FunctionSettings, TaskFunctions
+from infra.config import BlueprintConfig
+from infra.permissions import allow_object_read, allow_object_write, allow_table_read_write
+from infra.task_access import access_for
+from lambdas import registry
+
+ENV_STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
+ENV_REVIEW_TIMEOUT_SECONDS = "REVIEW_TIMEOUT_SECONDS"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepFunctionsDependencies:
+    vpc: ec2.IVpc
+    subnets: ec2.SubnetSelection
+    logs_key: kms.IKey
+    data_key: kms.IKey
+    state_machine_key: kms.IKey
+    tables: dict[str, dynamodb.ITable]
+    idempotency_table: dynamodb.ITable
+
+
+class StepFunctionsStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: BlueprintConfig,
+        deps: StepFunctionsDependencies,
+        definition: str,
+        lambda_code: lambda_.Code,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        removal = RemovalPolicy.RETAIN if config.retain_on_delete else RemovalPolicy.DESTROY
+        claim_check = s3.Bucket.from_bucket_name(self, "ClaimCheck", claim_check_bucket_name(config.environment_name))
+        state_machine_name = config.resource_name("onboarding")
+        # Formatted from the fixed name rather than referenced: the intake function needs the ARN and the
+        # state machine needs the functions' ARNs, and a reference both ways would be a dependency cycle.
+        state_machine_arn = self.format_arn(service="states", resource="stateMachine",
+                                            resource_name=state_machine_name,
+                                            arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        environment = {
+            registry.ENV_LEDGER_TABLE: deps.tables["ledger"].table_name,
+            registry.ENV_CHARGES_TABLE: deps.tables["charges"].table_name,
+            registry.ENV_OUTBOX_TABLE: deps.tables["outbox"].table_name,
+            registry.ENV_REVIEWS_TABLE: deps.tables["reviews"].table_name,
+            registry.ENV_IDEMPOTENCY_TABLE: deps.idempotency_table.table_name,
+            registry.ENV_CLAIM_CHECK_BUCKET: claim_check.bucket_name,
+            registry.ENV_CLAIM_CHECK_KEY_ARN: deps.data_key.key_arn,
+            registry.ENV_PROTECTION_PROFILE: "hardened",
+            ENV_STATE_MACHINE_ARN: state_machine_arn,
+            ENV_REVIEW_TIMEOUT_SECONDS: str(config.review_timeout_seconds),
+        }
+        self.functions = TaskFunctions(
+            self, "Tasks", entries=registry.TASK_FUNCTIONS, code=lambda_code, vpc=deps.vpc, subnets=deps.subnets,
+            logs_key=deps.logs_key, environment_key=deps.data_key, removal_policy=removal,
+            settings=FunctionSettings(
+                name_prefix=config.environment_name, reserved_concurrency=config.lambda_reserved_concurrency,
+                environment=environment, log_retention_days=config.log_retention_days,
+            ),
+        )
+        for name, function in self.functions.by_name.items():
+            access = access_for(name)
+            allow_table_read_write(function, deps.idempotency_table)
+            for role in access.tables:
+                allow_table_read_write(function, deps.tables[role])
+            if access.claim_check == "write":
+                allow_object_write(function, claim_check, deps.data_key)
+            else:
+                allow_object_read(function, claim_check, deps.data_key)
+            if access.starts_executions:
+                function.add_to_role_policy(
+                    iam.PolicyStatement(actions=["states:StartExecution"], resources=[state_machine_arn])
+                )
+        log_group = EncryptedLogGroup(
+            self, "StateMachineLogs", key=deps.logs_key, retention_days=config.log_retention_days,
+            removal_policy=removal, log_group_name=f"/aws/vendedlogs/states/{state_machine_name}",
+        )
+        self.state_machine = OnboardingStateMachine(
+            self, "Onboarding", state_machine_name=state_machine_name, definition=definition,
+            key=deps.state_machine_key, log_group=log_group.log_group,
+            substitutions={entry.substitution_key: self.functions.by_name[entry.name]
+                           for entry in registry.TASK_FUNCTIONS},
+        )
+        CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine.state_machine_arn)
+        CfnOutput(self, "IntakeFunctionName", value=self.functions.by_name["intake"].function_name)
+        self.acknowledgements = self._acknowledgements(claim_check.arn_for_objects("*"))
+
+    def _acknowledgements(self, claim_check_objects: str) -> list[Acknowledgement]:
+        objects = _nag_rendering(self.resolve(claim_check_objects))
+        acks: list[Acknowledgement] = []
+        for name, function in self.functions.by_name.items():
+            caller = "the submitting client" if name == "intake" else "the state machine"
+            skip_checkov(function, "CKV_AWS_116", (
+                f"{name} is invoked synchronously by {caller}; a dead-letter queue only receives asynchronous "
+                "invocations."))
+            acks += acknowledge(function, in_packs("LambdaDLQ", "HIPAA.Security", "NIST.800.53.R5"), (
+                f"{name} is invoked synchronously by {caller}; failures return to the caller (Retry/Catch in the "
+                "state machine) and a dead-letter queue only ever receives asynchronous invocations."))
+            acks += acknowledge(function, ["AwsSolutions-L1"], (
+                f"{name} runs CPython 3.12 because its bundle's binary wheels (pydantic-core) are built for cp312 "
+                "from the pinned constraints; a newer runtime is a deliberate dependency upgrade."))
+            acks += acknowledge(function, [f"AwsSolutions-IAM4[Policy::{_MANAGED}AWSLambdaBasicExecutionRole]"], (
+                f"AWSLambdaBasicExecutionRole only lets {name} create streams and put events in its own log group."))
+            acks += acknowledge(function, [f"AwsSolutions-IAM4[Policy::{_MANAGED}AWSLambdaVPCAccessExecutionRole]"], (
+                f"AWSLambdaVPCAccessExecutionRole holds only the network-interface actions {name} needs to attach "
+                "to the private subnets; AWS keeps it in step with the Lambda service."))
+            acks += acknowledge(function, ["AwsSolutions-IAM5[Resource::*]"], (
+                f"xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing of {name}) support no "
+                "resource-level permission."))
+            acks += acknowledge(function, [f"AwsSolutions-IAM5[Resource::{objects}]"], (
+                f"Claim-check objects are keyed by application id, so {name} is scoped to the objects of the one "
+                "claim-check bucket; it holds no bucket-level or listing permission."))
+            acks += acknowledge(function, in_packs("IAMNoInlinePolicy", *COMPLIANCE_PACKS), (
+                f"The {name} role's policy is generated from explicit grants on this function's own tables, "
+                "key and objects; being inline it cannot be attached to any other principal."))
+        machine = self.state_machine.state_machine
+        acks += acknowledge(machine, ["AwsSolutions-IAM5[Resource::*]"], (
+            "The state machine's X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs "
+            "delivery actions (Create/Get/Update/Delete/ListLogDeliveries, resource policies) support no "
+            "resource-level permission."))
+        acks += acknowledge(machine, in_packs("IAMNoInlinePolicy", *COMPLIANCE_PACKS), (
+            "The state machine role's policy allows invoking exactly the task functions and using its own key; "
+            "being inline it cannot be attached to any other principal."))
+        return acks
+
+
+_MANAGED = "arn:<AWS::Partition>:iam::aws:policy/service-role/"
+
+
+def _nag_rendering(resolved: object) -> str:
+    """Render a resolved ARN the way cdk-nag names it in finding ids (`<AWS::Region>` for pseudo refs)."""
+    if isinstance(resolved, str):
+        return resolved
+    if isinstance(resolved, dict) and "Fn::Join" in resolved:
+        separator, parts = resolved["Fn::Join"]
+        return str(separator).join(_nag_rendering(part) for part in parts)
+    if isinstance(resolved, dict) and "Ref" in resolved:
+        return f"<{resolved['Ref']}>"
+    raise ValueError("unexpected token shape in an IAM resource")

@@ -1,0 +1,104 @@
+"""The typed configuration: a bad or missing key fails with a message naming the key, never its value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.config import (
+    MAX_STOP_TIMEOUT_SECONDS,
+    BlueprintConfig,
+    ConfigurationError,
+    load_config,
+)
+from infra.synthesis import project_context
+
+
+def _context(**overrides: Any) -> dict[str, Any]:
+    return {**project_context(), **overrides}
+
+
+def test_project_context_is_valid_in_both_egress_modes() -> None:
+    for mode in ("nat", "privatelink"):
+        assert load_config(_context(egress_mode=mode)).egress_mode == mode
+
+
+def test_cdk_feature_flags_are_not_configuration_keys() -> None:
+    flags = {"@aws-cdk/core:newStyleStackSynthesis": True, "aws:cdk:enable-path-metadata": True}
+    config = load_config(_context(**flags))
+    assert isinstance(config, BlueprintConfig)
+
+
+def test_cli_strings_are_coerced_like_cdk_json_values() -> None:
+    # `cdk synth -c worker_desired_count=3 -c temporal_tls=true` hands the app strings.
+    config = load_config(_context(worker_desired_count="3", temporal_tls="true"))
+    assert config.worker_desired_count == 3
+    assert config.temporal_tls is True
+
+
+@pytest.mark.parametrize("key", ["environment_name", "egress_mode", "temporal_address", "temporal_secret_name",
+                                 "worker_cpu", "review_timeout_seconds"])
+def test_missing_key_is_named(key: str) -> None:
+    context = _context()
+    del context[key]
+    with pytest.raises(ConfigurationError, match=rf"{key}: missing"):
+        load_config(context)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("egress_mode", "internet"),
+        ("temporal_auth_mode", "password"),
+        ("temporal_address", "no port here"),
+        ("environment_name", "Has Spaces"),
+        ("worker_desired_count", "many"),
+        ("worker_cpu", 300),
+        ("log_retention_days", 42),
+        ("worker_graceful_shutdown_seconds", MAX_STOP_TIMEOUT_SECONDS),
+        ("temporal_privatelink_service_name", "vpce-svc-not-a-service-name"),
+    ],
+)
+def test_bad_value_is_named_without_echoing_it(key: str, value: object) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        load_config(_context(**{key: value}))
+    message = str(raised.value)
+    assert f"{key}:" in message
+    assert str(value) not in message.replace(key, "")
+
+
+def test_a_pasted_credential_is_never_echoed() -> None:
+    leaked = "tmprl_api_key_SUPERSECRET_0123456789"
+    for key in ("temporal_address", "temporal_secret_name", "temporal_namespace"):
+        with pytest.raises(ConfigurationError) as raised:
+            load_config(_context(**{key: leaked + "!!"}))
+        assert "SUPERSECRET" not in str(raised.value)
+        assert raised.value.__cause__ is None
+        assert raised.value.__context__ is None  # the validation error holding the input is not chained
+
+
+def test_unknown_key_is_named() -> None:
+    with pytest.raises(ConfigurationError, match="egres_mode: unknown configuration key"):
+        load_config(_context(egres_mode="nat"))
+
+
+def test_privatelink_requires_the_temporal_service_name() -> None:
+    with pytest.raises(ConfigurationError, match="temporal_privatelink_service_name: is required"):
+        load_config(_context(egress_mode="privatelink", temporal_privatelink_service_name=None))
+
+
+def test_memory_must_fit_the_cpu_size() -> None:
+    with pytest.raises(ConfigurationError, match="worker_memory_mib: is not a Fargate memory size"):
+        load_config(_context(worker_cpu=256, worker_memory_mib=4096))
+
+
+def test_credentials_require_tls() -> None:
+    with pytest.raises(ConfigurationError, match="temporal_tls: must be true"):
+        load_config(_context(temporal_auth_mode="api_key", temporal_tls=False))
+
+
+def test_stop_timeout_stays_above_the_graceful_shutdown_and_within_ecs_limit() -> None:
+    for graceful in (1, 30, 60, MAX_STOP_TIMEOUT_SECONDS - 15):
+        config = load_config(_context(worker_graceful_shutdown_seconds=graceful))
+        assert graceful < config.worker_stop_timeout_seconds <= MAX_STOP_TIMEOUT_SECONDS

@@ -1,0 +1,94 @@
+"""Step Functions promises: named CMK machine, logs without data, tracing, the exact ASL, VPC Lambdas."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from infra.definition import placeholders, render
+from infra.paths import REPO_ROOT, STATE_MACHINE_DEFINITION
+from infra.synthesis import Synthesis
+from lambdas.registry import TASK_FUNCTIONS
+from tests.infra.template_queries import props, resources
+
+
+def _machine(synthesis: Synthesis) -> dict[str, Any]:
+    (_, _, machine), = resources(synthesis, "AWS::StepFunctions::StateMachine")
+    return props(machine)
+
+
+def test_state_machine_is_named_cmk_encrypted_logged_without_data_and_traced(synthesis: Synthesis) -> None:
+    machine = _machine(synthesis)
+    assert machine["StateMachineName"] == f"{synthesis.config.environment_name}-onboarding"
+    assert machine["EncryptionConfiguration"]["Type"] == "CUSTOMER_MANAGED_KMS_KEY"
+    assert "KeysStateMachine" in repr(machine["EncryptionConfiguration"]["KmsKeyId"])
+    logging = machine["LoggingConfiguration"]
+    assert logging["Level"] == "ALL"
+    assert logging["IncludeExecutionData"] is False
+    assert machine["TracingConfiguration"] == {"Enabled": True}
+    log_group_id = logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+    assert "KmsKeyId" in props(synthesis.templates["StepFunctions"]["Resources"][log_group_id])
+
+
+def test_definition_in_template_equals_the_asl_file_after_substitution(synthesis: Synthesis) -> None:
+    machine = _machine(synthesis)
+    asl_text = (REPO_ROOT / STATE_MACHINE_DEFINITION).read_text(encoding="utf-8")
+    substitutions = machine["DefinitionSubstitutions"]
+    assert set(substitutions) == {entry.substitution_key for entry in TASK_FUNCTIONS}
+    assert placeholders(asl_text) <= set(substitutions)
+    # Resolve each substitution as CloudFormation would: the ARN of the function the template points it at.
+    functions = {logical_id: props(fn).get("FunctionName", logical_id)
+                 for _, logical_id, fn in resources(synthesis, "AWS::Lambda::Function")}
+    arns = {key: f"arn:aws:lambda:us-east-1:111111111111:function:{functions[value['Fn::GetAtt'][0]]}"
+            for key, value in substitutions.items()}
+    assert render(machine["DefinitionString"], arns) == render(asl_text, arns)
+    assert json.loads(machine["DefinitionString"]) == json.loads(asl_text)
+
+
+def test_each_substitution_points_at_the_function_with_its_registry_handler(synthesis: Synthesis) -> None:
+    substitutions = _machine(synthesis)["DefinitionSubstitutions"]
+    functions = {logical_id: props(fn) for _, logical_id, fn in resources(synthesis, "AWS::Lambda::Function")}
+    for entry in TASK_FUNCTIONS:
+        function = functions[substitutions[entry.substitution_key]["Fn::GetAtt"][0]]
+        assert function["Handler"] == entry.handler
+
+
+def test_state_machine_role_invokes_exactly_the_task_functions(synthesis: Synthesis) -> None:
+    statements = [s for _, logical_id, policy in resources(synthesis, "AWS::IAM::Policy")
+                  if "StateMachineRole" in logical_id for s in props(policy)["PolicyDocument"]["Statement"]]
+    invoke = [s for s in statements if "lambda:InvokeFunction" in s["Action"]]
+    assert len(invoke) == 1
+    resources_ = invoke[0]["Resource"]
+    assert len(resources_) == len(TASK_FUNCTIONS)
+    assert all(set(r) == {"Fn::GetAtt"} and r["Fn::GetAtt"][1] == "Arn" for r in resources_)
+
+
+def test_task_lambdas_run_in_private_subnets_traced_with_encrypted_logs(synthesis: Synthesis) -> None:
+    functions = {props(fn)["Handler"]: props(fn) for logical_id, fn in
+                 [(lid, f) for _, lid, f in resources(synthesis, "AWS::Lambda::Function")]
+                 if props(fn).get("Handler", "").startswith("lambdas.")}
+    assert set(functions) == {entry.handler for entry in TASK_FUNCTIONS}
+    log_groups = {logical_id: props(group) for _, logical_id, group in resources(synthesis, "AWS::Logs::LogGroup")}
+    for handler, function in functions.items():
+        assert function["Runtime"] == "python3.12", handler
+        assert function["TracingConfig"] == {"Mode": "Active"}, handler
+        assert function["ReservedConcurrentExecutions"] == synthesis.config.lambda_reserved_concurrency
+        assert len(function["VpcConfig"]["SubnetIds"]) == synthesis.config.max_azs, handler
+        assert all("privateSubnet" in repr(subnet) for subnet in function["VpcConfig"]["SubnetIds"]), handler
+        log_group = function["LoggingConfig"]["LogGroup"]["Ref"]
+        assert "KmsKeyId" in log_groups[log_group], handler
+        assert function["Environment"]["Variables"]["PROTECTION_PROFILE"] == "hardened"
+
+
+def test_only_intake_writes_claim_checks_and_starts_executions(synthesis: Synthesis) -> None:
+    by_function: dict[str, list[dict[str, Any]]] = {}
+    for _, logical_id, policy in resources(synthesis, "AWS::IAM::Policy"):
+        if logical_id.startswith("Tasks"):
+            name = logical_id.removeprefix("Tasks").split("ServiceRole")[0]
+            by_function[name] = props(policy)["PolicyDocument"]["Statement"]
+    assert len(by_function) == len(TASK_FUNCTIONS)
+    for name, statements in by_function.items():
+        actions = {action for s in statements for action in (s["Action"] if isinstance(s["Action"], list)
+                                                              else [s["Action"]])}
+        writes = {"s3:PutObject", "states:StartExecution"} & actions
+        assert writes == ({"s3:PutObject", "states:StartExecution"} if name == "Intake" else set()), name
