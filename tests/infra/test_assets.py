@@ -115,3 +115,18 @@ def test_worker_image_installs_the_worker_extra_which_holds_no_cdk(syntheses: di
     closure = set().union(*(_closure(_extra(extra)) for extra in extras))
     assert not closure & NEVER_IN_CODE - {"temporalio"}
     assert "temporalio" in closure
+
+
+def test_the_asset_ships_no_operator_tool_or_corpus_and_lacks_no_imported_project_module(
+    syntheses: dict[str, Synthesis],
+) -> None:
+    asset = _lambda_asset(syntheses["nat"])
+    for excluded in ("lambdas/local", "lambdas/reviewer.py", "onboarding/scenarios.py", "onboarding/bad_inputs.py"):
+        assert not (asset / excluded).exists(), excluded
+    for source in [*asset.joinpath("lambdas").rglob("*.py"), *asset.joinpath("onboarding").rglob("*.py")]:
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                    and node.module.split(".")[0] in {"lambdas", "onboarding"}):
+                path = asset / node.module.replace(".", "/")
+                assert path.with_suffix(".py").is_file() or (path / "__init__.py").is_file(), (
+                    f"{source.relative_to(asset)} imports {node.module}, missing from the asset")
