@@ -41,10 +41,10 @@ lint: $(VENV)/.installed ## ruff + mypy
 test: install lint bundle $(CHECKOV) ## the whole suite (unit, both engines, infra + compliance gates, comparison)
 	$(VENV)/bin/pytest
 
-test-sfn: $(VENV)/.installed ## only the Step Functions tests (local ASL interpreter, handlers, exposure)
+test-sfn: $(VENV)/.installed bundle ## only the Step Functions tests (local ASL interpreter, handlers, exposure)
 	$(VENV)/bin/pytest tests/stepfunctions
 
-sfn-local: $(VENV)/.installed ## run the scenario corpus on the local Step Functions interpreter (PROFILE=baseline)
+sfn-local: $(VENV)/.installed bundle ## run the scenario corpus on the local Step Functions interpreter (PROFILE=baseline)
 	$(PY) -m lambdas.local --profile $(or $(PROFILE),hardened)
 
 temporal-histories: $(VENV)/.installed ## re-record the encrypted Temporal replay histories (intentional workflow change only)

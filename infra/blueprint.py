@@ -11,11 +11,11 @@ from aws_cdk import aws_lambda as lambda_
 from infra.bundle import require_bundle
 from infra.compliance.acknowledgement import Acknowledgement
 from infra.config import BlueprintConfig
-from infra.definition import read_definition
 from infra.stacks.foundation import FoundationStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.step_functions import StepFunctionsDependencies, StepFunctionsStack
 from infra.stacks.workers import WorkerDependencies, WorkersStack
+from lambdas.definition import read_definition
 
 
 @dataclass(frozen=True, kw_only=True)

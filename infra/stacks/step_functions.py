@@ -100,8 +100,9 @@ class StepFunctionsStack(Stack):
         self.state_machine = OnboardingStateMachine(
             self, "Onboarding", state_machine_name=state_machine_name, definition=definition,
             key=deps.state_machine_key, log_group=log_group.log_group,
+            # Only the functions the definition calls: the state machine's role may invoke exactly these (not intake).
             substitutions={entry.substitution_key: self.functions.by_name[entry.name]
-                           for entry in registry.TASK_FUNCTIONS},
+                           for entry in registry.state_machine_functions()},
         )
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine.state_machine_arn)
         CfnOutput(self, "IntakeFunctionName", value=self.functions.by_name["intake"].function_name)

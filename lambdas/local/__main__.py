@@ -1,5 +1,9 @@
-"""``python -m lambdas.local [--profile hardened|baseline]``: run the scenario corpus on the local Step Functions
-interpreter and print one JSON line per scenario (expected vs actual outcome). Exit status 1 on a mismatch."""
+"""``python -m lambdas.local [--profile hardened|baseline] [--definition template|asl]``: run the scenario corpus
+on the local Step Functions interpreter and print one JSON line per scenario (expected vs actual outcome).
+Exit status 1 on a mismatch.
+
+The definition is the synthesized CDK template's (``template``, the default: what deploys; needs ``make bundle``)
+or the ASL file (``asl``: no synthesis, e.g. while editing the definition)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from lambdas.definition import DefinitionTemplate
 from lambdas.local.runner import LocalStepFunctions
 from lambdas.settings import Profile
 from onboarding.scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS
@@ -18,11 +23,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lambdas.local", description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=[p.value for p in Profile], default=Profile.HARDENED.value)
     parser.add_argument("--review-timeout", type=int, default=DEMO_REVIEW_TIMEOUT_SECONDS, metavar="SECONDS")
+    parser.add_argument("--definition", choices=["template", "asl"], default="template")
     args = parser.parse_args(argv)
     logging.getLogger("moto").setLevel(logging.ERROR)  # the interpreter logs every caught task failure
+    if args.definition == "template":
+        from infra.deployed_definition import synthesized_definition  # noqa: PLC0415 - loads the CDK only if asked
+
+        definition = synthesized_definition()
+    else:
+        definition = DefinitionTemplate.asl()
 
     decisions = {scenario.application_id: scenario.review_decision for scenario in SCENARIOS}
-    with LocalStepFunctions(profile=Profile(args.profile), review_timeout_seconds=args.review_timeout) as sfn:
+    with LocalStepFunctions(profile=Profile(args.profile), review_timeout_seconds=args.review_timeout,
+                            definition=definition) as sfn:
         results = sfn.run([scenario.application() for scenario in SCENARIOS], reviewer=decisions.__getitem__)
     mismatches = 0
     for scenario in SCENARIOS:

@@ -6,7 +6,12 @@ Step Functions service would hold: ``DescribeExecution`` and every ``GetExecutio
 
 Submissions go through the ``intake`` function (a routed ``lambda:Invoke``, as a client would call it);
 review decisions through :mod:`lambdas.reviewer` (``SendTaskSuccess`` / ``SendTaskFailure``). The definition
-is a parameter (default: the ASL file) so the one from the synthesized template can be run instead.
+is a parameter: pass ``infra.deployed_definition.synthesized_definition()`` to run what the CDK template deploys
+(the default, the ASL file, is for tests that vary the definition).
+
+AWS is moto: in process (``mock_aws``, the default) or a moto server given by ``endpoint_url`` (e.g. a
+``ThreadedMotoServer`` that other processes share). With a server, every boto3 client of this process reaches it
+through ``AWS_ENDPOINT_URL`` while the runner is started, and the server is switched to executing state machines.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,8 +29,8 @@ import boto3
 from moto import mock_aws
 
 from lambdas import reviewer as reviewer_module
+from lambdas.definition import DefinitionTemplate
 from lambdas.handlers.intake import execution_arn_for
-from lambdas.local import definition
 from lambdas.local.environment import LocalResources, provision
 from lambdas.local.router import LambdaRouter
 from lambdas.registry import ENV_STATE_MACHINE_ARN, TASK_FUNCTIONS
@@ -66,18 +72,21 @@ class LocalStepFunctions:
         *,
         profile: Profile = Profile.HARDENED,
         review_timeout_seconds: int = DEMO_REVIEW_TIMEOUT_SECONDS,
-        definition_template: str | None = None,
+        definition: DefinitionTemplate | None = None,
         prefix: str = "local",
         region: str = "us-east-1",
         start_mock: bool = True,
+        endpoint_url: str | None = None,
     ) -> None:
-        """``start_mock=False`` when the caller already runs ``mock_aws(config=MOTO_CONFIG)``."""
+        """``start_mock=False`` when the caller already runs ``mock_aws(config=MOTO_CONFIG)``; ``endpoint_url``
+        (a moto server) replaces the in-process mock."""
         self.profile = profile
         self.review_timeout_seconds = review_timeout_seconds
-        self._template = definition_template
+        self._template = definition
         self._prefix = prefix
         self._region = region
-        self._mock = mock_aws(config=MOTO_CONFIG) if start_mock else None
+        self._endpoint_url = endpoint_url
+        self._mock = mock_aws(config=MOTO_CONFIG) if start_mock and endpoint_url is None else None
         self._env: Any = None
         self._router: LambdaRouter | None = None
         self._resources: LocalResources | None = None
@@ -105,12 +114,13 @@ class LocalStepFunctions:
             raise
 
     def _start(self) -> None:
+        self._env = mock.patch.dict(os.environ, self._server_environment())
+        self._env.start()
         boto3.setup_default_session(region_name=self._region)  # the session moto's interpreter uses
         self._session = boto3.session.Session(region_name=self._region)
         self._resources = resources = provision(self._session, prefix=self._prefix)
-        env = resources.environment(profile=self.profile, review_timeout_seconds=self.review_timeout_seconds)
-        self._env = mock.patch.dict(os.environ, env)
-        self._env.start()
+        os.environ.update(resources.environment(profile=self.profile,
+                                                review_timeout_seconds=self.review_timeout_seconds))
         runtime_for.cache_clear()
 
         self._router = LambdaRouter.for_registry(
@@ -121,9 +131,8 @@ class LocalStepFunctions:
         )
         self._router.install(boto3.DEFAULT_SESSION, self._session)
 
-        template = self._template if self._template is not None else definition.load_template()
-        arns = {f.name: resources.function_arn(f.name) for f in TASK_FUNCTIONS}
-        self.definition = definition.render(template, definition.function_substitutions(arns))
+        template = self._template if self._template is not None else DefinitionTemplate.asl()
+        self.definition = template.render(resources.function_arn)
         self.state_machine_arn = self.stepfunctions.create_state_machine(
             name=resources.state_machine_name,
             definition=self.definition,
@@ -141,6 +150,27 @@ class LocalStepFunctions:
             },
         )["stateMachineArn"]
         os.environ[ENV_STATE_MACHINE_ARN] = self.state_machine_arn  # restored by the env patch
+
+    def _server_environment(self) -> dict[str, str]:
+        """With a moto server: point every boto3 client at it, and have it execute state machines."""
+        if self._endpoint_url is None:
+            return {}
+        if not self._endpoint_url.startswith(("http://127.0.0.1:", "http://localhost:")):
+            raise ValueError("endpoint_url: a moto server on the loopback interface (http://127.0.0.1:PORT)")
+        # moto's own API (not an AWS one, so no boto3 client): a loopback http URL, checked above.
+        request = urllib.request.Request(  # noqa: S310
+            f"{self._endpoint_url}/moto-api/config", data=json.dumps(MOTO_CONFIG).encode(), method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+            pass
+        return {
+            "AWS_ENDPOINT_URL": self._endpoint_url,
+            # moto's interpreter sends the calls it does not route here to this port of localhost.
+            "MOTO_PORT": self._endpoint_url.rpartition(":")[2],
+            "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
+            "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
+        }
 
     def stop(self) -> None:
         try:

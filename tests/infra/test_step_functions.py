@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from infra.definition import placeholders, render
+from infra.deployed_definition import definition_from_template
 from infra.paths import REPO_ROOT, STATE_MACHINE_DEFINITION
 from infra.synthesis import Synthesis
-from lambdas.registry import TASK_FUNCTIONS
+from lambdas.definition import DefinitionTemplate, read_definition
+from lambdas.registry import TASK_FUNCTIONS, state_machine_functions
 from tests.infra.template_queries import props, resources
 
 
@@ -32,23 +32,23 @@ def test_state_machine_is_named_cmk_encrypted_logged_without_data_and_traced(syn
 
 def test_definition_in_template_equals_the_asl_file_after_substitution(synthesis: Synthesis) -> None:
     machine = _machine(synthesis)
-    asl_text = (REPO_ROOT / STATE_MACHINE_DEFINITION).read_text(encoding="utf-8")
-    substitutions = machine["DefinitionSubstitutions"]
-    assert set(substitutions) == {entry.substitution_key for entry in TASK_FUNCTIONS}
-    assert placeholders(asl_text) <= set(substitutions)
-    # Resolve each substitution as CloudFormation would: the ARN of the function the template points it at.
-    functions = {logical_id: props(fn).get("FunctionName", logical_id)
-                 for _, logical_id, fn in resources(synthesis, "AWS::Lambda::Function")}
-    arns = {key: f"arn:aws:lambda:us-east-1:111111111111:function:{functions[value['Fn::GetAtt'][0]]}"
-            for key, value in substitutions.items()}
-    assert render(machine["DefinitionString"], arns) == render(asl_text, arns)
-    assert json.loads(machine["DefinitionString"]) == json.loads(asl_text)
+    assert set(machine["DefinitionSubstitutions"]) == {entry.substitution_key for entry in state_machine_functions()}
+    deployed = definition_from_template(synthesis.templates["StepFunctions"])
+    asl = DefinitionTemplate.asl()
+    assert deployed == asl  # same text, each placeholder wired to the function the registry names
+    assert deployed.text == read_definition(REPO_ROOT / STATE_MACHINE_DEFINITION)
+
+    def arn(name: str) -> str:
+        return f"arn:aws:lambda:us-east-1:111111111111:function:x-{name}"
+
+    assert deployed.render(arn) == asl.render(arn)
+    assert "${" not in deployed.render(arn)
 
 
 def test_each_substitution_points_at_the_function_with_its_registry_handler(synthesis: Synthesis) -> None:
     substitutions = _machine(synthesis)["DefinitionSubstitutions"]
     functions = {logical_id: props(fn) for _, logical_id, fn in resources(synthesis, "AWS::Lambda::Function")}
-    for entry in TASK_FUNCTIONS:
+    for entry in state_machine_functions():
         function = functions[substitutions[entry.substitution_key]["Fn::GetAtt"][0]]
         assert function["Handler"] == entry.handler
 
@@ -59,7 +59,7 @@ def test_state_machine_role_invokes_exactly_the_task_functions(synthesis: Synthe
     invoke = [s for s in statements if "lambda:InvokeFunction" in s["Action"]]
     assert len(invoke) == 1
     resources_ = invoke[0]["Resource"]
-    assert len(resources_) == len(TASK_FUNCTIONS)
+    assert len(resources_) == len(state_machine_functions())  # never intake: a client calls it, not the machine
     assert all(set(r) == {"Fn::GetAtt"} and r["Fn::GetAtt"][1] == "Arn" for r in resources_)
 
 

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
+from infra.deployed_definition import definition_from_template
 from lambdas import errors
-from lambdas.local import definition
+from lambdas.definition import DefinitionError, DefinitionTemplate, read_definition, render
 from lambdas.registry import TASK_FUNCTIONS, state_machine_functions, task_function
 from onboarding.models import Outcome, RejectionReason
 
-ASL: dict[str, Any] = json.loads(definition.load_template())
+ASL: dict[str, Any] = json.loads(read_definition())
 STATES: dict[str, dict[str, Any]] = ASL["States"]
 TASKS = {name: state for name, state in STATES.items() if state["Type"] == "Task"}
 
@@ -24,7 +25,7 @@ def retriers(state: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def test_placeholders_are_exactly_the_registry_functions_the_state_machine_calls() -> None:
-    placeholders = set(re.findall(r"\$\{([A-Za-z]+)\}", definition.load_template()))
+    placeholders = set(re.findall(r"\$\{([A-Za-z]+)\}", read_definition()))
     assert placeholders == {f.substitution_key for f in state_machine_functions()}
     assert not task_function("intake").in_state_machine  # a client calls it; it is not a state
     assert {f.name for f in TASK_FUNCTIONS} - {f.name for f in state_machine_functions()} == {"intake"}
@@ -90,21 +91,68 @@ def test_every_end_state_builds_an_outcome() -> None:
         assert fields == set(Outcome.model_fields), name
 
 
+def arn(name: str) -> str:
+    return f"arn:aws:lambda:us-east-1:123456789012:function:x-{name}"
+
+
 def test_render_substitutes_every_placeholder_and_nothing_else() -> None:
-    arns = {f.name: f"arn:aws:lambda:us-east-1:123456789012:function:x-{f.name}" for f in TASK_FUNCTIONS}
-    rendered = definition.render(definition.load_template(), definition.function_substitutions(arns))
+    rendered = DefinitionTemplate.asl().render(arn)
     assert "${" not in rendered
-    assert json.loads(rendered)["States"]["Validate"]["Parameters"]["FunctionName"] == arns["validate"]
+    assert json.loads(rendered)["States"]["Validate"]["Parameters"]["FunctionName"] == arn("validate")
 
 
 @pytest.mark.parametrize(
-    ("substitutions", "message"),
-    [({}, "no substitution for: AssessRiskFunctionArn"), ({"Extra": "x"}, "not used by the definition: Extra")],
+    ("extra", "message"),
+    [(None, "no substitution for: AssessRiskFunctionArn"), ("IntakeFunctionArn", "not used by the definition: Intake")],
 )
-def test_render_refuses_missing_or_unused_substitutions(substitutions: dict[str, str], message: str) -> None:
-    template = definition.load_template()
-    if substitutions:
-        arns = {f.name: "arn" for f in TASK_FUNCTIONS}
-        substitutions = {**definition.function_substitutions(arns), **substitutions}
-    with pytest.raises(definition.DefinitionError, match=message):
-        definition.render(template, substitutions)
+def test_render_refuses_missing_or_unused_substitutions(extra: str | None, message: str) -> None:
+    values = {f.substitution_key: arn(f.name) for f in state_machine_functions()}
+    if extra is None:
+        values.pop("AssessRiskFunctionArn")
+    else:
+        values[extra] = arn("intake")
+    with pytest.raises(DefinitionError, match=message):
+        render(read_definition(), values)
+
+
+def template(wiring: dict[str, str], *, handlers: dict[str, str] | None = None) -> dict[str, Any]:
+    """A stack template in the shape CDK synthesizes: the machine's substitutions point at function resources."""
+    handlers = handlers or {f.name: f.handler for f in TASK_FUNCTIONS}
+    resources: dict[str, Any] = {f"Fn{name}": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": handler}}
+                                 for name, handler in handlers.items()}
+    resources["Machine"] = {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "DefinitionString": read_definition(),
+        "DefinitionSubstitutions": {key: {"Fn::GetAtt": [f"Fn{name}", "Arn"]} for key, name in wiring.items()}}}
+    return {"Resources": resources}
+
+
+REGISTRY_WIRING = {f.substitution_key: f.name for f in state_machine_functions()}
+
+
+def test_the_template_definition_follows_each_substitution_to_its_function_handler() -> None:
+    assert definition_from_template(template(REGISTRY_WIRING)) == DefinitionTemplate.asl()
+    swapped = {**REGISTRY_WIRING, "ValidateFunctionArn": "notify", "NotifyFunctionArn": "validate"}
+    deployed = definition_from_template(template(swapped))
+    states = json.loads(deployed.render(arn))["States"]
+    # Miswired in the template means miswired locally too: the local run would call the notify handler.
+    assert states["Validate"]["Parameters"]["FunctionName"] == arn("notify")
+    assert states["Notify"]["Parameters"]["FunctionName"] == arn("validate")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t["Resources"].pop("Machine"), "expected one AWS::StepFunctions::StateMachine"),
+        (lambda t: t["Resources"]["Machine"]["Properties"].update(DefinitionString={"Fn::Join": ["", []]}),
+         "not a literal string"),
+        (lambda t: t["Resources"]["Machine"]["Properties"]["DefinitionSubstitutions"].update(
+            ValidateFunctionArn="arn:aws:lambda:us-east-1:1:function:elsewhere"), "ValidateFunctionArn: expected"),
+        (lambda t: t["Resources"]["Fnvalidate"].update(Type="AWS::SQS::Queue"), "is not a AWS::Lambda::Function"),
+        (lambda t: t["Resources"]["Fnvalidate"]["Properties"].update(Handler="other.handler"), "no registry handler"),
+    ],
+)
+def test_a_template_the_runner_cannot_follow_is_refused(change: Any, message: str) -> None:
+    broken = template(REGISTRY_WIRING)
+    change(broken)
+    with pytest.raises(DefinitionError, match=message):
+        definition_from_template(broken)

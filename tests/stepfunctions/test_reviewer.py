@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from lambdas import reviewer
-from lambdas.local import definition
+from lambdas.definition import DefinitionTemplate
 from lambdas.local.runner import LocalStepFunctions
 from lambdas.settings import Profile
 from onboarding.adapters.dynamodb import DynamoReviewQueue
@@ -143,9 +143,10 @@ def test_a_decision_after_the_timeout_is_refused_and_not_recorded() -> None:
 
 def test_heartbeats_keep_a_review_alive_and_their_absence_ends_it_as_a_timeout() -> None:
     """``HeartbeatSeconds`` is 24 h in the definition; the same definition with 3 s shows both paths."""
-    asl = json.loads(definition.load_template())
+    asl = json.loads(DefinitionTemplate.asl().text)
     asl["States"]["ManualReview"]["HeartbeatSeconds"] = 3
-    with LocalStepFunctions(prefix="heartbeat", review_timeout_seconds=120, definition_template=json.dumps(asl)) as sfn:
+    with LocalStepFunctions(prefix="heartbeat", review_timeout_seconds=120,
+                            definition=DefinitionTemplate.asl(json.dumps(asl))) as sfn:
         kept, kept_arn = waiting_for_review(sfn)
         deadline = time.monotonic() + 4.5  # longer than the heartbeat interval
         while time.monotonic() < deadline:

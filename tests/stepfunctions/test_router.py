@@ -8,7 +8,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdas.local import definition
+from lambdas.definition import DefinitionTemplate
 from lambdas.local.runner import LocalStepFunctions
 from onboarding.scenarios import scenario
 
@@ -47,10 +47,10 @@ def test_invoke_through_boto3_like_a_client() -> None:
 
 def test_the_runner_runs_the_definition_it_is_given() -> None:
     """Once infra/ synthesizes the template, its definition string is passed here instead of the ASL file."""
-    asl = json.loads(definition.load_template())
+    asl = json.loads(DefinitionTemplate.asl().text)
     asl["Comment"] = "from a synthesized template"
-    template = json.dumps(asl)
-    with LocalStepFunctions(prefix="given", definition_template=template) as sfn:
+    template = DefinitionTemplate.asl(json.dumps(asl))
+    with LocalStepFunctions(prefix="given", definition=template) as sfn:
         deployed = sfn.stepfunctions.describe_state_machine(stateMachineArn=sfn.state_machine_arn)["definition"]
         assert deployed == sfn.definition
         assert json.loads(deployed)["Comment"] == "from a synthesized template"
