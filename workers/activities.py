@@ -7,15 +7,20 @@ Error mapping (the Temporal half of DESIGN section 4):
 - :class:`~onboarding.errors.TransientProviderError` propagates unchanged: the SDK reports it as a retryable
   ``ApplicationError`` of type ``TransientProviderError`` and the workflow's retry policy backs off.
 
+The baseline profile (exposure comparison only, as in ``lambdas.errors``) adds the step's input to the rejection
+message, the naive "include the request for debugging" habit: the failure channel the exposure audit must catch.
+
 Activities are synchronous (boto3 blocks), so the worker runs them on a thread pool.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
+from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -24,16 +29,21 @@ from onboarding.errors import BusinessRejection
 from onboarding.models import Account, Application, Charge, OutboxMessage, RiskAssessment
 from onboarding.ports import Adapters
 from workers.contracts import NotifyInput, ReviewDecisionInput, ReviewRequestInput, RiskInput, ValidateInput
+from workers.converter import Profile
 
 
 @contextmanager
-def business_rejections() -> Iterator[None]:
+def business_rejections(context: BaseModel | None = None) -> Iterator[None]:
+    """``context`` (the step's input) is for the baseline profile only; the hardened profile never passes it."""
     try:
         yield
     except BusinessRejection as rejection:
         # The message is built from reason and field codes only (onboarding.errors guarantees no values).
+        message = str(rejection)
+        if context is not None:
+            message += " " + json.dumps({"context": context.model_dump(mode="json")}, sort_keys=True)
         raise ApplicationError(
-            str(rejection),
+            message,
             [error.model_dump(mode="json") for error in rejection.field_errors],
             type=rejection.reason.value,
             non_retryable=True,
@@ -41,8 +51,12 @@ def business_rejections() -> Iterator[None]:
 
 
 class OnboardingActivities:
-    def __init__(self, adapters: Adapters) -> None:
+    def __init__(self, adapters: Adapters, *, profile: Profile = Profile.HARDENED) -> None:
         self._adapters = adapters
+        self._baseline = profile is Profile.BASELINE
+
+    def _rejections(self, step_input: BaseModel) -> AbstractContextManager[None]:
+        return business_rejections(step_input if self._baseline else None)
 
     def all(self) -> list[Callable[..., Any]]:
         return [
@@ -60,22 +74,22 @@ class OnboardingActivities:
 
     @activity.defn(name="validate")
     def validate(self, request: ValidateInput) -> Application:
-        with business_rejections():
+        with self._rejections(request):
             return steps.validate(request.submission, today=request.today)
 
     @activity.defn(name="screen_sanctions")
     def screen_sanctions(self, application: Application) -> None:
-        with business_rejections():
+        with self._rejections(application):
             steps.screen_sanctions(application, sanctions=self._adapters.sanctions)
 
     @activity.defn(name="verify_identity")
     def verify_identity(self, application: Application) -> None:
-        with business_rejections():
+        with self._rejections(application):
             steps.verify_identity(application, identity=self._adapters.identity, attempt=activity.info().attempt)
 
     @activity.defn(name="assess_risk")
     def assess_risk(self, request: RiskInput) -> RiskAssessment:
-        with business_rejections():
+        with self._rejections(request):
             return steps.assess_risk(request.application, today=request.today)
 
     @activity.defn(name="request_review")
@@ -92,7 +106,7 @@ class OnboardingActivities:
 
     @activity.defn(name="fund_account")
     def fund_account(self, application: Application) -> Charge:
-        with business_rejections():
+        with self._rejections(application):
             return steps.fund_account(application, cards=self._adapters.cards)
 
     @activity.defn(name="close_account")

@@ -26,6 +26,7 @@ from onboarding.adapters.memory import in_memory_adapters
 from onboarding.ports import Adapters
 from workers.activities import OnboardingActivities
 from workers.client import build_codec, connect
+from workers.converter import Profile
 from workers.settings import WorkerSettings
 from workers.workflows import OnboardingWorkflow
 
@@ -51,13 +52,15 @@ def build_worker(
     max_concurrent_activities: int | None = None,
     max_concurrent_workflow_tasks: int | None = None,
     graceful_shutdown: timedelta = timedelta(),
+    profile: Profile = Profile.HARDENED,
 ) -> Worker:
-    """The onboarding worker. Also what tests and the local comparison run in process, with their own adapters."""
+    """The onboarding worker. Also what tests and the local comparison run in process, with their own adapters.
+    ``profile`` must match the client's converter (baseline: the exposure comparison's leaky variant)."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[OnboardingWorkflow],
-        activities=OnboardingActivities(adapters).all(),
+        activities=OnboardingActivities(adapters, profile=profile).all(),
         activity_executor=executor,
         max_concurrent_activities=max_concurrent_activities,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
@@ -93,7 +96,7 @@ async def run(settings: WorkerSettings, *, stop_signals: Sequence[signal.Signals
             client, task_queue=settings.task_queue, adapters=build_adapters(settings), executor=executor,
             max_concurrent_activities=settings.max_concurrent_activities,
             max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
-            graceful_shutdown=timedelta(seconds=settings.graceful_shutdown_seconds),
+            graceful_shutdown=timedelta(seconds=settings.graceful_shutdown_seconds), profile=settings.profile,
         )
         log.info("worker starting", extra={"event": _describe(settings)})
         polling = asyncio.create_task(worker.run())
