@@ -15,6 +15,8 @@ CDK_ARGS ?=
 STACKS ?= --all
 EXTRAS := aws,worker,lambda,cdk,dev
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# jsii also warns once Node 20 is past its end of life; the value names the major version to silence.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install lint test demo synth diff deploy destroy audit bench clean temporal-histories test-sfn sfn-local bundle checkov

@@ -18,6 +18,7 @@ from comparison.models import Engine, Profile, ScenarioRun
 from comparison.pii import PiiMatcher, PiiValue
 from comparison.report import ComparisonReport, ReportPaths, build_scenarios, print_side_by_side, write_reports
 from comparison.textscan import scan_text
+from onboarding.scenarios import SCENARIOS, Scenario
 
 COMPLIANCE_REPORT = Path("reports/compliance.json")
 
@@ -41,13 +42,13 @@ class ProfileRun:
 
 def assemble(
     profile_runs: Sequence[ProfileRun], values: Sequence[PiiValue], *, notes: Iterable[str] = (),
-    compliance_path: Path = COMPLIANCE_REPORT,
+    compliance_path: Path = COMPLIANCE_REPORT, scenarios: Sequence[Scenario] = SCENARIOS,
 ) -> ComparisonReport:
     exposure: dict[Engine, dict[Profile, ExposureAudit]] = {}
     for item in profile_runs:
         exposure.setdefault(item.engine, {})[item.profile] = item.audit(values)
     return ComparisonReport(
-        scenarios=build_scenarios(run for item in profile_runs for run in item.runs),
+        scenarios=build_scenarios((run for item in profile_runs for run in item.runs), scenarios),
         exposure=exposure,
         cost=hardened_cost(profile_runs),
         compliance=load_compliance(compliance_path),
@@ -82,6 +83,19 @@ def code_log_notes(profile_runs: Sequence[ProfileRun], values: Sequence[PiiValue
         notes.append(f"{item.engine.display_name} {item.profile.value}: {len(item.code_log_lines)} {source} lines "
                      f"searched the same way, {hits} plaintext hit(s).")
     return notes
+
+
+def verdict(report: ComparisonReport) -> list[str]:
+    """What must hold for the demo to succeed (empty when everything does)."""
+    problems = [f"scenario {s.name} is not in parity" for s in report.scenarios if not s.parity]
+    for engine in Engine:
+        hardened = report.exposure_total(engine, Profile.HARDENED)
+        baseline = report.exposure_total(engine, Profile.BASELINE)
+        if hardened:
+            problems.append(f"{engine.display_name} hardened: {hardened} plaintext hit(s)")
+        if baseline == 0:
+            problems.append(f"{engine.display_name} baseline: no plaintext found (the audit saw nothing)")
+    return problems
 
 
 def publish(report: ComparisonReport, directory: Path, values: Sequence[PiiValue]) -> ReportPaths:

@@ -23,23 +23,21 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import moto
 
-from comparison.assemble import COMPLIANCE_REPORT, ProfileRun, assemble, publish
+from comparison.assemble import COMPLIANCE_REPORT, ProfileRun, assemble, publish, verdict
 from comparison.local_engines import Plans, stepfunctions_side, temporal_side
 from comparison.local_stack import (
     StackError,
     moto_server,
     provision_temporal_resources,
     temporal_dev_server,
-    temporal_worker,
+    temporal_workers,
     wait_for_temporal,
     worker_environment,
 )
@@ -47,12 +45,11 @@ from comparison.models import Engine, Profile
 from comparison.pii import pii_from_scenarios
 from comparison.processes import stop_on_signals
 from comparison.report import ComparisonReport
-from comparison.runs import ProgressPrinter, plan
+from comparison.runs import ProgressPrinter, in_background, plan
 from lambdas.definition import DefinitionTemplate
 from onboarding.scenarios import SCENARIOS
 from workers.converter import Profile as WorkerProfile
 
-T = TypeVar("T")
 # The CDK's jsii runtime warns about Node 20 on every start; the pinned CLI works with it (see DESIGN section 8).
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -65,39 +62,26 @@ class Options:
     ui: bool
 
 
-def in_background(work: Callable[[], T]) -> tuple[Future[T], threading.Thread]:
-    """Run ``work`` in a daemon thread (it never holds up an interrupted exit); the future carries its result."""
-    future: Future[T] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(work())
-        except BaseException as error:
-            future.set_exception(error)
-
-    thread = threading.Thread(target=run, name="stepfunctions", daemon=True)
-    thread.start()
-    return future, thread
-
-
 def run_demo(options: Options, progress: ProgressPrinter) -> ComparisonReport:
     values = pii_from_scenarios(SCENARIOS)
     plans: Plans = {(engine, profile): plan(SCENARIOS) for engine in Engine for profile in Profile}
-    with tempfile.TemporaryDirectory(prefix="comparison-demo-") as tmp, moto_server() as aws, \
-            temporal_dev_server(Path(tmp), ui=options.ui) as server, ExitStack() as workers_stack:
-        workdir = Path(tmp)
+    with ExitStack() as stack:
+        stack.callback(progress, "stopped the local stack")
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="comparison-demo-")))
+        aws = stack.enter_context(moto_server())
         progress(f"AWS emulation: moto server at {aws.endpoint}")
+        server = stack.enter_context(temporal_dev_server(workdir, ui=options.ui))
         asyncio.run(wait_for_temporal(server))
         progress(f"Temporal: dev server at {server.address}" + (f", UI at {server.ui_url}" if server.ui_url else ""))
         resources = provision_temporal_resources(aws, prefix="demo-temporal")
-        workers = {
-            profile: workers_stack.enter_context(temporal_worker(worker_environment(
-                profile=WorkerProfile(profile.value), address=server.address,
-                task_queue=f"demo-{profile.value}", aws=aws, resources=resources,
-                health_file=workdir / f"worker-{profile.value}.health",
-            ), profile=WorkerProfile(profile.value), workdir=workdir))
+        by_worker_profile = stack.enter_context(temporal_workers({
+            WorkerProfile(profile.value): worker_environment(
+                profile=WorkerProfile(profile.value), address=server.address, task_queue=f"demo-{profile.value}",
+                aws=aws, resources=resources, health_file=workdir / f"worker-{profile.value}.health")
             for profile in Profile
-        }
+        }, workdir=workdir))
+        workers = {profile: by_worker_profile[WorkerProfile(profile.value)] for profile in Profile}
+        stack.callback(progress, "stopping the local stack")
         progress("Temporal: workers polling (python -m workers): hardened with the KMS codec, baseline without")
         progress("Step Functions: synthesizing the CDK app for the state machine definition")
         definition = _definition()
@@ -111,7 +95,9 @@ def run_demo(options: Options, progress: ProgressPrinter) -> ComparisonReport:
             profile_runs += sfn.result()
         finally:
             cancel.set()
-            thread.join(timeout=15)  # when interrupted: let it abort its executions and restore the environment
+            if thread.is_alive():  # interrupted: let it abort its executions and restore the environment
+                progress("stopping the Step Functions executions")
+                thread.join(timeout=15)
         progress("auditing what each orchestrator stores, measuring cost, deciding parity")
         report = assemble(profile_runs, values, notes=_notes(definition), compliance_path=options.compliance)
         paths = publish(report, options.out, values)
@@ -144,19 +130,6 @@ def _notes(definition: DefinitionTemplate) -> list[str]:
         "Cost: counts measured on this run's hardened histories; Lambda durations are those of the in-process "
         "handlers, not of AWS Lambda.",
     ]
-
-
-def verdict(report: ComparisonReport) -> list[str]:
-    """What must hold for the demo to succeed (empty when everything does)."""
-    problems = [f"scenario {s.name} is not in parity" for s in report.scenarios if not s.parity]
-    for engine in Engine:
-        hardened = report.exposure_total(engine, Profile.HARDENED)
-        baseline = report.exposure_total(engine, Profile.BASELINE)
-        if hardened:
-            problems.append(f"{engine.display_name} hardened: {hardened} plaintext hit(s)")
-        if baseline == 0:
-            problems.append(f"{engine.display_name} baseline: no plaintext found (the audit saw nothing)")
-    return problems
 
 
 def _parse(argv: Sequence[str] | None) -> Options:

@@ -74,6 +74,9 @@ class AwsEmulation:
 @contextmanager
 def moto_server() -> Iterator[AwsEmulation]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per AWS call otherwise
+    # moto's ASL interpreter logs every caught task failure at ERROR, with its Cause: execution data, which holds
+    # the submission in the baseline profile. It must not reach the terminal.
+    logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
@@ -165,7 +168,8 @@ def worker_environment(
         "LEDGER_TABLE": resources.tables.ledger, "CHARGES_TABLE": resources.tables.charges,
         "OUTBOX_TABLE": resources.tables.outbox, "REVIEWS_TABLE": resources.tables.reviews,
         "WORKER_HEALTH_FILE": str(health_file), "WORKER_HEALTH_INTERVAL_SECONDS": "0.5",
-        "WORKER_HEALTH_MAX_AGE_SECONDS": "10", "WORKER_GRACEFUL_SHUTDOWN_SECONDS": "5",
+        # Activities take milliseconds here; a short drain keeps an interrupted demo quick to stop.
+        "WORKER_HEALTH_MAX_AGE_SECONDS": "10", "WORKER_GRACEFUL_SHUTDOWN_SECONDS": "2",
     }
     if profile is Profile.HARDENED:
         env["PAYLOAD_KEY_ID"] = resources.payload_key_alias  # KMS envelope codec (baseline: none)
@@ -173,23 +177,29 @@ def worker_environment(
 
 
 @contextmanager
-def temporal_worker(
-    env: Mapping[str, str], *, profile: Profile, workdir: Path, timeout_seconds: float = 60.0
-) -> Iterator[Worker]:
-    """``python -m workers`` with ``env``; yields once its health file says it polls; SIGTERM on exit."""
-    name = f"worker-{profile.value}-{uuid.uuid4().hex[:6]}"
-    worker = Worker(profile=profile, task_queue=env["TEMPORAL_TASK_QUEUE"], log_file=workdir / f"{name}.log",
-                    health_file=Path(env["WORKER_HEALTH_FILE"]))
-    process = spawn([sys.executable, "-m", "workers"], env={**_base_env(), **env}, log_file=worker.log_file)
+def temporal_workers(
+    environments: Mapping[Profile, Mapping[str, str]], *, workdir: Path, timeout_seconds: float = 60.0
+) -> Iterator[dict[Profile, Worker]]:
+    """One ``python -m workers`` per profile, started together; yields once each health file says it polls.
+    On exit all get SIGTERM at once (the drain of one does not wait for the other)."""
+    workers: dict[Profile, Worker] = {}
+    processes = []
     try:
+        for profile, env in environments.items():
+            name = f"worker-{profile.value}-{uuid.uuid4().hex[:6]}"
+            workers[profile] = Worker(profile=profile, task_queue=env["TEMPORAL_TASK_QUEUE"],
+                                      log_file=workdir / f"{name}.log", health_file=Path(env["WORKER_HEALTH_FILE"]))
+            processes.append(spawn([sys.executable, "-m", "workers"], env={**_base_env(), **env},
+                                   log_file=workers[profile].log_file))
         deadline = time.monotonic() + timeout_seconds
-        while not worker.health_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise StackError(f"the {profile.value} worker did not start; see {worker.log_file}")
-            time.sleep(0.1)
-        yield worker
+        for (profile, worker), process in zip(workers.items(), processes, strict=True):
+            while not worker.health_file.exists():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise StackError(f"the {profile.value} worker did not start; see {worker.log_file}")
+                time.sleep(0.1)
+        yield workers
     finally:
-        stop(process, grace_seconds=15.0)
+        stop(*processes, grace_seconds=15.0)
 
 
 def _base_env() -> dict[str, str]:

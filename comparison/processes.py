@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -61,22 +62,24 @@ def spawn(argv: Sequence[str], *, env: dict[str, str], log_file: Path) -> subpro
     return process
 
 
-def stop(process: subprocess.Popen[bytes], *, grace_seconds: float = 10.0) -> int:
-    """SIGTERM the child's process group, SIGKILL it after ``grace_seconds``; returns the exit code."""
+def stop(*processes: subprocess.Popen[bytes], grace_seconds: float = 10.0) -> None:
+    """SIGTERM each child's process group at once, SIGKILL what is left after ``grace_seconds``."""
     try:
-        if process.poll() is None:
-            _signal_group(process, signal.SIGTERM)
+        for process in processes:
+            if process.poll() is None:
+                _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + grace_seconds
+        for process in processes:
             try:
-                process.wait(timeout=grace_seconds)
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 _signal_group(process, signal.SIGKILL)
                 process.wait()
-        # Anything the child left in its group (it was the group leader) goes too.
-        _signal_group(process, signal.SIGKILL)
-        return process.returncode
+            # Anything the child left in its group (it was the group leader) goes too.
+            _signal_group(process, signal.SIGKILL)
     finally:
         with _lock:
-            _live.discard(process)
+            _live.difference_update(processes)
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
@@ -88,8 +91,7 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None
 def _kill_leftovers() -> None:
     with _lock:
         leftovers = list(_live)
-    for process in leftovers:
-        stop(process, grace_seconds=2.0)
+    stop(*leftovers, grace_seconds=2.0)
 
 
 def _interrupt(signum: int, _frame: FrameType | None) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from comparison.models import Engine, Profile, ScenarioRun, side_effects_snapshot
 from onboarding.models import Outcome
@@ -20,6 +21,7 @@ from onboarding.ports import Adapters
 from onboarding.scenarios import Scenario
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -88,5 +90,16 @@ def finished_line(label: str, finished: Finished) -> str:
     return f"{label:<24} {finished.planned.scenario.name:<40} {got:<40} {finished.duration_seconds:5.1f}s {mark}"
 
 
-def by_name(items: Sequence[Finished]) -> dict[str, Finished]:
-    return {item.planned.scenario.name: item for item in items}
+def in_background(work: Callable[[], T]) -> tuple[Future[T], threading.Thread]:
+    """Run ``work`` in a daemon thread (it never holds up an interrupted exit); the future carries its result."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as error:
+            future.set_exception(error)
+
+    thread = threading.Thread(target=run, name="stepfunctions", daemon=True)
+    thread.start()
+    return future, thread

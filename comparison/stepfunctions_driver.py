@@ -48,7 +48,10 @@ def run_on_stepfunctions(
     target: StepFunctionsTarget, planned: Sequence[Planned], *, label: str, progress: Progress,
     timeout_seconds: float = 300.0, cancel: threading.Event | None = None,
 ) -> list[Finished]:
-    arns = {item.application_id: _submit(target, item) for item in planned}
+    arns: dict[str, str] = {}
+    for item in planned:
+        _check(cancel)
+        arns[item.application_id] = _submit(target, item)
     reviews = DynamoReviewQueue(target.reviews_table)
     waiting_review = {item.application_id: item.scenario.review_decision for item in planned
                       if item.scenario.review_decision is not None}
@@ -64,8 +67,7 @@ def run_on_stepfunctions(
                 progress(finished_line(label, done))
             elif item.application_id in waiting_review:
                 _review(item.application_id, waiting_review, reviews, target.stepfunctions)
-        if cancel is not None and cancel.is_set():
-            raise Cancelled("the Step Functions run was cancelled")
+        _check(cancel)
         if time.monotonic() > deadline:
             running = sorted(i.scenario.name for i in planned if i.application_id not in finished)
             raise TimeoutError(f"Step Functions executions still running: {', '.join(running)}")
@@ -78,6 +80,11 @@ def collect_stepfunctions_evidence(target: StepFunctionsTarget, finished: Sequen
     return [stepfunctions_evidence(target.stepfunctions, item.execution_arn, label=item.planned.scenario.name,
                                    logs=target.logs, log_group=target.log_group)
             for item in finished if item.execution_arn is not None]
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("the Step Functions run was cancelled")
 
 
 def _submit(target: StepFunctionsTarget, item: Planned) -> str:

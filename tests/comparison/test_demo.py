@@ -1,0 +1,213 @@
+"""Acceptance of ``make demo``: one real run per session (``python -m comparison.demo`` in a subprocess, as make
+runs it), then what it must show; and interrupted runs leave no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from comparison.exposure import CHANNELS, StepFunctionsChannel, TemporalChannel
+from comparison.models import Engine, Profile
+from onboarding.scenarios import SCENARIOS
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = [sys.executable, "-m", "comparison.demo"]
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    returncode: int
+    output: str
+    report: dict[str, Any]
+    out: Path
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    out = tmp_path_factory.mktemp("demo")
+    # No compliance summary: the demo must not depend on `make synth` having run.
+    result = subprocess.run([*DEMO, "--out", str(out), "--compliance", str(out / "absent.json")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600, check=False)
+    report = json.loads((out / "comparison.json").read_text()) if (out / "comparison.json").exists() else {}
+    return DemoRun(result.returncode, result.stdout + result.stderr, report, out)
+
+
+def test_the_demo_succeeds_and_writes_the_three_reports(demo: DemoRun) -> None:
+    assert demo.returncode == 0, demo.output
+    for name in ("comparison.json", "comparison.md", "comparison.html"):
+        assert (demo.out / name).stat().st_size > 0, name
+    html = (demo.out / "comparison.html").read_text()
+    assert "<svg" in html and "<script" not in html
+
+
+def test_every_scenario_is_in_parity_in_both_profiles(demo: DemoRun) -> None:
+    scenarios = demo.report["scenarios"]
+    assert [s["name"] for s in scenarios] == [s.name for s in SCENARIOS]
+    for scenario in scenarios:
+        assert scenario["parity"], scenario["name"]
+        assert set(scenario["temporal"]) == set(scenario["stepfunctions"]) == {"hardened", "baseline"}
+        assert all(result["parity"] for result in scenario["parity_by_profile"].values()), scenario["name"]
+
+
+def test_every_run_used_its_own_application_id(demo: DemoRun) -> None:
+    ids = [run["application_id"] for s in demo.report["scenarios"] for engine in ("temporal", "stepfunctions")
+           for run in s[engine].values()]
+    assert len(ids) == len(set(ids)) == len(SCENARIOS) * 4
+    assert not {s.application_id for s in SCENARIOS} & set(ids)
+
+
+def test_hardened_stores_no_plaintext_on_either_engine(demo: DemoRun) -> None:
+    for engine in Engine:
+        audit = demo.report["exposure"][engine.value]["hardened"]
+        assert audit["total_hits"] == 0, engine
+        assert audit["executions"] == len(SCENARIOS)
+    temporal = demo.report["exposure"]["temporal"]["hardened"]["channels"]
+    assert temporal[TemporalChannel.WORKFLOW_INPUT]["ciphertext_payloads"] >= len(SCENARIOS)
+    assert temporal[TemporalChannel.FAILURES]["ciphertext_payloads"] > 0  # encoded failures, not absent ones
+
+
+@pytest.mark.parametrize(("engine", "errors"), [(Engine.TEMPORAL, TemporalChannel.FAILURES),
+                                                (Engine.STEPFUNCTIONS, StepFunctionsChannel.ERRORS_CAUSES)])
+def test_baseline_shows_plaintext_on_both_engines_including_failures(
+    demo: DemoRun, engine: Engine, errors: TemporalChannel | StepFunctionsChannel
+) -> None:
+    audit = demo.report["exposure"][engine.value]["baseline"]
+    assert audit["total_hits"] > 0
+    assert audit["channels"][errors.value]["plaintext_hits"] > 0
+    # Hits name where and which value (by label), never the value.
+    values = {value for s in SCENARIOS for value in s.searchable_pii()}
+    assert not [v for v in values if v in json.dumps(demo.report)]
+
+
+def test_the_report_has_the_design_section_7_keys(demo: DemoRun) -> None:
+    for scenario in demo.report["scenarios"]:
+        assert {"name", "expected", "temporal", "stepfunctions", "parity"} <= scenario.keys()
+    for engine in Engine:
+        for profile in Profile:
+            audit = demo.report["exposure"][engine.value][profile.value]
+            assert isinstance(audit["total_hits"], int)
+            for channel in CHANNELS[engine]:
+                assert isinstance(audit["channels"][channel.value]["plaintext_hits"], int)
+        cost = demo.report["cost"][engine.value]
+        assert cost["per_execution"] and cost["usd_per_million_executions"] > 0 and cost["price_table_date"]
+
+
+def test_the_demo_shows_progress_and_the_side_by_side_table(demo: DemoRun) -> None:
+    results = [line for line in demo.output.splitlines() if line.rstrip().endswith((" ok", "UNEXPECTED"))]
+    assert len(results) == len(SCENARIOS) * 4
+    assert all(line.rstrip().endswith(" ok") for line in results)
+    assert f"parity: {len(SCENARIOS)}/{len(SCENARIOS)} scenarios" in demo.output
+    assert "the synthesized StepFunctions stack template" in demo.output  # what deploys is what ran
+    assert any("moto emits no execution log events" in note for note in demo.report["notes"])
+
+
+# --- interruption --------------------------------------------------------------------------------------------------
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, start time) of every process, from /proc."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            found[int(entry.name)] = (int(fields[1]), fields[19])
+    return found
+
+
+def descendants(root: int) -> dict[int, str]:
+    """Every process below ``root`` (children in their own sessions included), with its start time."""
+    table = _processes()
+    found: dict[int, str] = {}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, started) in table.items():
+            if ppid == parent and pid not in found:
+                found[pid] = started
+                frontier.append(pid)
+    return found
+
+
+def alive(processes: dict[int, str]) -> list[int]:
+    table = _processes()
+    return [pid for pid, started in processes.items() if pid in table and table[pid][1] == started]
+
+
+@pytest.fixture
+def started_demo(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen([*DEMO, "--out", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:  # the test failed before interrupting it
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def read_until(stream: IO[str], marker: str) -> list[str]:
+    lines = []
+    for line in stream:
+        lines.append(line)
+        if marker in line:
+            return lines
+    raise AssertionError(f"the demo ended before printing {marker!r}:\n{''.join(lines)}")
+
+
+def command(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # ended meanwhile
+        return b""
+
+
+def wait_for(condition: Callable[[], bool], attempts: int = 300) -> None:
+    for _ in range(attempts):
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition never held")
+
+
+@pytest.mark.parametrize(
+    ("sig", "marker", "expect"),
+    [
+        # During synthesis: the dev server, both workers and the CDK's node process are up.
+        (signal.SIGTERM, "synthesizing the CDK app", "node"),
+        # During the runs: Step Functions executions in flight in a thread, Temporal workflows running.
+        (signal.SIGINT, "temporal/", "temporal"),
+    ],
+    ids=["sigterm-during-synth", "sigint-during-runs"],
+)
+def test_an_interrupted_demo_leaves_no_process_behind(
+    started_demo: subprocess.Popen[str], sig: signal.Signals, marker: str, expect: str
+) -> None:
+    assert started_demo.stdout is not None
+    read_until(started_demo.stdout, marker)
+
+    def children_up() -> bool:
+        commands = [command(pid) for pid in alive(descendants(started_demo.pid))]
+        return sum(b"-m\x00workers" in c for c in commands) == 2 and any(expect.encode() in c for c in commands)
+
+    wait_for(children_up)
+    children = descendants(started_demo.pid)
+    started_demo.send_signal(sig)
+    output, _ = started_demo.communicate(timeout=120)
+    assert started_demo.returncode == 130, output
+    assert "interrupted: every process the demo started has been stopped" in output
+    assert alive(children) == []
