@@ -12,6 +12,7 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 CHECKOV_VERSION := 3.3.30
 EGRESS_MODES := nat privatelink
 CDK_ARGS ?=
+DEMO_ARGS ?=
 STACKS ?= --all
 EXTRAS := aws,worker,lambda,cdk,dev
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
@@ -42,6 +43,12 @@ lint: $(VENV)/.installed ## ruff + mypy
 
 test: install lint bundle $(CHECKOV) ## the whole suite (unit, both engines, infra + compliance gates, comparison)
 	$(VENV)/bin/pytest
+
+demo: install bundle ## every scenario through both engines, both profiles, locally; reports/comparison.{json,md,html}
+	$(PY) -m comparison.demo $(DEMO_ARGS)
+
+audit: install ## the exposure audit against a deployed environment, with its own canaries (see README)
+	$(PY) -m comparison.deployed_audit
 
 test-sfn: $(VENV)/.installed bundle ## only the Step Functions tests (local ASL interpreter, handlers, exposure)
 	$(VENV)/bin/pytest tests/stepfunctions

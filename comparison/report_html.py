@@ -43,6 +43,14 @@ ul.mismatch { margin: 4px 0 0; padding-left: 18px; color: #82071e; font-size: 12
 """
 
 
+def _inline_code(text: str) -> str:
+    """Escaped text where `backticked` spans (Markdown's inline code, as notes are written) become <code>."""
+    parts = escape(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: show the text as written
+        return escape(text)
+    return "".join(f"<code>{part}</code>" if index % 2 else part for index, part in enumerate(parts))
+
+
 def render_html(report: ComparisonReport) -> str:
     body = [
         f"<h1>{escape(report.title)}</h1>",
@@ -61,7 +69,7 @@ def render_html(report: ComparisonReport) -> str:
         _compliance(report),
     ]
     if report.notes:
-        body += ["<h2>Notes</h2>", "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in report.notes) + "</ul>"]
+        body += ["<h2>Notes</h2>", "<ul>" + "".join(f"<li>{_inline_code(n)}</li>" for n in report.notes) + "</ul>"]
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{escape(report.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"

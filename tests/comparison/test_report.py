@@ -189,3 +189,12 @@ def test_html_without_compliance_or_cost_says_what_is_missing(sample: tuple[Comp
     checker = TreeChecker()
     checker.feed(page)
     assert checker.errors == [] and checker.stack == []
+
+
+def test_notes_show_backticked_spans_as_code_and_escape_the_rest(
+    sample: tuple[ComparisonReport, tuple[PiiValue, ...]],
+) -> None:
+    report = sample[0].model_copy(update={"notes": ["run `make audit` <now>", "a lone ` stays"]})
+    html = render_html(report)
+    assert "<li>run <code>make audit</code> &lt;now&gt;</li>" in html
+    assert "<li>a lone ` stays</li>" in html

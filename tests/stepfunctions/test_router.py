@@ -4,6 +4,7 @@ runtime's error payload on failure, and with the function's log lines in its log
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from botocore.exceptions import ClientError
@@ -57,3 +58,10 @@ def test_the_runner_runs_the_definition_it_is_given() -> None:
         assert "${" not in deployed
         result = sfn.wait(sfn.submit(scenario("sanctions_match").application()))
         assert result.outcome is not None and result.outcome.reason is not None
+
+
+def test_a_moto_server_endpoint_must_be_on_the_loopback_interface() -> None:
+    runner = LocalStepFunctions(prefix="remote", endpoint_url="http://moto.example.com:5000")
+    with pytest.raises(ValueError, match="endpoint_url: a moto server on the loopback interface"):
+        runner.start()
+    assert "AWS_ENDPOINT_URL" not in os.environ  # nothing was changed
