@@ -127,8 +127,9 @@ def _notes(definition: DefinitionTemplate) -> list[str]:
         "data; `make audit` reads the real log group.",
         "Every engine and profile ran the corpus under its own fresh application ids. The baseline profiles exist "
         "only to prove the audit sees leaks.",
-        "Cost: counts measured on this run's hardened histories; Lambda durations are those of the in-process "
-        "handlers, not of AWS Lambda.",
+        "Cost: counts measured on this run's hardened histories. Lambda durations are those of the in-process "
+        "handlers on this machine, not of AWS Lambda, so the machine's load moves the crossover; `make audit` "
+        "measures a deployment.",
     ]
 
 

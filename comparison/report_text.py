@@ -164,15 +164,20 @@ def _compliance_markdown(report: ComparisonReport) -> list[str]:
     return ["## Compliance", "", intro, "", *_table(["stack", *packs], rows), ""]
 
 
-def render_terminal(report: ComparisonReport, width: int = 118) -> str:
+def render_terminal(report: ComparisonReport) -> str:
     name_w = max([len("scenario"), *(len(s.name) for s in report.scenarios)])
-    col_w = max(24, (width - name_w - 12) // 3)
     titles = ("expected", "Temporal", "Step Functions")
-    header = f"{'scenario':<{name_w}}  " + "  ".join(f"{t:<{col_w}}" for t in titles) + "  parity"
-    lines = [report.title, "=" * len(header), header, "-" * len(header)]
+    rows = []
     for scenario in report.scenarios:
-        cells = [outcome_text(scenario.expected), *(outcome_text(primary_run(scenario, e)) for e in Engine)]
-        lines.append(f"{scenario.name:<{name_w}}  " + "  ".join(f"{c[:col_w]:<{col_w}}" for c in cells)
+        expected = outcome_text(scenario.expected)
+        # An engine's outcome is spelled out only where it differs from the expected one: differences stand out.
+        rows.append([expected, *(_same_or(outcome_text(primary_run(scenario, e)), expected) for e in Engine)])
+    widths = [max(len(cell) for cell in column) for column in zip(titles, *rows, strict=True)]
+    header = f"{'scenario':<{name_w}}  " + "  ".join(f"{t:<{w}}" for t, w in zip(titles, widths, strict=True))
+    header += "  parity"
+    lines = [report.title, "=" * len(header), header, "-" * len(header)]
+    for scenario, cells in zip(report.scenarios, rows, strict=True):
+        lines.append(f"{scenario.name:<{name_w}}  " + "  ".join(f"{c:<{w}}" for c, w in zip(cells, widths, strict=True))
                      + f"  {parity_text(scenario)}")
     lines += ["-" * len(header), f"parity: {report.scenarios_in_parity}/{len(report.scenarios)} scenarios", ""]
     lines.append("plaintext PII hits     " + "  ".join(f"{p.value:>9}" for p in Profile))
@@ -187,6 +192,10 @@ def render_terminal(report: ComparisonReport, width: int = 118) -> str:
             lines.append(f"  {engine.display_name:<20} {months}")
         lines.append(crossover_text(report))
     return "\n".join(lines) + "\n"
+
+
+def _same_or(text: str, expected: str) -> str:
+    return "as expected" if text == expected else text
 
 
 def print_side_by_side(report: ComparisonReport, stream: TextIO | None = None) -> None:

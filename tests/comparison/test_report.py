@@ -148,7 +148,20 @@ def test_markdown_and_terminal_tables_show_every_scenario_side_by_side(
     for item in SCENARIOS:
         assert item.name in markdown and item.name in terminal
     assert f"parity: {len(SCENARIOS)}/{len(SCENARIOS)} scenarios" in terminal
-    assert "FAILED FUNDING_DECLINED" in terminal
+    assert "FAILED FUNDING_DECLINED (compensated)  as expected  as expected" in terminal
+
+
+def test_the_terminal_spells_out_an_outcome_that_differs_from_the_expected_one(
+    sample: tuple[ComparisonReport, tuple[PiiValue, ...]],
+) -> None:
+    report, _ = sample
+    first = report.scenarios[0]
+    wrong = first.stepfunctions[Profile.HARDENED].model_copy(update={"status": "REJECTED", "reason": "HIGH_RISK"})
+    row = first.model_copy(update={"stepfunctions": {**first.stepfunctions, Profile.HARDENED: wrong}})
+    stream = StringIO()
+    print_side_by_side(report.model_copy(update={"scenarios": [row, *report.scenarios[1:]]}), stream)
+    line = next(line for line in stream.getvalue().splitlines() if line.startswith(first.name))
+    assert line.split()[1:5] == ["APPROVED", "as", "expected", "REJECTED"]
 
 
 def test_a_mismatch_shows_up_in_every_rendering(sample: tuple[ComparisonReport, tuple[PiiValue, ...]]) -> None:
