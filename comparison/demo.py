@@ -88,7 +88,8 @@ def run_demo(options: Options, progress: ProgressPrinter) -> ComparisonReport:
         progress(f"Step Functions: running the definition from {definition.source}")
         progress(f"running {len(SCENARIOS)} scenarios x 2 engines x 2 profiles")
         cancel = threading.Event()
-        sfn, thread = in_background(lambda: stepfunctions_side(aws, definition, plans, progress, cancel))
+        sfn, thread = in_background(lambda: stepfunctions_side(aws, definition, plans, progress, cancel),
+                                    name="stepfunctions")
         try:
             profile_runs: list[ProfileRun] = asyncio.run(temporal_side(
                 server, aws=aws, resources=resources, workers=workers, plans=plans, progress=progress))

@@ -27,7 +27,6 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -38,7 +37,7 @@ from comparison.models import Engine, Profile
 from comparison.pii import pii_from_scenarios
 from comparison.processes import stop_on_signals
 from comparison.report import ComparisonReport
-from comparison.runs import ProgressPrinter, in_background, plan, scenario_run
+from comparison.runs import Planned, ProgressPrinter, in_background, plan, scenario_run
 from comparison.stepfunctions_driver import StepFunctionsTarget, collect_stepfunctions_evidence, run_on_stepfunctions
 from comparison.temporal_driver import collect_temporal_evidence, raw_client, run_on_temporal
 from onboarding.adapters.dynamodb import dynamodb_adapters
@@ -74,8 +73,8 @@ def resolve(environ: Mapping[str, str], context_file: Path) -> DeployedTarget:
     return load_target(environ, read_context(context_file), account_of=account_of, secret_arn_of=secret_arn_of)
 
 
-async def _temporal(target: DeployedTarget, planned: Any, adapters: Adapters, progress: ProgressPrinter
-                    ) -> ProfileRun:
+async def _temporal(target: DeployedTarget, planned: Sequence[Planned], adapters: Adapters,
+                    progress: ProgressPrinter) -> ProfileRun:
     settings = target.temporal
     credentials = read_credentials(settings, secrets_client=boto3.client("secretsmanager", region_name=target.region))
     codec = build_codec(settings, kms_client=boto3.client("kms", region_name=target.region))
@@ -91,8 +90,8 @@ async def _temporal(target: DeployedTarget, planned: Any, adapters: Adapters, pr
                       temporal_evidence=await collect_temporal_evidence(raw_client(client), finished))
 
 
-def _stepfunctions(target: DeployedTarget, planned: Any, adapters: Adapters, progress: ProgressPrinter
-                   ) -> ProfileRun:
+def _stepfunctions(target: DeployedTarget, planned: Sequence[Planned], adapters: Adapters,
+                   progress: ProgressPrinter) -> ProfileRun:
     # boto3's default session: the local runner (tests) routes Lambda calls on it to the in-process handlers.
     sfn_target = StepFunctionsTarget(
         lambda_client=boto3.client("lambda", region_name=target.region),
@@ -114,7 +113,7 @@ def run_audit(target: DeployedTarget, out: Path, progress: ProgressPrinter,
     progress(f"canaries: {len(target.scenarios)} scenarios on each engine ({target.environment_name}, "
              f"{target.region})")
     temporal_plan, sfn_plan = plan(target.scenarios), plan(target.scenarios)
-    sfn, thread = in_background(lambda: _stepfunctions(target, sfn_plan, adapters, progress))
+    sfn, thread = in_background(lambda: _stepfunctions(target, sfn_plan, adapters, progress), name="stepfunctions")
     try:
         runs = [asyncio.run(_temporal(target, temporal_plan, adapters, progress)), sfn.result()]
     finally:

@@ -90,7 +90,7 @@ def finished_line(label: str, finished: Finished) -> str:
     return f"{label:<24} {finished.planned.scenario.name:<40} {got:<40} {finished.duration_seconds:5.1f}s {mark}"
 
 
-def in_background(work: Callable[[], T]) -> tuple[Future[T], threading.Thread]:
+def in_background(work: Callable[[], T], *, name: str) -> tuple[Future[T], threading.Thread]:
     """Run ``work`` in a daemon thread (it never holds up an interrupted exit); the future carries its result."""
     future: Future[T] = Future()
 
@@ -100,6 +100,6 @@ def in_background(work: Callable[[], T]) -> tuple[Future[T], threading.Thread]:
         except BaseException as error:
             future.set_exception(error)
 
-    thread = threading.Thread(target=run, name="stepfunctions", daemon=True)
+    thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
     return future, thread
