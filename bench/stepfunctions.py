@@ -119,10 +119,11 @@ def measure_cold_imports(functions: Sequence[TaskFunction] = TASK_FUNCTIONS, *,
             env = _function_environment(function)
             _import_seconds(module, env, pycache=compiled, write=True)  # fills the private bytecode cache
             _keep_stdlib_only(compiled, stdlib_only)
-            samples = {
-                "bundle_as_built": [_import_seconds(module, env, pycache=stdlib_only) for _ in range(repetitions)],
-                "with_bytecode": [_import_seconds(module, env, pycache=compiled) for _ in range(repetitions)],
-            }
+            caches = {"bundle_as_built": stdlib_only, "with_bytecode": compiled}
+            samples: dict[str, list[float]] = {mode: [] for mode in caches}
+            for _ in range(repetitions):  # alternating, so a change in machine load hits both alike
+                for mode, cache in caches.items():
+                    samples[mode].append(_import_seconds(module, env, pycache=cache))
             handlers[module] = {
                 **{f"{mode}_ms": _ms(statistics.median(values)) for mode, values in samples.items()},
                 "samples_ms": {mode: [_ms(v) for v in values] for mode, values in samples.items()},

@@ -10,9 +10,10 @@ through ``intake``, on moto's interpreter with the real handlers.
 - No PII (every string of 8 characters or more in the submission, and any field name the schema does not know)
   is in any refusal, ``DescribeExecution``, ``GetExecutionHistory`` event or log line of any log group.
 
-This extends ``test_bad_input_gets_its_outcome_from_the_state_machine``, which lived in
-``tests/stepfunctions/test_handlers.py`` (outcome, codes, history) and moved here; the handler-level tests of the
-same corpus stay there.
+This extends two tests that lived in ``tests/stepfunctions/test_handlers.py`` and moved here:
+``test_bad_input_gets_its_outcome_from_the_state_machine`` (outcome, codes, history) and
+``test_intake_refuses_an_unusable_id_before_any_side_effect`` (refusal, no object, no execution). The handler-level
+test of ``validate`` over the same corpus stays there.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ happens at most once, and no Error or Cause carries PII.
 How each fault is produced, with no test hook in any production handler:
 
 - **Task timeout.** A test-only variant of the definition lowers ``OpenAccount``'s ``TimeoutSeconds`` from 60 s to
-  1 s, and the ``open_account`` function runs the real handler behind a 2.5 s delay (the registry's handler path is
+  1 s, and the ``open_account`` function runs the real handler behind a 3.5 s delay (the registry's handler path is
   pointed at the wrapper before the runner imports it, so the function ARN routes there). Step Functions stops
   waiting after 1 s (``States.Timeout``); as on AWS, nothing stops the invocation itself, which completes its write
   late. (Deployed, the function's own 30 s timeout is below the state's 60 s, so a hung handler is ended by Lambda
@@ -52,7 +52,7 @@ from tests.stepfunctions.support import SideEffects, leaks, service_view
 
 CASE = scenario("approved_low_risk")
 STATE_TIMEOUT_SECONDS = 1
-SLOW_INVOCATION_SECONDS = 2.5
+SLOW_INVOCATION_SECONDS = 3.5
 
 
 def no_pii_anywhere(sfn: LocalStepFunctions, result: ExecutionResult) -> None:
