@@ -9,11 +9,12 @@ How each fault is produced, with no test hook in any production handler:
   pointed at the wrapper before the runner imports it, so the function ARN routes there). Step Functions stops
   waiting after 1 s (``States.Timeout``); as on AWS, nothing stops the invocation itself, which completes its write
   late. (Deployed, the function's own 30 s timeout is below the state's 60 s, so a hung handler is ended by Lambda
-  first, as an ``Unhandled`` function error; the state timeout is the backstop for an invoke that never returns.
-  The definition retries and catches neither, so both fail the execution.)
+  first, surfacing as ``Sandbox.Timedout``; the state timeout is the backstop for an invoke that never returns.
+  The definition retries both with the Temporal retry policy's attempt budget, then fails the execution.)
 - **Unexpected exception.** The ledger port of the runtime the handlers share is replaced by one whose writes fail
   as DynamoDB fails them when the function's role may not write the table (``AccessDeniedException``). The real
-  handler and its error sanitizer run unchanged; the definition retries only named transient errors.
+  handler and its error sanitizer run unchanged; the definition retries the generic ``InternalError`` with the
+  same attempt budget as Temporal retries an unexpected activity error, then fails the execution.
 - **Lambda service error.** The Lambda ``Invoke`` API answers ``500 ServiceException`` to the first two invocations
   of ``notify``: a botocore ``before-call`` handler registered ahead of the runner's router (the mechanism of
   botocore's ``Stubber``). The definition retries ``Lambda.ServiceException`` with backoff, so the third attempt
@@ -49,6 +50,7 @@ from tests.reliability.stepfunctions_support import (
     new_application_id,
 )
 from tests.stepfunctions.support import SideEffects, leaks, service_view
+from workers.workflows import RETRY_POLICY
 
 CASE = scenario("approved_low_risk")
 STATE_TIMEOUT_SECONDS = 1
@@ -84,22 +86,23 @@ def slow_open_account(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("slow_open_account")
-def test_a_task_that_times_out_fails_the_execution_and_its_late_write_lands_once() -> None:
+def test_a_task_that_keeps_timing_out_is_retried_then_fails_and_its_late_writes_land_once() -> None:
     template = definition_with_short_timeout("OpenAccount")
     with LocalStepFunctions(prefix="timeout", definition_template=template) as sfn:
         application_id = new_application_id()
         result = sfn.wait(sfn.submit(CASE.application(application_id)))
         function = sfn.resources.function_name("open_account")
-        deadline = time.monotonic() + 30
-        while not any(invocation.function == function for invocation in sfn.router.invocations):
-            assert time.monotonic() < deadline, "the timed-out invocation never finished"
+        deadline = time.monotonic() + 60
+        while sum(i.function == function for i in sfn.router.invocations) < RETRY_POLICY.maximum_attempts:
+            assert time.monotonic() < deadline, "the timed-out invocations never finished"
             time.sleep(0.1)
 
         assert (result.status, result.description["error"]) == ("FAILED", "States.Timeout")
-        assert attempts(sfn, result, "open_account") == 1  # no Retry matches States.Timeout
-        assert [e["type"] for e in result.history].count("TaskTimedOut") == 1
+        budget = RETRY_POLICY.maximum_attempts  # the definition retries timeouts with Temporal's budget
+        assert attempts(sfn, result, "open_account") == budget
+        assert [e["type"] for e in result.history].count("TaskTimedOut") == budget
         assert [e["type"] for e in result.history][-1] == "ExecutionFailed"  # no Catch either
-        # The invocation Step Functions gave up on still opened the account, once; nothing after it ran.
+        # The invocations Step Functions gave up on still opened the account, once; nothing after it ran.
         effects = SideEffects.of(sfn.adapters(), application_id)
         assert effects.account is not None and effects.account.status == "OPEN"
         assert StoreTotals.of(sfn) == StoreTotals(accounts=1, charges=0, messages=0, reviews=0, claim_checks=1)
@@ -138,7 +141,8 @@ def test_an_unexpected_exception_fails_the_execution_with_a_generic_cause() -> N
         result = sfn.wait(sfn.submit(CASE.application(application_id)))
 
         assert (result.status, result.description["error"]) == ("FAILED", "InternalError")
-        assert ledger.calls == attempts(sfn, result, "open_account") == 1  # InternalError is not retried
+        # Retried like Temporal retries an unexpected activity error, then the execution fails.
+        assert ledger.calls == attempts(sfn, result, "open_account") == RETRY_POLICY.maximum_attempts
         cause = json.loads(result.description["cause"])
         assert (cause["errorType"], cause["errorMessage"]) == ("InternalError", "INTERNAL_ERROR")
         assert StoreTotals.of(sfn) == StoreTotals(accounts=0, charges=0, messages=0, reviews=0, claim_checks=1)
