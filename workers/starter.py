@@ -37,6 +37,7 @@ from workers.contracts import (
     WORKFLOW_NAME,
     OnboardingInput,
 )
+from workers.exit import exit_now
 from workers.settings import ClientSettings, SettingsError
 
 _APPLICATION_ID = re.compile(APPLICATION_ID_PATTERN)
@@ -46,7 +47,10 @@ class StarterError(ValueError):
     """A refused request; the message names the problem, never a submitted value."""
 
 
-def workflow_id_for(submission: dict[str, Any]) -> str:
+def workflow_id_for(submission: object) -> str:
+    # Submissions are untrusted JSON: anything may arrive here, and nothing may start before this check passes.
+    if not isinstance(submission, dict):
+        raise StarterError("the submission must be a JSON object")
     application_id = submission.get("application_id")
     if not isinstance(application_id, str) or not _APPLICATION_ID.match(application_id):
         raise StarterError("application_id is missing or not an opaque id (app_ + 10-40 letters/digits)")
@@ -156,4 +160,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

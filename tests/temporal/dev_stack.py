@@ -1,4 +1,5 @@
-"""The end-to-end stack: moto (KMS + DynamoDB) on 127.0.0.1, and ``python -m workers`` as a subprocess.
+"""The end-to-end stack: moto (KMS + DynamoDB) on 127.0.0.1, the Temporal dev server, and ``python -m workers``
+as a subprocess. Shared by the end-to-end tests, the reliability tests and ``make bench``.
 
 The worker process is configured exactly as in a container: environment variables only.
 """
@@ -11,17 +12,24 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import boto3
 from moto.server import ThreadedMotoServer
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
 from onboarding.adapters.dynamodb import TableNames, create_tables, dynamodb_adapters
 from onboarding.ports import Adapters
+from tests.temporal.support import TEMPORAL_CLI, require
+from workers.client import profile_client
+from workers.codec import EnvelopeCodec
+from workers.converter import Profile
+from workers.keys import KmsKeyProvider
 
 REGION = "us-east-1"
 PAYLOAD_ALIAS = "alias/temporal-payloads"
@@ -56,6 +64,16 @@ class AwsEmulator:
                                   aws_access_key_id="testing", aws_secret_access_key="testing")
         return dynamodb_adapters(self.tables, resource=resource)
 
+    def with_new_tables(self) -> AwsEmulator:
+        """The same emulator with a fresh, empty set of tables (so a test can count every item it caused)."""
+        tables = TableNames.with_prefix(f"e2e-{uuid.uuid4().hex[:8]}")
+        create_tables(self.client("dynamodb"), tables)
+        return replace(self, tables=tables)
+
+    def codec(self, key_id: str = PAYLOAD_ALIAS) -> EnvelopeCodec:
+        """A KMS codec as a client process builds one (its own data-key cache)."""
+        return EnvelopeCodec.for_provider(KmsKeyProvider(key_id, kms_client=self.client("kms")))
+
 
 @contextmanager
 def aws_emulator() -> Iterator[AwsEmulator]:
@@ -72,6 +90,44 @@ def aws_emulator() -> Iterator[AwsEmulator]:
         yield AwsEmulator(endpoint, emulator.tables, key_arn)
     finally:
         server.stop()
+
+
+@dataclass(frozen=True)
+class Stack:
+    """moto plus a dev server: clients per profile, and the environment of a worker process that uses both."""
+
+    aws: AwsEmulator
+    env: WorkflowEnvironment
+    address: str
+    workdir: Path
+
+    def client(self, profile: Profile, *, key_id: str = PAYLOAD_ALIAS) -> Client:
+        codec = self.aws.codec(key_id) if profile is Profile.HARDENED else None
+        return profile_client(self.env.client.service_client, profile=profile, codec=codec)
+
+    def raw_client(self) -> Client:
+        """No codec at all: sees exactly what the Temporal service stores."""
+        return Client(self.env.client.service_client, namespace="default")
+
+    def worker_env(self, profile: Profile, task_queue: str, *, key_id: str = PAYLOAD_ALIAS) -> dict[str, str]:
+        env = {**self.aws.env, "TEMPORAL_ADDRESS": self.address, "TEMPORAL_TASK_QUEUE": task_queue,
+               "PROTECTION_PROFILE": profile.value}
+        if profile is Profile.HARDENED:
+            env["PAYLOAD_KEY_ID"] = key_id
+        return env
+
+    def with_new_tables(self) -> Stack:
+        return replace(self, aws=self.aws.with_new_tables())
+
+
+@asynccontextmanager
+async def local_stack(aws: AwsEmulator, workdir: Path) -> AsyncIterator[Stack]:
+    """A dev server (in memory, random port) next to ``aws``; always shut down."""
+    env = await WorkflowEnvironment.start_local(dev_server_existing_path=require(TEMPORAL_CLI))
+    try:
+        yield Stack(aws, env, env.client.service_client.config.target_host, workdir)
+    finally:
+        await env.shutdown()
 
 
 @dataclass
