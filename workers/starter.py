@@ -23,12 +23,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding.models import APPLICATION_ID_PATTERN, Outcome, ReviewDecision
+from onboarding.models import APPLICATION_ID_PATTERN, Application, Outcome, ReviewDecision
 from workers.client import build_codec, connect
 from workers.contracts import (
     CURRENT_STEP_QUERY_NAME,
@@ -57,12 +58,56 @@ def workflow_id_for(submission: object) -> str:
     return application_id
 
 
+def require_unicode_text(submission: dict[str, Any]) -> None:
+    """Refuse text that is not valid Unicode (JSON's ``\\ud800`` escapes decode to lone surrogates): the payload
+    converter cannot encode it, so it could never reach the workflow's validation. The error lists the fields with
+    the code validation uses for them, ``invalid_characters``; nothing is started. Field names outside the schema
+    may themselves be PII, so such a place is reported as its closest schema field (``$`` for the top level)."""
+    fields = sorted({_schema_path(path) for path in _non_unicode_paths(submission, ())})
+    if fields:
+        raise StarterError("; ".join(f"{field}: invalid_characters" for field in fields)
+                           + " (text that is not valid Unicode cannot be sent; nothing was started)")
+
+
+def _non_unicode_paths(value: object, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+    if isinstance(value, str):
+        return [] if _is_unicode(value) else [path]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    found: list[tuple[str, ...]] = []
+    for key, item in items:
+        key_text = str(key)
+        found += _non_unicode_paths(item, (*path, key_text)) if _is_unicode(key_text) else [path]
+    return found
+
+
+def _schema_path(path: tuple[str, ...]) -> str:
+    known: list[str] = []
+    model: type[BaseModel] | None = Application
+    for part in path:
+        field = model.model_fields.get(part) if model is not None else None
+        if field is None:
+            break
+        known.append(part)
+        annotation = field.annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return ".".join(known) or "$"
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 async def start_onboarding(
     client: Client, submission: dict[str, Any], *, task_queue: str,
     review_timeout_seconds: int = PRODUCTION_REVIEW_TIMEOUT_SECONDS,
 ) -> WorkflowHandle[Any, Outcome]:
     """Start (or find) the onboarding of ``submission``; idempotent on its application id."""
     workflow_id = workflow_id_for(submission)
+    require_unicode_text(submission)
     request = OnboardingInput(submission=submission, review_timeout_seconds=review_timeout_seconds)
     try:
         return await client.start_workflow(
