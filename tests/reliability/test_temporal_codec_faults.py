@@ -2,7 +2,7 @@
 is decoded wrongly, nothing runs on a payload that did not authenticate, and the worker process stays up.
 
 - a tampered ciphertext (one flipped bit in the AES-GCM tag): ``IntegrityError`` on every attempt, never a result;
-- a payload under a key the worker's KMS does not know (another account's key): ``UnknownKeyError``, likewise;
+- a payload under a key the worker's KMS does not know (another region's key): ``UnknownKeyError``, likewise;
 - KMS unreachable (the fault proxy drops every connection) while onboardings start: ``KeyUnavailableError`` on every
   attempt until KMS is back; then they complete exactly as their scenarios expect, each side effect once.
 
