@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.client import Client, WorkflowHandle
 
-from onboarding.models import Outcome, ReviewDecision
+from onboarding.adapters.dynamodb import PARTITION_KEY, SORT_KEY
+from onboarding.models import Account, Charge, OutboxMessage, Outcome, ReviewRequest
 from onboarding.scenarios import Scenario
 from tests.temporal.dev_stack import AwsEmulator
-from tests.temporal.support import matches_expected, new_application_id, side_effects
+from tests.temporal.support import SideEffects, matches_expected, new_application_id
 from workers.starter import StarterError, start_onboarding, submit_review
 
 # Long enough that no decision is late under load; the timeout scenario gets its own short value.
@@ -71,27 +73,66 @@ class Reviewer:
 
     def __init__(self, client: Client, aws: AwsEmulator, runs: Iterable[Run]) -> None:
         self._client = client
-        self._reviews = aws.adapters().reviews
+        self._aws = aws
         self._pending = {run.application_id: run.scenario.review_decision for run in runs
                          if run.scenario.review_decision is not None}
         self.refused = 0
 
     async def run(self, interval: float = 0.5) -> None:
         while self._pending:
-            for application_id, decision in list(self._pending.items()):
-                if await asyncio.to_thread(self._reviews.get, application_id) is None:
-                    continue
-                if await self._decide(application_id, decision):
+            queued = await asyncio.to_thread(scan, self._aws, self._aws.tables.reviews)
+            waiting = [item["pk"] for item in queued if item["pk"] in self._pending and "decision" not in item]
+            decided = await asyncio.gather(*(self._decide(application_id) for application_id in waiting))
+            for application_id, accepted in zip(waiting, decided, strict=True):
+                if accepted:
                     del self._pending[application_id]
             await asyncio.sleep(interval)
 
-    async def _decide(self, application_id: str, decision: ReviewDecision) -> bool:
+    async def _decide(self, application_id: str) -> bool:
+        decision = self._pending[application_id]
+        assert decision is not None
         try:
             await submit_review(self._client, application_id, decision)
         except StarterError:
             self.refused += 1
             return False
         return True
+
+
+def scan(aws: AwsEmulator, table: str) -> list[dict[str, Any]]:
+    """Every item of a table (strongly consistent), keys included, numbers as ints."""
+    items, kwargs = [], {"ConsistentRead": True}
+    resource = aws.resource("dynamodb").Table(table)
+    while True:
+        page = resource.scan(**kwargs)
+        items += [{k: int(v) if isinstance(v, Decimal) else v for k, v in item.items()} for item in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def stored_side_effects(aws: AwsEmulator) -> tuple[dict[str, SideEffects], Counter[str]]:
+    """Every side effect in the tables, grouped by application id, and the number of items per table. Four scans,
+    instead of four reads per application."""
+    tables = {role: scan(aws, name) for role, name in asdict(aws.tables).items()}
+
+    def model(item: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in item.items() if k not in (PARTITION_KEY, SORT_KEY)}
+
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for role, items in tables.items():
+        for item in items:
+            grouped[item[PARTITION_KEY]][role].append(model(item))
+    effects = {
+        application_id: SideEffects(
+            account=Account.model_validate(found["ledger"][0]) if found["ledger"] else None,
+            charges=tuple(Charge.model_validate(item) for item in found["charges"]),
+            outbox=tuple(OutboxMessage.model_validate(item) for item in found["outbox"]),
+            review=ReviewRequest.model_validate(found["reviews"][0]) if found["reviews"] else None,
+        )
+        for application_id, found in grouped.items()
+    }
+    return effects, Counter({role: len(items) for role, items in tables.items()})
 
 
 async def exactly_once_problems(
@@ -103,13 +144,15 @@ async def exactly_once_problems(
     or message shows as a count of 2). In total: the tables hold exactly the expected number of items, so nothing
     was written under another key either. Use tables that only these runs wrote to (``Stack.with_new_tables``).
     """
-    adapters, runs = aws.adapters(), list(runs)
-    effects = await asyncio.gather(*(asyncio.to_thread(side_effects, adapters, run.application_id) for run in runs))
+    runs = list(runs)
+    effects, stored = await asyncio.to_thread(stored_side_effects, aws)
+    nothing = SideEffects(account=None, charges=(), outbox=(), review=None)
     problems: dict[str, Any] = {
-        run.application_id: diff for run, found in zip(runs, effects, strict=True)
-        if (diff := matches_expected(run.scenario, results[run.application_id], found))
+        run.application_id: diff for run in runs
+        if (diff := matches_expected(run.scenario, results[run.application_id],
+                                     effects.get(run.application_id, nothing)))
     }
-    expected, stored = expected_item_counts(run.scenario for run in runs), table_item_counts(aws)
+    expected = expected_item_counts(run.scenario for run in runs)
     if expected != stored:
         problems["table totals"] = {"expected": dict(expected), "stored": dict(stored)}
     return problems
@@ -127,12 +170,7 @@ def expected_item_counts(scenarios: Iterable[Scenario]) -> Counter[str]:
 
 
 def table_item_counts(aws: AwsEmulator) -> Counter[str]:
-    dynamodb = aws.client("dynamodb")
-    counts: Counter[str] = Counter()
-    for role, table in asdict(aws.tables).items():
-        paginator = dynamodb.get_paginator("scan")
-        counts[role] = sum(page["Count"] for page in paginator.paginate(TableName=table, Select="COUNT"))
-    return counts
+    return stored_side_effects(aws)[1]
 
 
 async def pending_activities(client: Client, workflow_id: str) -> list[PendingActivityInfo]:

@@ -59,10 +59,12 @@ class AwsEmulator:
         return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION,
                             aws_access_key_id="testing", aws_secret_access_key="testing")
 
+    def resource(self, service: str) -> Any:
+        return boto3.resource(service, endpoint_url=self.endpoint, region_name=REGION,
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+
     def adapters(self) -> Adapters:
-        resource = boto3.resource("dynamodb", endpoint_url=self.endpoint, region_name=REGION,
-                                  aws_access_key_id="testing", aws_secret_access_key="testing")
-        return dynamodb_adapters(self.tables, resource=resource)
+        return dynamodb_adapters(self.tables, resource=self.resource("dynamodb"))
 
     def with_new_tables(self) -> AwsEmulator:
         """The same emulator with a fresh, empty set of tables (so a test can count every item it caused)."""
