@@ -34,6 +34,9 @@ lint: $(VENV)/.installed ## ruff + mypy
 test: install lint ## the whole suite (unit, both engines, infra + compliance gates, comparison)
 	$(VENV)/bin/pytest
 
+bench: $(VENV)/.installed ## measure what protection costs (codec throughput ratio, KMS requests, payload timings): reports/bench.json
+	$(PY) -m bench
+
 temporal-histories: $(VENV)/.installed ## re-record the encrypted Temporal replay histories (intentional workflow change only)
 	$(PY) -m tests.temporal.record_histories
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import tempfile
 from pathlib import Path
 
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=sorted(BENCHES), help="run only this bench (repeatable)")
     parser.add_argument("--output", type=Path, default=DEFAULT_REPORT)
     args = parser.parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         sections, lines = asyncio.run(run(args.only or sorted(BENCHES), Size(args.size), Path(workdir)))
     merge(args.output, sections)

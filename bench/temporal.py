@@ -103,9 +103,7 @@ async def throughput(stack: Stack, plan: Plan) -> dict[str, Any]:
     rate = {profile: plan.batch * len(times) / sum(times) for profile, times in seconds.items()}
     workflows = plan.batch * plan.rounds
     # CPU time is immune to other load on the machine, unlike wall time: the worker's own cost per workflow.
-    cpu_ms = {profile: None if cpu_before[profile] is None or cpu_after[profile] is None
-              else round(1000 * (cpu_after[profile] - cpu_before[profile]) / workflows, 2)  # type: ignore[operator]
-              for profile in Profile}
+    cpu_ms = {profile: _per_workflow_ms(cpu_before[profile], cpu_after[profile], workflows) for profile in Profile}
     per_round = [plain / hardened for hardened, plain in zip(seconds[Profile.HARDENED], seconds[Profile.BASELINE],
                                                              strict=True)]
     return {
@@ -115,6 +113,8 @@ async def throughput(stack: Stack, plan: Plan) -> dict[str, Any]:
             "plain_workflows_per_second": round(rate[Profile.BASELINE], 2),
             "workflows_per_profile": workflows,
             "worker_cpu_ms_per_workflow": {"hardened": cpu_ms[Profile.HARDENED], "plain": cpu_ms[Profile.BASELINE]},
+            # What the ratio would be if the worker's CPU were the only bottleneck (e.g. the service elsewhere).
+            "worker_bound_ratio": _ratio(cpu_ms[Profile.BASELINE], cpu_ms[Profile.HARDENED]),
             "batch_size": plan.batch,
             "rounds": plan.rounds,
             "warm_up_per_profile": plan.warm_up,
@@ -125,6 +125,14 @@ async def throughput(stack: Stack, plan: Plan) -> dict[str, Any]:
                      "in-memory adapters; hardened = KMS envelope codec (moto) + encoded failures, plain = no codec",
         },
     }
+
+
+def _per_workflow_ms(before: float | None, after: float | None, workflows: int) -> float | None:
+    return None if before is None or after is None else round(1000 * (after - before) / workflows, 2)
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    return None if numerator is None or not denominator else round(numerator / denominator, 3)
 
 
 class TemporalBench:
@@ -147,7 +155,8 @@ class TemporalBench:
             f"codec.throughput_ratio_hardened_vs_plain  {codec['throughput_ratio_hardened_vs_plain']}"
             f"  ({rates['hardened_workflows_per_second']} vs {rates['plain_workflows_per_second']} workflows/s, "
             f"per-round {rates['ratio_per_round']['min']}..{rates['ratio_per_round']['max']})",
-            f"codec.throughput.worker_cpu_ms_per_workflow {rates['worker_cpu_ms_per_workflow']}",
+            f"codec.throughput.worker_cpu_ms_per_workflow {rates['worker_cpu_ms_per_workflow']}"
+            f"  (worker-bound ratio {rates['worker_bound_ratio']})",
             f"codec.kms_requests_per_1000_payloads      {codec['kms_requests_per_1000_payloads']}"
             f"  ({codec['kms']['requests_by_operation']} for {codec['kms']['payloads']} payloads)",
         ]
