@@ -24,7 +24,7 @@ from bench import Sections, Size
 from bench.codec import kms_requests, payload_microseconds
 from lambdas.registry import ENV_CHARGES_TABLE, ENV_LEDGER_TABLE, ENV_OUTBOX_TABLE, ENV_REVIEWS_TABLE
 from onboarding.scenarios import SCENARIOS
-from tests.temporal.dev_stack import PAYLOAD_ALIAS, Stack, aws_emulator, local_stack, worker_process
+from tests.temporal.dev_stack import Stack, aws_emulator, local_stack, worker_process
 from tests.temporal.support import new_application_id
 from workers.converter import Profile
 from workers.starter import start_onboarding
@@ -144,7 +144,7 @@ class TemporalBench:
         with aws_emulator() as aws:
             async with local_stack(aws, workdir) as stack:
                 measured = await throughput(stack, plan)
-            kms = kms_requests(lambda: aws.client("kms"), PAYLOAD_ALIAS, plan.kms_payloads)
+            kms = kms_requests(lambda: aws.client("kms"), aws.alias, plan.kms_payloads)
             micro = await payload_microseconds(aws.codec(), plan.iterations)
         return {"codec": {**measured, **kms, "payload_microseconds": micro}}
 

@@ -32,7 +32,9 @@ from workers.converter import Profile
 from workers.keys import KmsKeyProvider
 
 REGION = "us-east-1"
-PAYLOAD_ALIAS = "alias/temporal-payloads"
+# moto keeps one state per process, whatever the number of servers: each emulator gets its own alias and tables,
+# so several can live in one process (one per test module, the bench next to the tests).
+PAYLOAD_ALIAS_PREFIX = "alias/temporal-payloads"
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class AwsEmulator:
     endpoint: str
     tables: TableNames
     key_arn: str
+    alias: str  # points at key_arn; what workers and clients are configured with
 
     @property
     def env(self) -> dict[str, str]:
@@ -72,9 +75,9 @@ class AwsEmulator:
         create_tables(self.client("dynamodb"), tables)
         return replace(self, tables=tables)
 
-    def codec(self, key_id: str = PAYLOAD_ALIAS) -> EnvelopeCodec:
-        """A KMS codec as a client process builds one (its own data-key cache)."""
-        return EnvelopeCodec.for_provider(KmsKeyProvider(key_id, kms_client=self.client("kms")))
+    def codec(self, key_id: str | None = None) -> EnvelopeCodec:
+        """A KMS codec as a client process builds one (its own data-key cache); by default under the alias."""
+        return EnvelopeCodec.for_provider(KmsKeyProvider(key_id or self.alias, kms_client=self.client("kms")))
 
 
 @contextmanager
@@ -84,12 +87,13 @@ def aws_emulator() -> Iterator[AwsEmulator]:
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
-        emulator = AwsEmulator(endpoint, TableNames.with_prefix(f"e2e-{uuid.uuid4().hex[:8]}"), "")
+        name = uuid.uuid4().hex[:8]
+        emulator = AwsEmulator(endpoint, TableNames.with_prefix(f"e2e-{name}"), "", f"{PAYLOAD_ALIAS_PREFIX}-{name}")
         create_tables(emulator.client("dynamodb"), emulator.tables)
         kms = emulator.client("kms")
         key_arn = kms.create_key(Description="temporal payload key (test)")["KeyMetadata"]["Arn"]
-        kms.create_alias(AliasName=PAYLOAD_ALIAS, TargetKeyId=key_arn)
-        yield AwsEmulator(endpoint, emulator.tables, key_arn)
+        kms.create_alias(AliasName=emulator.alias, TargetKeyId=key_arn)
+        yield replace(emulator, key_arn=key_arn)
     finally:
         server.stop()
 
@@ -103,7 +107,7 @@ class Stack:
     address: str
     workdir: Path
 
-    def client(self, profile: Profile, *, key_id: str = PAYLOAD_ALIAS) -> Client:
+    def client(self, profile: Profile, *, key_id: str | None = None) -> Client:
         codec = self.aws.codec(key_id) if profile is Profile.HARDENED else None
         return profile_client(self.env.client.service_client, profile=profile, codec=codec)
 
@@ -111,11 +115,11 @@ class Stack:
         """No codec at all: sees exactly what the Temporal service stores."""
         return Client(self.env.client.service_client, namespace="default")
 
-    def worker_env(self, profile: Profile, task_queue: str, *, key_id: str = PAYLOAD_ALIAS) -> dict[str, str]:
+    def worker_env(self, profile: Profile, task_queue: str, *, key_id: str | None = None) -> dict[str, str]:
         env = {**self.aws.env, "TEMPORAL_ADDRESS": self.address, "TEMPORAL_TASK_QUEUE": task_queue,
                "PROTECTION_PROFILE": profile.value}
         if profile is Profile.HARDENED:
-            env["PAYLOAD_KEY_ID"] = key_id
+            env["PAYLOAD_KEY_ID"] = key_id or self.aws.alias
         return env
 
     def with_new_tables(self) -> Stack:
