@@ -69,7 +69,6 @@ class Hold:
     rule: Rule
     reached: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
-    held: int = 0  # responses held back (and so never delivered)
 
 
 class FaultProxy:
@@ -136,7 +135,6 @@ class FaultProxy:
         with self._lock:
             for hold in self._holds:
                 if hold.rule(request):
-                    hold.held += 1
                     return hold
         return None
 

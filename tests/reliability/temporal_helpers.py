@@ -76,7 +76,6 @@ class Reviewer:
         self._aws = aws
         self._pending = {run.application_id: run.scenario.review_decision for run in runs
                          if run.scenario.review_decision is not None}
-        self.refused = 0
 
     async def run(self, interval: float = 0.5) -> None:
         while self._pending:
@@ -93,8 +92,7 @@ class Reviewer:
         assert decision is not None
         try:
             await submit_review(self._client, application_id, decision)
-        except StarterError:
-            self.refused += 1
+        except StarterError:  # not awaiting it yet: next round
             return False
         return True
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from onboarding.bad_inputs import BAD_INPUTS, BadInput, base_application
 from onboarding.models import Outcome, OutcomeStatus, RejectionReason
@@ -90,9 +90,9 @@ def tmp_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("bad-inputs")
 
 
-def starter_cli(temporal: Stack, submission: Any, path: Path) -> subprocess.CompletedProcess[str]:
+def starter_cli(temporal: Stack, submission: Any, path: Path, task_queue: str) -> subprocess.CompletedProcess[str]:
     path.write_text(json.dumps(submission), encoding="utf-8")
-    env = {**clean_environment(), **temporal.worker_env(Profile.HARDENED, "never-polled")}
+    env = {**clean_environment(), **temporal.worker_env(Profile.HARDENED, task_queue)}
     return subprocess.run([sys.executable, "-m", "workers.starter", "start", str(path)], env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
@@ -109,7 +109,7 @@ async def test_a_submission_the_engine_cannot_take_is_refused_before_starting(
     client, task_queue = temporal.client(Profile.HARDENED), new_task_queue("refused")
     with pytest.raises(StarterError) as refused:
         await start_onboarding(client, bad.application(), task_queue=task_queue)
-    cli = starter_cli(temporal, bad.application(), tmp_path / "submission.json")
+    cli = starter_cli(temporal, bad.application(), tmp_path / "submission.json", task_queue)
     assert cli.returncode == 2 and cli.stdout == ""
     cli_error = json.loads(cli.stderr)["error"]
     for message in (str(refused.value), cli_error):
@@ -118,11 +118,11 @@ async def test_a_submission_the_engine_cannot_take_is_refused_before_starting(
         else:
             assert "application_id" in message or "JSON object" in message
         assert in_text(pii_of(bad.payload), message) == set()
-    assert await started_on(client, task_queue) == 0
-
-
-async def started_on(client: Client, task_queue: str) -> int:
-    return (await client.count_workflows(f"TaskQueue = '{task_queue}'")).count
+    assert (await client.count_workflows(f"TaskQueue = '{task_queue}'")).count == 0
+    if bad.application_id_usable:  # the id could have been used: no workflow has it
+        with pytest.raises(RPCError) as lookup:
+            await client.get_workflow_handle(bad.payload["application_id"]).describe()
+        assert lookup.value.status is RPCStatusCode.NOT_FOUND
 
 
 @dataclass(frozen=True)
