@@ -56,6 +56,9 @@ test-sfn: $(VENV)/.installed bundle ## only the Step Functions tests (local ASL 
 sfn-local: $(VENV)/.installed bundle ## run the scenario corpus on the local Step Functions interpreter (PROFILE=baseline)
 	$(PY) -m lambdas.local --profile $(or $(PROFILE),hardened)
 
+bench: $(VENV)/.installed bundle ## measure what protection costs (codec ratio, KMS requests, payload timings, Lambda imports/assets): reports/bench.json
+	$(PY) -m bench
+
 temporal-histories: $(VENV)/.installed ## re-record the encrypted Temporal replay histories (intentional workflow change only)
 	$(PY) -m tests.temporal.record_histories
 

@@ -13,5 +13,6 @@ Module map (read in this order):
 - ``worker``      the worker process (health file, graceful SIGTERM); ``__main__`` is ``python -m workers``
 - ``health``      ``python -m workers.health``, the container health check; ``logs`` JSON logging without PII
 - ``starter``     operator CLI: start an onboarding from a JSON file, send a review decision
+- ``exit``        ends a process that used the SDK without interpreter finalization (its threads can abort it)
 - ``codec_server`` decrypts payloads for the Temporal UI on the operator's machine (localhost, CORS-locked)
 """

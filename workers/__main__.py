@@ -8,6 +8,7 @@ import logging
 import sys
 
 from workers import logs
+from workers.exit import exit_now
 from workers.settings import SettingsError, WorkerSettings
 from workers.worker import StartupError, run
 
@@ -35,4 +36,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -7,7 +7,8 @@
   A data key this process generated is seeded into that cache, so it never asks KMS to unwrap its own keys.
 
 Thread-safe: the codec runs cryptography in worker threads. A cache miss holds the lock during the provider call
-on purpose, so concurrent misses make one KMS request rather than one each.
+on purpose, so concurrent misses make one KMS request rather than one each. The ``cached_*`` methods never call the
+provider and never wait for the lock (they answer None instead), so the event loop may call them.
 """
 
 from __future__ import annotations
@@ -60,6 +61,33 @@ class DataKeyCache:
                 self._remember((key.key_id, key.wrapped), key.plaintext, now)
             current.uses += 1
             return current.key
+
+    def cached_key_for_encryption(self) -> DataKey | None:
+        """Like :meth:`key_for_encryption` when the current key is still within its bounds; otherwise None."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            current = self._current
+            if current is None or current.uses >= self.policy.max_uses or self._expired(current.created, self._clock()):
+                return None
+            current.uses += 1
+            return current.key
+        finally:
+            self._lock.release()
+
+    def cached_unwrap(self, key_id: str, wrapped: bytes) -> bytes | None:
+        """Like :meth:`unwrap` when the data key is cached and fresh; otherwise None."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            cache_key = (key_id, wrapped)
+            entry = self._unwrapped.get(cache_key)
+            if entry is None or self._expired(entry[1], self._clock()):
+                return None
+            self._unwrapped.move_to_end(cache_key)
+            return entry[0]
+        finally:
+            self._lock.release()
 
     def unwrap(self, key_id: str, wrapped: bytes) -> bytes:
         cache_key = (key_id, wrapped)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -87,7 +87,7 @@ class KmsKeyProvider:
             response = self._kms.generate_data_key(
                 KeyId=self._key_id, KeySpec="AES_256", EncryptionContext=KMS_ENCRYPTION_CONTEXT
             )
-        except ClientError as error:
+        except (ClientError, BotoCoreError) as error:
             raise _kms_error(error, self._key_id, "GenerateDataKey") from None
         return DataKey(key_id=response["KeyId"], wrapped=response["CiphertextBlob"], plaintext=response["Plaintext"])
 
@@ -97,12 +97,17 @@ class KmsKeyProvider:
             response = self._kms.decrypt(
                 CiphertextBlob=wrapped, KeyId=key_id, EncryptionContext=KMS_ENCRYPTION_CONTEXT
             )
-        except ClientError as error:
+        except (ClientError, BotoCoreError) as error:
             raise _kms_error(error, key_id, "Decrypt") from None
         return bytes(response["Plaintext"])
 
 
-def _kms_error(error: ClientError, key_id: str, operation: str) -> Exception:
+def _kms_error(error: ClientError | BotoCoreError, key_id: str, operation: str) -> Exception:
+    if isinstance(error, BotoCoreError):
+        # KMS unreachable (connection refused or dropped, timeouts) after botocore's own retries: a named, retryable
+        # key-management failure, so the workflow task fails with a type an operator can act on.
+        return KeyUnavailableError(f"KMS {operation} with key {key_id!r} failed ({type(error).__name__}): "
+                                   "KMS is unreachable")
     code = str(error.response.get("Error", {}).get("Code", "Unknown"))
     if code == "NotFoundException":
         return UnknownKeyError(f"KMS key {key_id!r} does not exist ({operation}: {code})")

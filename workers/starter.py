@@ -23,12 +23,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding.models import APPLICATION_ID_PATTERN, Outcome, ReviewDecision
+from onboarding.models import APPLICATION_ID_PATTERN, Application, Outcome, ReviewDecision
 from workers.client import build_codec, connect
 from workers.contracts import (
     CURRENT_STEP_QUERY_NAME,
@@ -37,6 +38,7 @@ from workers.contracts import (
     WORKFLOW_NAME,
     OnboardingInput,
 )
+from workers.exit import exit_now
 from workers.settings import ClientSettings, SettingsError
 
 _APPLICATION_ID = re.compile(APPLICATION_ID_PATTERN)
@@ -46,11 +48,57 @@ class StarterError(ValueError):
     """A refused request; the message names the problem, never a submitted value."""
 
 
-def workflow_id_for(submission: dict[str, Any]) -> str:
+def workflow_id_for(submission: object) -> str:
+    # Submissions are untrusted JSON: anything may arrive here, and nothing may start before this check passes.
+    if not isinstance(submission, dict):
+        raise StarterError("the submission must be a JSON object")
     application_id = submission.get("application_id")
     if not isinstance(application_id, str) or not _APPLICATION_ID.match(application_id):
         raise StarterError("application_id is missing or not an opaque id (app_ + 10-40 letters/digits)")
     return application_id
+
+
+def require_unicode_text(submission: dict[str, Any]) -> None:
+    """Refuse text that is not valid Unicode (JSON's ``\\ud800`` escapes decode to lone surrogates): the payload
+    converter cannot encode it, so it could never reach the workflow's validation. The error lists the fields with
+    the code validation uses for them, ``invalid_characters``; nothing is started. Field names outside the schema
+    may themselves be PII, so such a place is reported as its closest schema field (``$`` for the top level)."""
+    fields = sorted({_schema_path(path) for path in _non_unicode_paths(submission, ())})
+    if fields:
+        raise StarterError("; ".join(f"{field}: invalid_characters" for field in fields)
+                           + " (text that is not valid Unicode cannot be sent; nothing was started)")
+
+
+def _non_unicode_paths(value: object, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+    if isinstance(value, str):
+        return [] if _is_unicode(value) else [path]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    found: list[tuple[str, ...]] = []
+    for key, item in items:
+        key_text = str(key)
+        found += _non_unicode_paths(item, (*path, key_text)) if _is_unicode(key_text) else [path]
+    return found
+
+
+def _schema_path(path: tuple[str, ...]) -> str:
+    known: list[str] = []
+    model: type[BaseModel] | None = Application
+    for part in path:
+        field = model.model_fields.get(part) if model is not None else None
+        if field is None:
+            break
+        known.append(part)
+        annotation = field.annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return ".".join(known) or "$"
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 async def start_onboarding(
@@ -59,6 +107,7 @@ async def start_onboarding(
 ) -> WorkflowHandle[Any, Outcome]:
     """Start (or find) the onboarding of ``submission``; idempotent on its application id."""
     workflow_id = workflow_id_for(submission)
+    require_unicode_text(submission)
     request = OnboardingInput(submission=submission, review_timeout_seconds=review_timeout_seconds)
     try:
         return await client.start_workflow(
@@ -156,4 +205,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

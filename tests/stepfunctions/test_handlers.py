@@ -65,35 +65,6 @@ def test_validate_rejects_bad_input_with_codes_only_and_no_side_effect(sfn: Any,
     assert SideEffects.of(sfn.adapters(), payload["application_id"]).empty
 
 
-UNUSABLE = [bad for bad in BAD_INPUTS if not bad.application_id_usable]
-
-
-@pytest.mark.parametrize("bad", UNUSABLE, ids=[b.name for b in UNUSABLE])
-def test_intake_refuses_an_unusable_id_before_any_side_effect(sfn: Any, bad: BadInput) -> None:
-    objects_before = sfn.client("s3").list_objects_v2(Bucket=sfn.resources.bucket).get("KeyCount", 0)
-    executions_before = len(sfn.stepfunctions.list_executions(stateMachineArn=sfn.state_machine_arn)["executions"])
-    answer = call(sfn, "intake", bad.application())
-    assert answer["errorType"] == "INVALID_APPLICATION"
-    id_errors = [e for e in bad.expected_errors if e.field in {"$", "application_id"}]
-    assert json.loads(answer["errorMessage"])["error_codes"] == [e.model_dump() for e in id_errors]
-    assert not {value for value in payload_values(bad.payload) if value in json.dumps(answer)}
-    assert sfn.client("s3").list_objects_v2(Bucket=sfn.resources.bucket).get("KeyCount", 0) == objects_before
-    executions = sfn.stepfunctions.list_executions(stateMachineArn=sfn.state_machine_arn)["executions"]
-    assert len(executions) == executions_before
-
-
-def test_bad_input_gets_its_outcome_from_the_state_machine(sfn: Any) -> None:
-    payloads = {bad.name: bad.application(new_id()) for bad in USABLE}
-    results = sfn.run(list(payloads.values()), reviewer=lambda _app: None)
-    for bad in USABLE:
-        result = results[payloads[bad.name]["application_id"]]
-        assert result.outcome is not None, bad.name
-        assert result.outcome.reason is not None and result.outcome.reason.value == "INVALID_APPLICATION"
-        assert result.outcome.error_codes == bad.expected_errors, bad.name
-        history = json.dumps([result.description, result.history], default=str)
-        assert not {value for value in payload_values(payloads[bad.name]) if value in history}, bad.name
-
-
 @pytest.mark.parametrize(
     ("event", "fields"),
     [

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from google.protobuf.message import Message
-from temporalio.api.common.v1 import Payload
+from temporalio.api.common.v1 import Payload, WorkflowExecution
+from temporalio.api.history.v1 import History
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
 
 from onboarding.models import Account, Charge, OutboxMessage, Outcome, ReviewRequest
@@ -129,3 +131,13 @@ async def run_scenario(
         await wait_for_step(client, application_id, Step.AWAITING_REVIEW)
         await submit_review(client, application_id, scenario.review_decision)
     return await handle.result()
+
+
+async def stored_bytes(client: Client, workflow_id: str) -> bytes:
+    """The workflow's full history and description as the service returns them, serialized (use a client without
+    codec to see what the service stores)."""
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    described = await client.workflow_service.describe_workflow_execution(
+        DescribeWorkflowExecutionRequest(namespace="default", execution=WorkflowExecution(workflow_id=workflow_id))
+    )
+    return History(events=history.events).SerializeToString() + described.SerializeToString()

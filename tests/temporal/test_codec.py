@@ -1,11 +1,15 @@
-"""Envelope codec: round trip, tampering, wrong/unknown keys, unknown encodings, rotation, data-key cache bounds."""
+"""Envelope codec: round trip, tampering, wrong/unknown keys, unknown encodings, rotation, data-key cache bounds,
+and where the work runs (key-service calls on a thread; cached keys and small payloads inline)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from temporalio.api.common.v1 import Payload
@@ -13,6 +17,7 @@ from temporalio.api.common.v1 import Payload
 from onboarding.scenarios import scenario
 from workers.codec import (
     ENCODING,
+    INLINE_MAX_BYTES,
     META_CIPHER,
     META_KEY_ID,
     META_VERSION,
@@ -30,6 +35,7 @@ from workers.errors import (
 from workers.key_cache import CachePolicy, DataKeyCache
 from workers.keys import DataKey, LocalKeyProvider, rotate_keyring, write_keyring
 
+T = TypeVar("T")
 PII = scenario("approved_low_risk").searchable_pii()
 SECRET_JSON = json.dumps({"national_id": PII[2], "email": PII[3]}).encode()
 
@@ -252,3 +258,65 @@ def test_the_encrypting_process_never_unwraps_its_own_data_keys() -> None:
 def test_cache_bounds_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         CachePolicy(max_uses=0)
+
+
+class ThreadRecordingProvider(CountingProvider):
+    """Records the thread of every key-service call."""
+
+    def __init__(self, inner: LocalKeyProvider) -> None:
+        super().__init__(inner)
+        self.threads: list[threading.Thread] = []
+
+    def generate_data_key(self) -> DataKey:
+        self.threads.append(threading.current_thread())
+        return super().generate_data_key()
+
+    def unwrap(self, key_id: str, wrapped: bytes) -> bytes:
+        self.threads.append(threading.current_thread())
+        return super().unwrap(key_id, wrapped)
+
+
+@pytest.fixture
+def thread_hops(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the codec's hops to a thread (``asyncio.to_thread`` calls), letting each through."""
+    hops: list[int] = []
+    real = asyncio.to_thread
+
+    async def counting(func: Callable[..., T], /, *args: object) -> T:
+        hops.append(1)
+        return await real(func, *args)
+
+    monkeypatch.setattr(asyncio, "to_thread", counting)
+    return hops
+
+
+async def test_key_service_calls_run_on_a_thread_and_cached_keys_inline(thread_hops: list[int]) -> None:
+    provider = local()
+    writer_keys, reader_keys = ThreadRecordingProvider(provider), ThreadRecordingProvider(provider)
+    writer, reader = EnvelopeCodec.for_provider(writer_keys), EnvelopeCodec.for_provider(reader_keys)
+    sealed = await writer.encode([plain()])  # cold: GenerateDataKey, on a thread
+    assert await reader.decode(sealed) == [plain()]  # cold: Decrypt, on a thread
+    assert len(thread_hops) == 2
+    assert threading.current_thread() not in writer_keys.threads + reader_keys.threads
+    again = await writer.encode([plain(), plain()])  # warm and small: inline, no hop
+    assert await reader.decode(again) == [plain(), plain()]
+    assert len(thread_hops) == 2 and (writer_keys.generated, reader_keys.unwrapped) == (1, 1)
+
+
+async def test_large_payloads_leave_the_event_loop_even_with_a_cached_key(thread_hops: list[int]) -> None:
+    codec = EnvelopeCodec.for_provider(local())
+    codec.encode_sync([plain()])  # warm
+    large = plain(secrets.token_bytes(INLINE_MAX_BYTES + 1))
+    assert await codec.decode(await codec.encode([large])) == [large]
+    assert len(thread_hops) == 2
+
+
+async def test_a_busy_cache_never_blocks_the_event_loop(thread_hops: list[int]) -> None:
+    """While another thread holds the cache (e.g. waiting on KMS), the codec goes to a thread instead of waiting."""
+    codec = EnvelopeCodec.for_provider(local())
+    codec.encode_sync([plain()])  # warm: inline would be possible
+    lock = codec.keys._lock
+    lock.acquire()
+    threading.Timer(0.2, lock.release).start()  # the other thread's KMS call ends
+    assert await codec.decode(await codec.encode([plain()])) == [plain()]
+    assert len(thread_hops) >= 1

@@ -12,23 +12,13 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from temporalio.api.common.v1 import Payload
 
+from bench.codec import KmsCalls
 from workers.codec import META_KEY_ID, EnvelopeCodec
 from workers.errors import KeyUnavailableError, UnknownKeyError, WrongKeyError
 from workers.key_cache import CachePolicy, DataKeyCache
 from workers.keys import KMS_ENCRYPTION_CONTEXT, KmsKeyProvider, _kms_error
 
 ALIAS = "alias/temporal-payloads"
-
-
-class KmsCalls:
-    """Counts KMS API requests made by one boto3 client, by operation, with botocore's event hooks."""
-
-    def __init__(self, client: Any) -> None:
-        self.counts: Counter[str] = Counter()
-        client.meta.events.register("before-call.kms.*", self._count)
-
-    def _count(self, event_name: str, **_: Any) -> None:
-        self.counts[event_name.rsplit(".", 1)[-1]] += 1
 
 
 @pytest.fixture

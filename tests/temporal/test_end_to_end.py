@@ -14,70 +14,37 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.history.v1 import History
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
-from temporalio.client import Client
-from temporalio.testing import WorkflowEnvironment
 
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.adapters.sandbox import SandboxIdentity
 from onboarding.models import Applicant, Outcome, OutcomeStatus, ReviewDecision
 from onboarding.scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS, SCENARIOS_BY_NAME
 from tests.temporal.dev_stack import (
-    PAYLOAD_ALIAS,
     AwsEmulator,
+    Stack,
     WorkerProcess,
     aws_emulator,
     clean_environment,
+    local_stack,
     worker_process,
 )
 from tests.temporal.support import (
-    TEMPORAL_CLI,
     matches_expected,
     new_application_id,
-    require,
     run_scenario,
     side_effects,
+    stored_bytes,
     wait_for_step,
 )
-from workers.client import profile_client
-from workers.codec import EnvelopeCodec
 from workers.contracts import Step
 from workers.converter import Profile
-from workers.keys import KmsKeyProvider
 from workers.worker import build_worker
 
 Runs = dict[str, tuple[str, Outcome]]  # scenario name -> (application id, outcome)
-
-
-@dataclass(frozen=True)
-class Stack:
-    aws: AwsEmulator
-    env: WorkflowEnvironment
-    address: str
-    workdir: Path
-
-    def client(self, profile: Profile) -> Client:
-        codec = None
-        if profile is Profile.HARDENED:
-            codec = EnvelopeCodec.for_provider(KmsKeyProvider(PAYLOAD_ALIAS, kms_client=self.aws.client("kms")))
-        return profile_client(self.env.client.service_client, profile=profile, codec=codec)
-
-    def raw_client(self) -> Client:
-        """No codec at all: sees exactly what the Temporal service stores."""
-        return Client(self.env.client.service_client, namespace="default")
-
-    def worker_env(self, profile: Profile, task_queue: str) -> dict[str, str]:
-        env = {**self.aws.env, "TEMPORAL_ADDRESS": self.address, "TEMPORAL_TASK_QUEUE": task_queue,
-               "PROTECTION_PROFILE": profile.value}
-        if profile is Profile.HARDENED:
-            env["PAYLOAD_KEY_ID"] = PAYLOAD_ALIAS
-        return env
 
 
 @pytest.fixture(scope="module")
@@ -88,11 +55,8 @@ def aws() -> Iterator[AwsEmulator]:
 
 @pytest.fixture(scope="module")
 async def stack(aws: AwsEmulator, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=require(TEMPORAL_CLI))
-    try:
-        yield Stack(aws, env, env.client.service_client.config.target_host, tmp_path_factory.mktemp("e2e"))
-    finally:
-        await env.shutdown()
+    async with local_stack(aws, tmp_path_factory.mktemp("e2e")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -119,15 +83,6 @@ async def corpus_runs(stack: Stack, workers: dict[Profile, tuple[WorkerProcess, 
     for profile, name, application_id, outcome in results:
         runs[profile][name] = (application_id, outcome)
     return runs
-
-
-async def stored_bytes(client: Client, workflow_id: str) -> bytes:
-    """The workflow's full history and description as the service returns them, serialized."""
-    history = await client.get_workflow_handle(workflow_id).fetch_history()
-    described = await client.workflow_service.describe_workflow_execution(
-        DescribeWorkflowExecutionRequest(namespace="default", execution=WorkflowExecution(workflow_id=workflow_id))
-    )
-    return History(events=history.events).SerializeToString() + described.SerializeToString()
 
 
 @pytest.mark.parametrize("profile", list(Profile), ids=[p.value for p in Profile])

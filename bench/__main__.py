@@ -1,0 +1,45 @@
+"""``python -m bench [--size full|tiny] [--only NAME] [--output reports/bench.json]`` (``make bench``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import tempfile
+from pathlib import Path
+
+from bench import Bench, Sections, Size, temporal
+from bench.report import DEFAULT_REPORT, environment, merge
+from workers.exit import exit_now
+
+BENCHES: dict[str, Bench] = {bench.name: bench for bench in (temporal.BENCH,)}
+
+
+async def run(names: list[str], size: Size, workdir: Path) -> tuple[Sections, list[str]]:
+    sections: Sections = {}
+    lines: list[str] = []
+    for name in names:
+        measured = await BENCHES[name].run(size, workdir / name)
+        for section in measured.values():
+            section["environment"] = environment(size)
+        sections |= measured
+        lines += BENCHES[name].summary(measured)
+    return sections, lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--size", choices=[size.value for size in Size], default=Size.FULL.value)
+    parser.add_argument("--only", action="append", choices=sorted(BENCHES), help="run only this bench (repeatable)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_REPORT)
+    args = parser.parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
+    with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+        sections, lines = asyncio.run(run(args.only or sorted(BENCHES), Size(args.size), Path(workdir)))
+    merge(args.output, sections)
+    print("\n".join([*lines, f"written: {args.output} (sections: {', '.join(sorted(sections))})"]))
+    return 0
+
+
+if __name__ == "__main__":
+    exit_now(main())  # the Temporal SDK's threads can abort a normal interpreter exit (see workers/exit.py)

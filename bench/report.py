@@ -1,0 +1,52 @@
+"""``reports/bench.json``: top-level sections, each written by one bench and replaced only when it runs again."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import Sections, Size
+
+DEFAULT_REPORT = Path("reports/bench.json")
+
+
+def environment(size: Size) -> dict[str, Any]:
+    """Where and how a section was measured: figures only compare within one machine and size."""
+    return {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "size": size.value,
+        "command": "make bench" if size is Size.FULL else f"python -m bench --size {size.value}",
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+    }
+
+
+def merge(path: Path, sections: Sections) -> dict[str, Any]:
+    """Replace ``sections`` in the report at ``path`` (created if missing), keep every other section."""
+    document = _read(path)
+    document.update(sections)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write-then-rename: an interrupted bench never leaves a truncated report behind.
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    Path(handle.name).replace(path)
+    return document
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except ValueError as error:
+        raise ValueError(f"{path} is not valid JSON ({error}); move it away to start a new report") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"{path} does not hold a JSON object; move it away to start a new report")
+    return document

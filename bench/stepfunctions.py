@@ -1,0 +1,288 @@
+"""The Step Functions side of ``make bench``: what one execution costs in billed units, and what a cold start of
+each task Lambda costs in imports and package size.
+
+- ``stepfunctions``: the scenario corpus on moto's interpreter with the real handlers (hardened profile); per
+  scenario, state transitions and Lambda invocations counted from its history by the rule the cost model uses
+  (:mod:`comparison.usage`), and their mean per execution (:func:`comparison.cost.measure_stepfunctions`).
+- ``lambda.cold_import``: each handler module imported in a fresh interpreter, as the Lambda runtime does at init,
+  with the function's environment (so Powertools' tracer patches as deployed), timed around the import; the
+  median of several runs. Two bytecode situations: ``bundle_as_built`` (the bundle ships no ``.pyc`` and
+  ``/var/task`` is read-only, so the bundle's code compiles at every cold start; the standard library is
+  precompiled, as in the runtime image) and ``with_bytecode`` (everything precompiled). Private caches under
+  ``-X pycache_prefix`` reproduce both without touching the tree. It runs on this interpreter and the project's
+  virtualenv (same pinned versions as the bundle, whose binary wheels target CPython 3.12 on Lambda), so the
+  figures compare handlers and bytecode situations; they are not Lambda's absolute init durations. One more run
+  with ``-X importtime`` says where the time goes (share of self time per top-level package).
+- ``lambda.asset``: the bundle in ``build/lambda`` (``make bundle``) that every task function deploys: bytes, files,
+  bytes per top-level package, and its zipped size (deflate, as the asset is uploaded).
+
+``python -m bench.stepfunctions`` prints a summary and writes ``reports/bench-stepfunctions.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import zipfile
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from comparison.cost import measure_stepfunctions
+from comparison.usage import count_lambda_usage, count_state_transitions
+from infra.bundle import require_bundle
+from infra.paths import LAMBDA_BUNDLE, REPO_ROOT
+from lambdas.local.runner import LocalStepFunctions
+from lambdas.registry import TASK_FUNCTIONS, TaskFunction
+from lambdas.settings import Profile
+from onboarding.scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS, Scenario
+
+DEFAULT_OUT = REPO_ROOT / "reports" / "bench-stepfunctions.json"
+DEFAULT_REPETITIONS = 5
+METADATA = "*.dist-info"
+_MARK = "--bench-import-starts--"
+# Run in the child: time the import alone (interpreter start-up and site are not part of the handler's cost).
+_TIMED_IMPORT = (
+    "import importlib, sys, time\n"
+    f"sys.stderr.write({_MARK!r} + '\\n'); sys.stderr.flush()\n"
+    "started = time.perf_counter()\n"
+    "importlib.import_module(sys.argv[1])\n"
+    "print(time.perf_counter() - started)\n"
+)
+
+
+# -- Step Functions: transitions and Lambda invocations per execution ------------------------------------------
+
+
+def measure_executions(scenarios: Sequence[Scenario] = SCENARIOS) -> dict[str, Any]:
+    """Run the scenarios once; refuse to report a run whose outcomes are not the corpus's."""
+    decisions = {scenario.application_id: scenario.review_decision for scenario in scenarios}
+    with LocalStepFunctions(profile=Profile.HARDENED, review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS,
+                            prefix="bench") as sfn:
+        results = sfn.run([scenario.application() for scenario in scenarios], reviewer=decisions.__getitem__)
+        routed = Counter(invocation.function for invocation in sfn.router.invocations)
+        intake = sfn.resources.function_name("intake")
+    per_scenario: dict[str, dict[str, Any]] = {}
+    for scenario in scenarios:
+        result = results[scenario.application_id]
+        outcome = result.outcome
+        reached = (outcome.status, outcome.reason) if outcome else None
+        if reached != (scenario.expected.status, scenario.expected.reason):
+            raise RuntimeError(f"scenario {scenario.name}: outcome {reached}, not the corpus's; nothing measured")
+        transitions = count_state_transitions(result.history)
+        per_scenario[scenario.name] = {
+            "outcome": "/".join(str(part) for part in reached if part is not None),
+            "state_transitions": transitions.total,
+            "states_entered": transitions.states_entered,
+            "retries": transitions.retries,
+            "lambda_invocations": count_lambda_usage(result.history).invocations,
+            "history_events": len(result.history),
+        }
+    mean = measure_stepfunctions([results[s.application_id].history for s in scenarios])
+    return {
+        "profile": Profile.HARDENED.value,
+        "rule": "a transition per *StateEntered event plus one per task retry; a Lambda invocation per "
+                "TaskScheduled of a lambda resource (comparison.usage)",
+        "scenarios": per_scenario,
+        "per_execution_mean": {
+            "state_transitions": mean.transitions_per_execution,
+            "retries": mean.retries_per_execution,
+            "lambda_invocations": mean.lambda_invocations_per_execution,
+        },
+        # The client's call to intake starts the execution: a Lambda request outside the state machine's history.
+        "intake_invocations_per_execution": routed[intake] / len(scenarios),
+        "lambda_invocations_routed": sum(routed.values()) - routed[intake],
+    }
+
+
+# -- Lambda: cold import of each handler module ----------------------------------------------------------------
+
+
+def measure_cold_imports(functions: Sequence[TaskFunction] = TASK_FUNCTIONS, *,
+                         repetitions: int = DEFAULT_REPETITIONS) -> dict[str, Any]:
+    if repetitions < 1:
+        raise ValueError("repetitions: at least 1")
+    handlers: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-pycache-") as scratch:
+        compiled, stdlib_only = Path(scratch, "all"), Path(scratch, "stdlib")
+        for function in functions:
+            module = function.handler.rpartition(".")[0]
+            env = _function_environment(function)
+            _import_seconds(module, env, pycache=compiled, write=True)  # fills the private bytecode cache
+            _keep_stdlib_only(compiled, stdlib_only)
+            caches = {"bundle_as_built": stdlib_only, "with_bytecode": compiled}
+            samples: dict[str, list[float]] = {mode: [] for mode in caches}
+            for _ in range(repetitions):  # alternating, so a change in machine load hits both alike
+                for mode, cache in caches.items():
+                    samples[mode].append(_import_seconds(module, env, pycache=cache))
+            handlers[module] = {
+                **{f"{mode}_ms": _ms(statistics.median(values)) for mode, values in samples.items()},
+                "samples_ms": {mode: [_ms(v) for v in values] for mode, values in samples.items()},
+                "bundle_as_built_self_time_share": _import_shares(module, env, pycache=stdlib_only),
+            }
+    as_built = statistics.median(h["bundle_as_built_ms"] for h in handlers.values())
+    with_bytecode = statistics.median(h["with_bytecode_ms"] for h in handlers.values())
+    return {
+        "method": "fresh interpreter per import, time around importlib.import_module, median of repetitions",
+        "python": sys.version.split()[0],
+        "repetitions": repetitions,
+        "handlers": handlers,
+        "median_over_handlers_ms": {"bundle_as_built": as_built, "with_bytecode": with_bytecode},
+        "bundle_as_built_vs_with_bytecode": round(as_built / with_bytecode, 2) if with_bytecode else None,
+    }
+
+
+def _function_environment(function: TaskFunction) -> dict[str, str]:
+    """What a deployed function's init sees that changes what gets imported (not the process's own settings)."""
+    name = f"onboarding-{function.name.replace('_', '-')}"
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "LANG": "C.UTF-8",
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_SERVICE_NAME": f"onboarding-{function.name}",
+    }
+
+
+def _run_import(module: str, env: dict[str, str], *, pycache: Path, write: bool = False,
+                importtime: bool = False) -> subprocess.CompletedProcess[str]:
+    options = ["-X", f"pycache_prefix={pycache}", *(["-X", "importtime"] if importtime else [])]
+    child_env = env if write else {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(  # noqa: S603 - this interpreter, fixed code, a module name from the registry
+        [sys.executable, *options, "-c", _TIMED_IMPORT, module],
+        cwd=REPO_ROOT, env=child_env, capture_output=True, text=True, check=True,
+    )
+
+
+def _import_seconds(module: str, env: dict[str, str], *, pycache: Path, write: bool = False) -> float:
+    return float(_run_import(module, env, pycache=pycache, write=write).stdout.strip())
+
+
+def _import_shares(module: str, env: dict[str, str], *, pycache: Path, top: int = 8) -> dict[str, float]:
+    """Share of self import time per top-level package (one ``-X importtime`` run): the ``top`` largest, and the
+    rest as ``other``. Shares, not times: the tracing itself slows every import down."""
+    stderr = _run_import(module, env, pycache=pycache, importtime=True).stderr
+    by_package: Counter[str] = Counter()
+    for line in stderr.partition(_MARK)[2].splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if len(fields) != 3 or not fields[0].strip().isdigit():
+            continue  # the header or a foreign line
+        by_package[fields[2].strip().partition(".")[0]] += int(fields[0])
+    total = sum(by_package.values()) or 1
+    largest = dict(by_package.most_common(top))
+    rest = total - sum(largest.values())
+    return {**{name: round(us / total, 3) for name, us in largest.items()}, "other": round(rest / total, 3)}
+
+
+def _keep_stdlib_only(compiled: Path, target: Path) -> None:
+    """Copy of the bytecode cache holding only the standard library's (the runtime image's precompiled part)."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(compiled, target)
+    stdlib = {Path(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib")}
+    for cached in target.rglob("*.pyc"):
+        source_dir = Path("/", cached.parent.relative_to(target))  # the prefix mirrors absolute source paths
+        if "site-packages" in source_dir.parts or not any(source_dir.is_relative_to(s) for s in stdlib):
+            cached.unlink()
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+# -- Lambda: the asset ---------------------------------------------------------------------------------------
+
+
+def measure_asset(bundle: Path = REPO_ROOT / LAMBDA_BUNDLE,
+                  functions: Sequence[TaskFunction] = TASK_FUNCTIONS) -> dict[str, Any]:
+    require_bundle(bundle)
+    packages: Counter[str] = Counter()
+    files = 0
+    with tempfile.TemporaryFile() as archive:
+        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+            for path in sorted(bundle.rglob("*")):
+                if path.is_file():
+                    relative = path.relative_to(bundle)
+                    packages[_package_of(relative.parts[0], is_dir=len(relative.parts) > 1)] += path.stat().st_size
+                    files += 1
+                    zipped.write(path, relative.as_posix())
+        zip_bytes = archive.tell()
+    return {
+        "path": _display(bundle),
+        "functions": [function.name for function in functions],  # one asset, deployed by each of them
+        "bytes": sum(packages.values()),
+        "files": files,
+        "zip_bytes": zip_bytes,
+        "packages_bytes": dict(packages.most_common()),
+    }
+
+
+def _package_of(top: str, *, is_dir: bool) -> str:
+    if is_dir:
+        return METADATA if top.endswith(".dist-info") else top
+    return top.partition(".")[0]  # a top-level module file: six.py, _cffi_backend.cpython-312-...so
+
+
+def _display(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
+# -- the sections and the command -------------------------------------------------------------------------------
+
+
+def run(*, repetitions: int = DEFAULT_REPETITIONS, scenarios: Sequence[Scenario] = SCENARIOS,
+        functions: Sequence[TaskFunction] = TASK_FUNCTIONS,
+        bundle: Path = REPO_ROOT / LAMBDA_BUNDLE) -> dict[str, object]:
+    """The Step Functions sections of ``reports/bench.json``: ``stepfunctions`` and ``lambda``."""
+    return {
+        "stepfunctions": measure_executions(scenarios),
+        "lambda": {
+            "cold_import": measure_cold_imports(functions, repetitions=repetitions),
+            "asset": measure_asset(bundle, functions),
+        },
+    }
+
+
+def summary(sections: dict[str, Any]) -> list[str]:
+    sfn, cold, asset = sections["stepfunctions"], sections["lambda"]["cold_import"], sections["lambda"]["asset"]
+    lines = [f"{'scenario':<42} {'transitions':>11} {'retries':>7} {'lambdas':>7}"]
+    for name, row in sfn["scenarios"].items():
+        lines.append(f"{name:<42} {row['state_transitions']:>11} {row['retries']:>7} {row['lambda_invocations']:>7}")
+    mean = sfn["per_execution_mean"]
+    lines.append(f"{'mean per execution':<42} {mean['state_transitions']:>11.2f} {mean['retries']:>7.2f} "
+                 f"{mean['lambda_invocations']:>7.2f}  (+{sfn['intake_invocations_per_execution']:.0f} intake)")
+    medians = cold["median_over_handlers_ms"]
+    lines.append(f"cold import, median over {len(cold['handlers'])} handlers ({cold['repetitions']} runs each, "
+                 f"Python {cold['python']}): {medians['bundle_as_built']:.0f} ms as built (no bytecode), "
+                 f"{medians['with_bytecode']:.0f} ms with bytecode ({cold['bundle_as_built_vs_with_bytecode']}x)")
+    lines.append(f"lambda asset {asset['path']}: {asset['bytes'] / 1e6:.1f} MB in {asset['files']} files, "
+                 f"{asset['zip_bytes'] / 1e6:.1f} MB zipped, shared by {len(asset['functions'])} functions")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.stepfunctions", description=__doc__.splitlines()[0])
+    parser.add_argument("--repetitions", type=int, default=DEFAULT_REPETITIONS, help="cold imports per handler")
+    parser.add_argument("--bundle", type=Path, default=REPO_ROOT / LAMBDA_BUNDLE)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    logging.getLogger("moto").setLevel(logging.ERROR)  # the interpreter logs every caught task failure
+    sections = run(repetitions=args.repetitions, bundle=args.bundle)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(sections, indent=2) + "\n", encoding="utf-8")
+    print("\n".join(summary(sections)))
+    print(f"wrote {_display(args.out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""Helpers of the Temporal reliability tests: start many onboardings, play the reviewer, inspect what the service
+recorded, and prove every side effect happened exactly once (per application and in total, per table)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.workflow.v1 import PendingActivityInfo
+from temporalio.client import Client, WorkflowHandle
+
+from onboarding.adapters.dynamodb import PARTITION_KEY, SORT_KEY
+from onboarding.models import Account, Charge, OutboxMessage, Outcome, ReviewRequest
+from onboarding.scenarios import Scenario
+from tests.temporal.dev_stack import AwsEmulator
+from tests.temporal.support import SideEffects, matches_expected, new_application_id
+from workers.starter import StarterError, start_onboarding, submit_review
+
+# Long enough that no decision is late under load; the timeout scenario gets its own short value.
+DECIDED_REVIEW_TIMEOUT_SECONDS = 3600
+
+
+def new_task_queue(purpose: str) -> str:
+    return f"{purpose}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class Run:
+    scenario: Scenario
+    application_id: str
+
+
+def plan_runs(scenarios: Iterable[Scenario]) -> list[Run]:
+    return [Run(scenario, new_application_id()) for scenario in scenarios]
+
+
+def review_timeout_for(scenario: Scenario, timeout_seconds: int) -> int:
+    """``timeout_seconds`` for the scenario that expects the review to time out, a long timeout for the others."""
+    expects_timeout = scenario.expected.review_requested and scenario.review_decision is None
+    return timeout_seconds if expects_timeout else DECIDED_REVIEW_TIMEOUT_SECONDS
+
+
+async def start_runs(
+    client: Client, runs: Iterable[Run], *, task_queue: str, review_timeout_seconds: int
+) -> dict[str, WorkflowHandle[Any, Outcome]]:
+    async def start(run: Run) -> tuple[str, WorkflowHandle[Any, Outcome]]:
+        handle = await start_onboarding(
+            client, run.scenario.application(application_id=run.application_id), task_queue=task_queue,
+            review_timeout_seconds=review_timeout_for(run.scenario, review_timeout_seconds),
+        )
+        return run.application_id, handle
+
+    return dict(await asyncio.gather(*(start(run) for run in runs)))
+
+
+async def outcomes(handles: Mapping[str, WorkflowHandle[Any, Outcome]], *, within: float = 240) -> dict[str, Outcome]:
+    """Every workflow's result. ``within`` only turns a hang into a clear failure; no timing is asserted."""
+    ids = list(handles)
+    results = await asyncio.wait_for(asyncio.gather(*(handles[i].result() for i in ids)), within)
+    return dict(zip(ids, results, strict=True))
+
+
+class Reviewer:
+    """Works through the review queue (the reviews table) as a human reviewer would: a pending review of a run
+    that expects a decision gets it. A decision refused because the workflow is not awaiting it yet (its
+    ``request_review`` activity wrote the queue entry but its result is not yet processed) is retried next round."""
+
+    def __init__(self, client: Client, aws: AwsEmulator, runs: Iterable[Run]) -> None:
+        self._client = client
+        self._aws = aws
+        self._pending = {run.application_id: run.scenario.review_decision for run in runs
+                         if run.scenario.review_decision is not None}
+
+    async def run(self, interval: float = 0.5) -> None:
+        while self._pending:
+            queued = await asyncio.to_thread(scan, self._aws, self._aws.tables.reviews)
+            waiting = [item["pk"] for item in queued if item["pk"] in self._pending and "decision" not in item]
+            decided = await asyncio.gather(*(self._decide(application_id) for application_id in waiting))
+            for application_id, accepted in zip(waiting, decided, strict=True):
+                if accepted:
+                    del self._pending[application_id]
+            await asyncio.sleep(interval)
+
+    async def _decide(self, application_id: str) -> bool:
+        decision = self._pending[application_id]
+        assert decision is not None
+        try:
+            await submit_review(self._client, application_id, decision)
+        except StarterError:  # not awaiting it yet: next round
+            return False
+        return True
+
+
+def scan(aws: AwsEmulator, table: str) -> list[dict[str, Any]]:
+    """Every item of a table (strongly consistent), keys included, numbers as ints."""
+    items, kwargs = [], {"ConsistentRead": True}
+    resource = aws.resource("dynamodb").Table(table)
+    while True:
+        page = resource.scan(**kwargs)
+        items += [{k: int(v) if isinstance(v, Decimal) else v for k, v in item.items()} for item in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def stored_side_effects(aws: AwsEmulator) -> tuple[dict[str, SideEffects], Counter[str]]:
+    """Every side effect in the tables, grouped by application id, and the number of items per table. Four scans,
+    instead of four reads per application."""
+    tables = {role: scan(aws, name) for role, name in asdict(aws.tables).items()}
+
+    def model(item: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in item.items() if k not in (PARTITION_KEY, SORT_KEY)}
+
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for role, items in tables.items():
+        for item in items:
+            grouped[item[PARTITION_KEY]][role].append(model(item))
+    effects = {
+        application_id: SideEffects(
+            account=Account.model_validate(found["ledger"][0]) if found["ledger"] else None,
+            charges=tuple(Charge.model_validate(item) for item in found["charges"]),
+            outbox=tuple(OutboxMessage.model_validate(item) for item in found["outbox"]),
+            review=ReviewRequest.model_validate(found["reviews"][0]) if found["reviews"] else None,
+        )
+        for application_id, found in grouped.items()
+    }
+    return effects, Counter({role: len(items) for role, items in tables.items()})
+
+
+async def exactly_once_problems(
+    aws: AwsEmulator, runs: Iterable[Run], results: Mapping[str, Outcome]
+) -> dict[str, Any]:
+    """Differences from the scenarios' expectations, per application and in table totals (empty when none).
+
+    Per application: outcome, account, charges, outbox and review as each scenario expects (so a duplicated charge
+    or message shows as a count of 2). In total: the tables hold exactly the expected number of items, so nothing
+    was written under another key either. Use tables that only these runs wrote to (``Stack.with_new_tables``).
+    """
+    runs = list(runs)
+    effects, stored = await asyncio.to_thread(stored_side_effects, aws)
+    nothing = SideEffects(account=None, charges=(), outbox=(), review=None)
+    problems: dict[str, Any] = {
+        run.application_id: diff for run in runs
+        if (diff := matches_expected(run.scenario, results[run.application_id],
+                                     effects.get(run.application_id, nothing)))
+    }
+    expected = expected_item_counts(run.scenario for run in runs)
+    if expected != stored:
+        problems["table totals"] = {"expected": dict(expected), "stored": dict(stored)}
+    return problems
+
+
+def expected_item_counts(scenarios: Iterable[Scenario]) -> Counter[str]:
+    counts: Counter[str] = Counter(ledger=0, charges=0, outbox=0, reviews=0)
+    for scenario in scenarios:
+        expected = scenario.expected
+        counts["ledger"] += expected.account_status is not None
+        counts["charges"] += expected.approved_charges + expected.declined_charges
+        counts["outbox"] += expected.outbox_messages
+        counts["reviews"] += expected.review_requested
+    return counts
+
+
+def table_item_counts(aws: AwsEmulator) -> Counter[str]:
+    return stored_side_effects(aws)[1]
+
+
+async def pending_activities(client: Client, workflow_id: str) -> list[PendingActivityInfo]:
+    described = await client.get_workflow_handle(workflow_id).describe()
+    return list(described.raw_description.pending_activities)
+
+
+async def started_attempts(client: Client, workflow_id: str) -> dict[str, int]:
+    """Activity type -> the attempt its recorded start had. With a retry policy the service records one started
+    event per activity, for its final attempt: 2 means the first attempt was lost and the activity ran again."""
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    types = {event.event_id: event.activity_task_scheduled_event_attributes.activity_type.name
+             for event in history.events if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED}
+    return {types[event.activity_task_started_event_attributes.scheduled_event_id]:
+            event.activity_task_started_event_attributes.attempt
+            for event in history.events if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED}

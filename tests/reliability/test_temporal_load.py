@@ -1,0 +1,36 @@
+"""Load: 504 onboardings at once (every corpus scenario 42 times, each under its own id) through one local worker
+process (``python -m workers``, KMS and DynamoDB on moto). All complete as their scenarios expect, every side effect
+exactly once per application and in the table totals. The reviewer works through the review queue as they come in.
+
+Tuning comes from the worker's environment only, as in a deployment (``WORKER_MAX_CONCURRENT_*``).
+"""
+
+from __future__ import annotations
+
+from onboarding.scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS
+from tests.reliability.temporal_helpers import (
+    Reviewer,
+    exactly_once_problems,
+    new_task_queue,
+    outcomes,
+    plan_runs,
+    start_runs,
+)
+from tests.temporal.dev_stack import Stack, worker_process
+from workers.converter import Profile
+
+COPIES = 42  # x 12 scenarios = 504 onboardings
+WORKER_TUNING = {"WORKER_MAX_CONCURRENT_ACTIVITIES": "50", "WORKER_MAX_CONCURRENT_WORKFLOW_TASKS": "50"}
+
+
+async def test_five_hundred_onboardings_at_once(temporal: Stack) -> None:
+    runs = plan_runs(scenario for _ in range(COPIES) for scenario in SCENARIOS)
+    task_queue = new_task_queue("load")
+    with worker_process({**temporal.worker_env(Profile.HARDENED, task_queue), **WORKER_TUNING}, temporal.workdir):
+        client = temporal.client(Profile.HARDENED)
+        handles = await start_runs(client, runs, task_queue=task_queue,
+                                   review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS)
+        await Reviewer(client, temporal.aws, runs).run()
+        results = await outcomes(handles, within=480)
+    assert len(results) == len(runs) >= 500
+    assert await exactly_once_problems(temporal.aws, runs, results) == {}
