@@ -8,11 +8,11 @@ import logging
 import tempfile
 from pathlib import Path
 
-from bench import Bench, Sections, Size, temporal
+from bench import Bench, Sections, Size, stepfunctions, temporal
 from bench.report import DEFAULT_REPORT, environment, merge
 from workers.exit import exit_now
 
-BENCHES: dict[str, Bench] = {bench.name: bench for bench in (temporal.BENCH,)}
+BENCHES: dict[str, Bench] = {bench.name: bench for bench in (temporal.BENCH, stepfunctions.BENCH)}
 
 
 async def run(names: list[str], size: Size, workdir: Path) -> tuple[Sections, list[str]]:

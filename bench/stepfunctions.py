@@ -16,13 +16,11 @@ each task Lambda costs in imports and package size.
 - ``lambda.asset``: the bundle in ``build/lambda`` (``make bundle``) that every task function deploys: bytes, files,
   bytes per top-level package, and its zipped size (deflate, as the asset is uploaded).
 
-``python -m bench.stepfunctions`` prints a summary and writes ``reports/bench-stepfunctions.json``.
+``python -m bench --only stepfunctions`` runs just this half; the sizes follow :class:`bench.Size`.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import os
 import shutil
@@ -37,6 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench import Sections, Size
 from comparison.cost import measure_stepfunctions
 from comparison.usage import count_lambda_usage, count_state_transitions
 from infra.bundle import require_bundle
@@ -46,7 +45,6 @@ from lambdas.registry import TASK_FUNCTIONS, TaskFunction
 from lambdas.settings import Profile
 from onboarding.scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS, Scenario
 
-DEFAULT_OUT = REPO_ROOT / "reports" / "bench-stepfunctions.json"
 DEFAULT_REPETITIONS = 5
 METADATA = "*.dist-info"
 _MARK = "--bench-import-starts--"
@@ -241,7 +239,7 @@ def _display(path: Path) -> str:
 
 def run(*, repetitions: int = DEFAULT_REPETITIONS, scenarios: Sequence[Scenario] = SCENARIOS,
         functions: Sequence[TaskFunction] = TASK_FUNCTIONS,
-        bundle: Path = REPO_ROOT / LAMBDA_BUNDLE) -> dict[str, object]:
+        bundle: Path = REPO_ROOT / LAMBDA_BUNDLE) -> Sections:
     """The Step Functions sections of ``reports/bench.json``: ``stepfunctions`` and ``lambda``."""
     return {
         "stepfunctions": measure_executions(scenarios),
@@ -269,20 +267,22 @@ def summary(sections: dict[str, Any]) -> list[str]:
     return lines
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.stepfunctions", description=__doc__.splitlines()[0])
-    parser.add_argument("--repetitions", type=int, default=DEFAULT_REPETITIONS, help="cold imports per handler")
-    parser.add_argument("--bundle", type=Path, default=REPO_ROOT / LAMBDA_BUNDLE)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    args = parser.parse_args(argv)
-    logging.getLogger("moto").setLevel(logging.ERROR)  # the interpreter logs every caught task failure
-    sections = run(repetitions=args.repetitions, bundle=args.bundle)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(sections, indent=2) + "\n", encoding="utf-8")
-    print("\n".join(summary(sections)))
-    print(f"wrote {_display(args.out)}")
-    return 0
+# The tiny size runs every code path on one clean and one retried scenario, with one import per handler.
+_TINY_SCENARIOS = tuple(case for case in SCENARIOS
+                        if case.name in {"approved_low_risk", "identity_transient_then_approved"})
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+class StepFunctionsBench:
+    name = "stepfunctions"
+
+    async def run(self, size: Size, workdir: Path) -> Sections:
+        logging.getLogger("moto").setLevel(logging.ERROR)  # the interpreter logs every caught task failure
+        if size is Size.TINY:
+            return run(repetitions=1, scenarios=_TINY_SCENARIOS, functions=TASK_FUNCTIONS[:2])
+        return run()
+
+    def summary(self, sections: Sections) -> list[str]:
+        return summary(sections)
+
+
+BENCH = StepFunctionsBench()
