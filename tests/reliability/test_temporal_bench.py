@@ -19,7 +19,7 @@ def test_the_bench_writes_the_codec_section_and_keeps_the_others(
 ) -> None:
     report = tmp_path / "reports" / "bench.json"
     merge(report, {"stepfunctions": {"written_by": "another bench"}})
-    assert main(["--size", "tiny", "--output", str(report)]) == 0
+    assert main(["--size", "tiny", "--only", "temporal", "--output", str(report)]) == 0
     document = json.loads(report.read_text(encoding="utf-8"))
     assert document["stepfunctions"] == {"written_by": "another bench"}
     codec, plan = document["codec"], PLANS[Size.TINY]
