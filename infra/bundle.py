@@ -27,8 +27,8 @@ SOURCE_PACKAGES = ("onboarding", "lambdas")
 # Operator-side tools (the moto-backed local runner, the reviewer CLI, definition rendering) and the test corpora
 # run outside Lambda; shipping them would put moto imports and synthetic PII fixtures into every function.
 _IGNORED = shutil.ignore_patterns(
-    "__pycache__", "*.pyc", ".pytest_cache", "local", "reviewer.py", "definition.py", "scenarios.py",
-    "bad_inputs.py", "process.py",
+    "__pycache__", "*.pyc", ".pytest_cache", "local", "reviewer.py", "definition.py", "scenarios",
+    "process.py",
 )
 _STAMP = ".requirements-hash"
 

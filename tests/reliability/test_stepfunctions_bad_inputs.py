@@ -1,4 +1,4 @@
-"""The whole bad-input corpus (``onboarding.bad_inputs``) through Step Functions, submitted as a client does:
+"""The whole bad-input corpus (``onboarding.scenarios.bad_inputs``) through Step Functions, submitted as a client does:
 through ``intake``, on moto's interpreter with the real handlers.
 
 - An entry with a usable id gets its outcome from the state machine: REJECTED / INVALID_APPLICATION with exactly
@@ -25,8 +25,8 @@ import pytest
 
 from lambdas.claim_check import object_key
 from lambdas.local.runner import ExecutionResult, LocalStepFunctions, SubmissionRefused
-from onboarding.bad_inputs import BAD_INPUTS, BadInput
 from onboarding.models import OutcomeStatus, RejectionReason
+from onboarding.scenarios.bad_inputs import BAD_INPUTS, BadInput
 from tests.reliability.stepfunctions_support import (
     StoreTotals,
     claim_check_keys,

@@ -27,9 +27,9 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding.bad_inputs import BAD_INPUTS, BadInput, base_application
 from onboarding.models import Outcome, OutcomeStatus, RejectionReason
 from onboarding.scenarios import MIN_SEARCHABLE_PII_LENGTH
+from onboarding.scenarios.bad_inputs import BAD_INPUTS, BadInput, base_application
 from tests.reliability.temporal_helpers import new_task_queue, outcomes, table_item_counts
 from tests.temporal.dev_stack import Stack, clean_environment, worker_process
 from tests.temporal.support import new_application_id, stored_bytes

@@ -9,10 +9,10 @@ from typing import Any
 
 from lambdas.local.context import LocalLambdaContext
 from lambdas.local.runner import ExecutionResult, LocalStepFunctions
-from onboarding.bad_inputs import base_application
 from onboarding.models import Account, Charge, OutboxMessage, Product, ReviewRequest
 from onboarding.ports import Adapters
 from onboarding.scenarios import MIN_SEARCHABLE_PII_LENGTH
+from onboarding.scenarios.bad_inputs import base_application
 
 
 @dataclass(frozen=True)

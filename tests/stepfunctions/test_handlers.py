@@ -14,8 +14,8 @@ import pytest
 from lambdas.claim_check import encode_submission
 from lambdas.runtime import runtime_for
 from lambdas.settings import Profile, Settings
-from onboarding.bad_inputs import BAD_INPUTS, BadInput, base_application
 from onboarding.scenarios import scenario
+from onboarding.scenarios.bad_inputs import BAD_INPUTS, BadInput, base_application
 from tests.stepfunctions.support import SideEffects, call, payload_values
 
 USABLE = [bad for bad in BAD_INPUTS if bad.application_id_usable]

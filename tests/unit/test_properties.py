@@ -7,9 +7,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onboarding.bad_inputs import with_changes
 from onboarding.models import RiskLevel
 from onboarding.risk import HIGH_THRESHOLD, MEDIUM_THRESHOLD, assess
+from onboarding.scenarios.bad_inputs import with_changes
 from onboarding.validation import validate_application
 from tests.conftest import TODAY
 

@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
-from onboarding.bad_inputs import with_changes
 from onboarding.models import RiskAssessment, RiskLevel
 from onboarding.risk import HIGH_THRESHOLD, MEDIUM_THRESHOLD, assess
+from onboarding.scenarios.bad_inputs import with_changes
 from onboarding.validation import parse_application
 from tests.conftest import TODAY
 

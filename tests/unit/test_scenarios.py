@@ -11,12 +11,12 @@ from onboarding.adapters.memory import (
     InMemoryReviewQueue,
     in_memory_adapters,
 )
-from onboarding.bad_inputs import BAD_INPUTS, BadInput
 from onboarding.errors import TransientProviderError
 from onboarding.models import Application, Outcome, OutcomeStatus, RejectionReason, ReviewDecision
 from onboarding.ports import Adapters
 from onboarding.process import run_onboarding
 from onboarding.scenarios import SCENARIOS, Scenario, scenario
+from onboarding.scenarios.bad_inputs import BAD_INPUTS, BadInput
 from tests.conftest import TODAY
 
 

@@ -5,11 +5,11 @@ import pytest
 from onboarding import steps
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.adapters.sandbox import SandboxIdentity
-from onboarding.bad_inputs import base_application
 from onboarding.errors import BusinessRejection, TransientProviderError
 from onboarding.models import Application, RejectionReason, ReviewDecision, RiskLevel
 from onboarding.ports import Adapters
 from onboarding.scenarios import scenario
+from onboarding.scenarios.bad_inputs import base_application
 from onboarding.validation import parse_application
 from tests.conftest import TODAY
 

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from onboarding.bad_inputs import BAD_INPUTS, base_application, with_changes
 from onboarding.models import Address, Applicant, Application, FieldError, Funding
+from onboarding.scenarios.bad_inputs import BAD_INPUTS, base_application, with_changes
 from onboarding.validation import (
     ApplicationValidationError,
     age_on,
