@@ -58,6 +58,9 @@ def run_on_stepfunctions(
     finished: dict[str, Finished] = {}
     deadline = time.monotonic() + timeout_seconds
     while len(finished) < len(planned):
+        # Reviews first in every round: a decision is on the clock (the review timeout), the status reads are not.
+        for application_id in [a for a in waiting_review if a not in finished]:
+            _review(application_id, waiting_review, reviews, target.stepfunctions)
         for item in planned:
             if item.application_id in finished:
                 continue
@@ -65,8 +68,6 @@ def run_on_stepfunctions(
             if described["status"] != "RUNNING":
                 finished[item.application_id] = done = _finished(item, described)
                 progress(finished_line(label, done))
-            elif item.application_id in waiting_review:
-                _review(item.application_id, waiting_review, reviews, target.stepfunctions)
         _check(cancel)
         if time.monotonic() > deadline:
             running = sorted(i.scenario.name for i in planned if i.application_id not in finished)

@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from comparison import deployed_audit
 from comparison.deployed_config import CANARY_SCENARIOS, AuditConfigError, load_target, read_context
+from comparison.local_engines import REVIEW_TIMEOUT_SECONDS
 from comparison.local_stack import (
     TemporalResources,
     moto_server,
@@ -31,7 +32,6 @@ from comparison.local_stack import (
 from infra.deployed_definition import synthesized_definition
 from lambdas.local.runner import LocalStepFunctions
 from lambdas.settings import Profile as LambdaProfile
-from onboarding.scenarios import DEMO_REVIEW_TIMEOUT_SECONDS
 from workers.converter import Profile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +113,7 @@ def deployment() -> Iterator[StandIn]:
     with tempfile.TemporaryDirectory() as tmp, moto_server() as aws, temporal_dev_server(Path(tmp)) as server:
         asyncio.run(wait_for_temporal(server))
         with LocalStepFunctions(profile=LambdaProfile.HARDENED, definition=synthesized_definition(), prefix="deployed",
-                                review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS, endpoint_url=aws.endpoint) as sfn:
+                                review_timeout_seconds=REVIEW_TIMEOUT_SECONDS, endpoint_url=aws.endpoint) as sfn:
             kms = aws.client("kms")
             key = kms.create_key(Description="payload key")["KeyMetadata"]["Arn"]
             kms.create_alias(AliasName="alias/deployed/payload", TargetKeyId=key)
