@@ -31,6 +31,7 @@ from moto import mock_aws
 from lambdas import reviewer as reviewer_module
 from lambdas.definition import DefinitionTemplate
 from lambdas.handlers.intake import execution_arn_for
+from lambdas.local import moto_callbacks
 from lambdas.local.environment import LocalResources, provision
 from lambdas.local.router import LambdaRouter
 from lambdas.registry import ENV_STATE_MACHINE_ARN, TASK_FUNCTIONS
@@ -86,6 +87,7 @@ class LocalStepFunctions:
         self._prefix = prefix
         self._region = region
         self._endpoint_url = endpoint_url
+        moto_callbacks.install()
         self._mock = mock_aws(config=MOTO_CONFIG) if start_mock and endpoint_url is None else None
         self._env: Any = None
         self._router: LambdaRouter | None = None
