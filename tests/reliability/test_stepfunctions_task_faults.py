@@ -101,7 +101,11 @@ def test_a_task_that_keeps_timing_out_is_retried_then_fails_and_its_late_writes_
         budget = RETRY_POLICY.maximum_attempts  # the definition retries timeouts with Temporal's budget
         assert attempts(sfn, result, "open_account") == budget
         assert [e["type"] for e in result.history].count("TaskTimedOut") == budget
-        assert [e["type"] for e in result.history][-1] == "ExecutionFailed"  # no Catch either
+        types = [e["type"] for e in result.history]
+        assert types.count("ExecutionFailed") == 1  # no Catch either
+        # moto appends the abandoned invocations' late completions after the end (AWS records nothing more);
+        # no state is entered and nothing succeeds after the execution failed.
+        assert set(types[types.index("ExecutionFailed") + 1:]) <= {"TaskSucceeded"}
         # The invocations Step Functions gave up on still opened the account, once; nothing after it ran.
         effects = SideEffects.of(sfn.adapters(), application_id)
         assert effects.account is not None and effects.account.status == "OPEN"
