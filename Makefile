@@ -48,19 +48,19 @@ demo: install bundle ## every scenario through both engines, both profiles, loca
 	$(PY) -m comparison.demo $(DEMO_ARGS)
 
 audit: install ## the exposure audit against a deployed environment, with its own canaries (see README)
-	$(PY) -m comparison.deployed_audit
+	$(PY) -m comparison.deployed.audit
 
 test-sfn: $(VENV)/.installed bundle ## only the Step Functions tests (local ASL interpreter, handlers, exposure)
 	$(VENV)/bin/pytest tests/stepfunctions
 
 sfn-local: $(VENV)/.installed bundle ## run the scenario corpus on the local Step Functions interpreter (PROFILE=baseline)
-	$(PY) -m lambdas.local --profile $(or $(PROFILE),hardened)
+	$(PY) -m local.stepfunctions --profile $(or $(PROFILE),hardened)
 
 bench: $(VENV)/.installed bundle ## measure what protection costs (codec ratio, KMS requests, payload timings, Lambda imports/assets): reports/bench.json
 	$(PY) -m bench
 
 temporal-histories: $(VENV)/.installed ## re-record the encrypted Temporal replay histories (intentional workflow change only)
-	$(PY) -m tests.temporal.record_histories
+	$(PY) -m tests.workers.record_histories
 
 # --- CDK / compliance -------------------------------------------------------------------------------------
 

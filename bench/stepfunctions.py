@@ -3,7 +3,7 @@ each task Lambda costs in imports and package size.
 
 - ``stepfunctions``: the scenario corpus on moto's interpreter with the real handlers (hardened profile); per
   scenario, state transitions and Lambda invocations counted from its history by the rule the cost model uses
-  (:mod:`comparison.usage`), and their mean per execution (:func:`comparison.cost.measure_stepfunctions`).
+  (:mod:`comparison.cost.usage`), and their mean per execution (:func:`comparison.cost.compare.measure_stepfunctions`).
 - ``lambda.cold_import``: each handler module imported in a fresh interpreter, as the Lambda runtime does at init,
   with the function's environment (so Powertools' tracer patches as deployed), timed around the import; the
   median of several runs. Two bytecode situations: ``bundle_as_built`` (the bundle ships no ``.pyc`` and
@@ -36,14 +36,14 @@ from pathlib import Path
 from typing import Any
 
 from bench import Sections, Size
-from comparison.cost import measure_stepfunctions
-from comparison.usage import count_lambda_usage, count_state_transitions
+from comparison.cost.compare import measure_stepfunctions
+from comparison.cost.usage import count_lambda_usage, count_state_transitions
+from contract.registry import TASK_FUNCTIONS, TaskFunction
 from infra.bundle import require_bundle
 from infra.paths import LAMBDA_BUNDLE, REPO_ROOT
-from lambdas.local.runner import LocalStepFunctions
-from lambdas.registry import TASK_FUNCTIONS, TaskFunction
 from lambdas.settings import Profile
-from onboarding.scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS, Scenario
+from local.stepfunctions.runner import LocalStepFunctions
+from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS, Scenario
 
 DEFAULT_REPETITIONS = 5
 METADATA = "*.dist-info"
@@ -89,7 +89,7 @@ def measure_executions(scenarios: Sequence[Scenario] = SCENARIOS) -> dict[str, A
     return {
         "profile": Profile.HARDENED.value,
         "rule": "a transition per *StateEntered event plus one per task retry; a Lambda invocation per "
-                "TaskScheduled of a lambda resource (comparison.usage)",
+                "TaskScheduled of a lambda resource (comparison.cost.usage)",
         "scenarios": per_scenario,
         "per_execution_mean": {
             "state_transitions": mean.transitions_per_execution,

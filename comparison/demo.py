@@ -1,6 +1,6 @@
 """``python -m comparison.demo`` (``make demo``): the whole comparison on this machine, no AWS account needed.
 
-1. start the local stack (:mod:`comparison.local_stack`): a moto server and a Temporal dev server on 127.0.0.1,
+1. start the local stack (:mod:`local.stack`): a moto server and a Temporal dev server on 127.0.0.1,
    then one ``python -m workers`` process per profile;
 2. synthesize the CDK app in process and take the state machine definition from its template (what deploys);
 3. run the scenario corpus through both engines in both profiles, each run under fresh application ids, printing
@@ -10,7 +10,7 @@
    side-by-side table.
 
 Every process it starts is stopped when it ends, fails or is interrupted (Ctrl-C, SIGTERM, SIGHUP):
-see :mod:`comparison.processes`. Exit status: 0 done, 1 a parity, exposure or stack failure, 130 interrupted.
+see :mod:`local.processes`. Exit status: 0 done, 1 a parity, exposure or stack failure, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -30,9 +30,15 @@ from pathlib import Path
 
 import moto
 
-from comparison.assemble import COMPLIANCE_REPORT, ProfileRun, assemble, publish, verdict
-from comparison.local_engines import Plans, stepfunctions_side, temporal_side
-from comparison.local_stack import (
+from comparison.audit.pii import pii_from_scenarios
+from comparison.engines.local import Plans, stepfunctions_side, temporal_side
+from comparison.engines.runs import ProgressPrinter, in_background, plan
+from comparison.models import Engine, Profile
+from comparison.report.assemble import COMPLIANCE_REPORT, ProfileRun, assemble, publish, verdict
+from comparison.report.write import ComparisonReport
+from contract.definition import DefinitionTemplate
+from local.processes import stop_on_signals
+from local.stack import (
     StackError,
     moto_server,
     provision_temporal_resources,
@@ -41,13 +47,7 @@ from comparison.local_stack import (
     wait_for_temporal,
     worker_environment,
 )
-from comparison.models import Engine, Profile
-from comparison.pii import pii_from_scenarios
-from comparison.processes import stop_on_signals
-from comparison.report import ComparisonReport
-from comparison.runs import ProgressPrinter, in_background, plan
-from lambdas.definition import DefinitionTemplate
-from onboarding.scenarios import SCENARIOS
+from scenarios import SCENARIOS
 from workers.converter import Profile as WorkerProfile
 
 # The CDK's jsii runtime warns about Node 20 on every start; the pinned CLI works with it (see DESIGN section 8).
@@ -112,7 +112,7 @@ def run_demo(options: Options, progress: ProgressPrinter) -> ComparisonReport:
 
 
 def _definition() -> DefinitionTemplate:
-    from infra.deployed_definition import synthesized_definition  # noqa: PLC0415 - loads the CDK (jsii) only now
+    from local.stepfunctions.deployed_definition import synthesized_definition  # noqa: PLC0415 - loads the CDK (jsii) only now
 
     return synthesized_definition()
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from comparison.models import Engine, Profile, ScenarioRun
 from onboarding.models import OutcomeStatus
-from onboarding.scenarios import Expected
+from scenarios import Expected
 
 # The facts compared, in report order.
 FACTS: tuple[str, ...] = (

@@ -8,6 +8,7 @@ from pathlib import Path
 from aws_cdk import App, Environment, Stack, Tags
 from aws_cdk import aws_lambda as lambda_
 
+from contract.definition import read_definition
 from infra.bundle import require_bundle
 from infra.compliance.acknowledgement import Acknowledgement
 from infra.config import BlueprintConfig
@@ -15,7 +16,6 @@ from infra.stacks.foundation import FoundationStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.step_functions import StepFunctionsDependencies, StepFunctionsStack
 from infra.stacks.workers import WorkerDependencies, WorkersStack
-from lambdas.definition import read_definition
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,4 +1,4 @@
-"""Which AWS resources each task Lambda of `lambdas.registry.TASK_FUNCTIONS` may touch.
+"""Which AWS resources each task Lambda of `contract.registry.TASK_FUNCTIONS` may touch.
 
 Every function gets the table names in its environment (the handlers build all adapters), but IAM lets each
 one reach only what its step writes or reads. A registry entry without a profile here fails synth.

@@ -1,4 +1,4 @@
-"""Handler configuration, read from the environment variables named in :mod:`lambdas.registry`.
+"""Handler configuration, read from the environment variables named in :mod:`contract.registry`.
 
 Read per invocation (cheap) rather than at import, so the local runner can set the environment after
 importing the handlers. A missing or bad variable is reported by its name, never by its value.
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from lambdas import registry
+from contract import registry
 from onboarding.adapters.dynamodb import TableNames
 
 

@@ -28,8 +28,8 @@ from onboarding import steps
 from onboarding.errors import BusinessRejection
 from onboarding.models import Account, Application, Charge, OutboxMessage, RiskAssessment
 from onboarding.ports import Adapters
-from workers.contracts import NotifyInput, ReviewDecisionInput, ReviewRequestInput, RiskInput, ValidateInput
 from workers.converter import Profile
+from workers.messages import NotifyInput, ReviewDecisionInput, ReviewRequestInput, RiskInput, ValidateInput
 
 
 @contextmanager

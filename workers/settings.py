@@ -18,12 +18,12 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lambdas.registry import ENV_CHARGES_TABLE, ENV_LEDGER_TABLE, ENV_OUTBOX_TABLE, ENV_REVIEWS_TABLE
+from contract.registry import ENV_CHARGES_TABLE, ENV_LEDGER_TABLE, ENV_OUTBOX_TABLE, ENV_REVIEWS_TABLE
 from onboarding.adapters.dynamodb import TableNames
-from workers.contracts import DEFAULT_TASK_QUEUE
 from workers.converter import Profile
 from workers.health import DEFAULT_HEALTH_FILE, DEFAULT_MAX_AGE_SECONDS, ENV_HEALTH_FILE, ENV_HEALTH_MAX_AGE
 from workers.key_cache import CachePolicy
+from workers.messages import DEFAULT_TASK_QUEUE
 
 LOCAL_KEY_ID = "local"
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"

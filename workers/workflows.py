@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
         RiskAssessment,
     )
     from workers.activities import OnboardingActivities
-    from workers.contracts import (
+    from workers.messages import (
         CURRENT_STEP_QUERY_NAME,
         REVIEW_UPDATE_NAME,
         WORKFLOW_NAME,

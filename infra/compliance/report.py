@@ -54,7 +54,7 @@ def build_report(syntheses: dict[str, Synthesis]) -> dict[str, Any]:
     return {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "packs": list(PACKS),
-        # The summary `comparison/compliance.py` reads: one entry per stack and egress mode, where `findings`
+        # The summary `comparison/report/compliance.py` reads: one entry per stack and egress mode, where `findings`
         # counts the unacknowledged ones (the gate wants 0).
         "stacks": [
             {"stack": f"{name} ({mode})", "packs": [

@@ -14,7 +14,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from lambdas.definition import check_substitutions
+from contract.definition import check_substitutions
 
 DATA_KEY_REUSE = Duration.minutes(5)
 

@@ -1,4 +1,4 @@
-"""One Lambda per entry of `lambdas.registry.TASK_FUNCTIONS`, all from the same locally built bundle.
+"""One Lambda per entry of `contract.registry.TASK_FUNCTIONS`, all from the same locally built bundle.
 
 Each function runs in the private subnets, traces with X-Ray, logs JSON to its own KMS-encrypted log group and
 has reserved concurrency so one runaway step cannot starve the account.
@@ -14,8 +14,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from contract.registry import TaskFunction
 from infra.components.encrypted_log_group import EncryptedLogGroup
-from lambdas.registry import TaskFunction
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 MEMORY_MIB = 256

@@ -25,7 +25,7 @@ WORKER_IMAGE_CONTEXT_EXCLUDES = (
     "!onboarding",
     "!workers",
     "!lambdas/__init__.py",  # the worker imports the task registry's constants, nothing else from lambdas/
-    "!lambdas/registry.py",
+    "!contract/registry.py",
     "**/__pycache__",
     "**/*.pyc",
     "**/.pytest_cache",

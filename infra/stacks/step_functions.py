@@ -14,6 +14,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from contract import registry
 from infra.compliance.acknowledgement import COMPLIANCE_PACKS, Acknowledgement, acknowledge, in_packs, skip_checkov
 from infra.components.claim_check_bucket import claim_check_bucket_name
 from infra.components.encrypted_log_group import EncryptedLogGroup
@@ -22,7 +23,6 @@ from infra.components.task_functions import FunctionSettings, TaskFunctions
 from infra.config import BlueprintConfig
 from infra.permissions import allow_object_read, allow_object_write, allow_table_read_write
 from infra.task_access import access_for
-from lambdas import registry
 
 ENV_STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
 ENV_REVIEW_TIMEOUT_SECONDS = "REVIEW_TIMEOUT_SECONDS"

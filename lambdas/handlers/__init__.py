@@ -1,1 +1,1 @@
-"""One module per task Lambda, named as in :data:`lambdas.registry.TASK_FUNCTIONS`; each exposes ``handler``."""
+"""One module per task Lambda, named as in :data:`contract.registry.TASK_FUNCTIONS`; each exposes ``handler``."""

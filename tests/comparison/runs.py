@@ -12,7 +12,7 @@ from comparison.models import Engine, Profile, ScenarioRun, side_effects_snapsho
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.models import Application, ReviewDecision
 from onboarding.process import run_onboarding
-from onboarding.scenarios import SCENARIOS, Scenario
+from scenarios import SCENARIOS, Scenario
 
 TODAY = date(2026, 6, 1)
 

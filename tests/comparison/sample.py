@@ -9,14 +9,14 @@ import json
 import sys
 from pathlib import Path
 
-from comparison.audit import StepFunctionsEvidence, TemporalEvidence, audit_stepfunctions, audit_temporal
-from comparison.compliance import ComplianceSummary
-from comparison.cost import compare_costs, measure_stepfunctions, measure_temporal
-from comparison.exposure import ExposureAudit
+from comparison.audit.evidence import StepFunctionsEvidence, TemporalEvidence, audit_stepfunctions, audit_temporal
+from comparison.audit.exposure import ExposureAudit
+from comparison.audit.pii import PiiValue, pii_from_scenarios
+from comparison.cost.compare import compare_costs, measure_stepfunctions, measure_temporal
 from comparison.models import Engine, Profile
-from comparison.pii import PiiValue, pii_from_scenarios
-from comparison.report import ComparisonReport, build_scenarios, write_reports
-from onboarding.scenarios import SCENARIOS, Scenario
+from comparison.report.compliance import ComplianceSummary
+from comparison.report.write import ComparisonReport, build_scenarios, write_reports
+from scenarios import SCENARIOS, Scenario
 from tests.comparison import sfn_history, temporal_history
 from tests.comparison.runs import all_reference_runs
 

@@ -16,9 +16,9 @@ from typing import IO, Any
 
 import pytest
 
-from comparison.exposure import CHANNELS, StepFunctionsChannel, TemporalChannel
+from comparison.audit.exposure import CHANNELS, StepFunctionsChannel, TemporalChannel
 from comparison.models import Engine, Profile
-from onboarding.scenarios import SCENARIOS
+from scenarios import SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = [sys.executable, "-m", "comparison.demo"]

@@ -7,9 +7,9 @@ from pydantic import ValidationError
 
 from comparison.models import Engine, Profile, ScenarioRun, SideEffects
 from comparison.parity import parity
-from comparison.report_model import build_scenarios
+from comparison.report.model import build_scenarios
 from onboarding.models import Outcome, OutcomeStatus, RejectionReason
-from onboarding.scenarios import SCENARIOS, scenario
+from scenarios import SCENARIOS, scenario
 from tests.comparison.runs import all_reference_runs, reference_run
 
 APPROVED = scenario("approved_low_risk")

@@ -13,10 +13,10 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from contract.registry import TASK_FUNCTIONS
 from infra.components.worker_task_definition import WORKER_DOCKERFILE
 from infra.paths import REPO_ROOT
 from infra.synthesis import Synthesis
-from lambdas.registry import TASK_FUNCTIONS
 from tests.infra.template_queries import props, resources
 
 NEVER_IN_CODE = {"temporalio", "aws-cdk-lib", "jsii", "constructs", "cdk-nag", "aws-cdk-asset-awscli-v1"}
@@ -121,8 +121,8 @@ def test_the_asset_ships_no_operator_tool_or_corpus_and_lacks_no_imported_projec
     syntheses: dict[str, Synthesis],
 ) -> None:
     asset = _lambda_asset(syntheses["nat"])
-    for excluded in ("lambdas/local", "lambdas/reviewer.py", "lambdas/definition.py", "onboarding/scenarios",
-                     "onboarding/scenarios/bad_inputs.py"):
+    for excluded in ("lambdas/local", "ops/reviewer.py", "contract/definition.py", "onboarding/scenarios",
+                     "scenarios/bad_inputs.py"):
         assert not (asset / excluded).exists(), excluded
     for source in [*asset.joinpath("lambdas").rglob("*.py"), *asset.joinpath("onboarding").rglob("*.py")]:
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):

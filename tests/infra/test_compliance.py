@@ -10,7 +10,7 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_s3 as s3
 
-from comparison.compliance import ComplianceSummary
+from comparison.report.compliance import ComplianceSummary
 from infra.compliance.acknowledgement import Acknowledgement
 from infra.compliance.gates import PACKS, classify, enforce
 from infra.compliance.report import build_report, passed

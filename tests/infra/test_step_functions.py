@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.deployed_definition import definition_from_template
+from contract.definition import DefinitionTemplate, read_definition
+from contract.registry import TASK_FUNCTIONS, state_machine_functions
 from infra.paths import REPO_ROOT, STATE_MACHINE_DEFINITION
 from infra.synthesis import Synthesis
-from lambdas.definition import DefinitionTemplate, read_definition
-from lambdas.registry import TASK_FUNCTIONS, state_machine_functions
+from local.stepfunctions.deployed_definition import definition_from_template
 from tests.infra.template_queries import props, resources
 
 

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.temporal.dev_stack import AwsEmulator, Stack, aws_emulator
-from tests.temporal.support import TEMPORAL_CLI, require
+from local.temporal_stack import AwsEmulator, Stack, aws_emulator
+from tests.workers.support import TEMPORAL_CLI, require
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """What the Step Functions reliability tests count: every item in every store, every claim-check object, every
 execution, every log line, and the attempts and failures an execution's history records.
 
-Each test runs its own :class:`~lambdas.local.runner.LocalStepFunctions` (own tables, bucket and log groups), so
+Each test runs its own :class:`~local.stepfunctions.runner.LocalStepFunctions` (own tables, bucket and log groups), so
 the totals below are exactly what that test caused: a duplicate anywhere shows up as one item too many.
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from lambdas.local.runner import ExecutionResult, LocalStepFunctions
-from onboarding.scenarios import Expected
+from local.stepfunctions.runner import ExecutionResult, LocalStepFunctions
+from scenarios import Expected
 
 
 def new_application_id() -> str:

@@ -15,12 +15,12 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.client import Client, WorkflowHandle
 
+from local.temporal_stack import AwsEmulator
 from onboarding.adapters.dynamodb import PARTITION_KEY, SORT_KEY
 from onboarding.models import Account, Charge, OutboxMessage, Outcome, ReviewRequest
-from onboarding.scenarios import Scenario
-from tests.temporal.dev_stack import AwsEmulator
-from tests.temporal.support import SideEffects, matches_expected, new_application_id
-from workers.starter import StarterError, start_onboarding, submit_review
+from ops.starter import StarterError, start_onboarding, submit_review
+from scenarios import Scenario
+from tests.workers.support import SideEffects, matches_expected, new_application_id
 
 # Long enough that no decision is late under load; the timeout scenario gets its own short value.
 DECIDED_REVIEW_TIMEOUT_SECONDS = 3600

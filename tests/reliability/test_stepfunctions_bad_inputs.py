@@ -1,4 +1,4 @@
-"""The whole bad-input corpus (``onboarding.scenarios.bad_inputs``) through Step Functions, submitted as a client does:
+"""The whole bad-input corpus (``scenarios.bad_inputs``) through Step Functions, submitted as a client does:
 through ``intake``, on moto's interpreter with the real handlers.
 
 - An entry with a usable id gets its outcome from the state machine: REJECTED / INVALID_APPLICATION with exactly
@@ -10,7 +10,7 @@ through ``intake``, on moto's interpreter with the real handlers.
 - No PII (every string of 8 characters or more in the submission, and any field name the schema does not know)
   is in any refusal, ``DescribeExecution``, ``GetExecutionHistory`` event or log line of any log group.
 
-This extends two tests that lived in ``tests/stepfunctions/test_handlers.py`` and moved here:
+This extends two tests that lived in ``tests/lambdas/test_handlers.py`` and moved here:
 ``test_bad_input_gets_its_outcome_from_the_state_machine`` (outcome, codes, history) and
 ``test_intake_refuses_an_unusable_id_before_any_side_effect`` (refusal, no object, no execution). The handler-level
 test of ``validate`` over the same corpus stays there.
@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import pytest
 
 from lambdas.claim_check import object_key
-from lambdas.local.runner import ExecutionResult, LocalStepFunctions, SubmissionRefused
+from local.stepfunctions.runner import ExecutionResult, LocalStepFunctions, SubmissionRefused
 from onboarding.models import OutcomeStatus, RejectionReason
-from onboarding.scenarios.bad_inputs import BAD_INPUTS, BadInput
+from scenarios.bad_inputs import BAD_INPUTS, BadInput
+from tests.lambdas.support import leaks, payload_values, service_view
 from tests.reliability.stepfunctions_support import (
     StoreTotals,
     claim_check_keys,
@@ -35,7 +36,6 @@ from tests.reliability.stepfunctions_support import (
     new_application_id,
     scheduled_functions,
 )
-from tests.stepfunctions.support import leaks, payload_values, service_view
 
 USABLE = [bad for bad in BAD_INPUTS if bad.application_id_usable]
 UNUSABLE = [bad for bad in BAD_INPUTS if not bad.application_id_usable]

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from bench import stepfunctions as bench
+from contract.definition import read_definition
+from contract.registry import TASK_FUNCTIONS, task_function
 from infra.bundle import BundleMissingError
-from lambdas.definition import read_definition
-from lambdas.registry import TASK_FUNCTIONS, task_function
-from onboarding.scenarios import scenario
+from scenarios import scenario
 
 CLEAN = scenario("approved_low_risk")
 RETRIED = scenario("identity_transient_then_approved")
@@ -70,7 +70,7 @@ def test_cold_import_reports_both_bytecode_situations(cold_import: dict[str, obj
 
 def test_the_asset_is_measured_per_top_level_package(tmp_path: Path) -> None:
     files = {
-        "lambdas/registry.py": 100, "lambdas/handlers/validate.py": 50, "onboarding/models.py": 70,
+        "contract/registry.py": 100, "lambdas/handlers/validate.py": 50, "onboarding/models.py": 70,
         "botocore/data/s3/service-2.json": 1000, "six.py": 30, "_cffi_backend.cpython-312-x86_64-linux-gnu.so": 400,
         "boto3-1.44.5.dist-info/METADATA": 20, "six-1.17.0.dist-info/RECORD": 10,
     }

@@ -6,7 +6,7 @@ differs or once the execution has ended. ``intake`` adds the claim check in fron
 id wins, an identical one is answered with the existing execution, a different one is refused
 (``APPLICATION_CONFLICT``) before Step Functions is asked.
 
-``tests/stepfunctions/test_intake.py`` checks intake's answers one at a time. These tests mix both entry points
+``tests/lambdas/test_intake.py`` checks intake's answers one at a time. These tests mix both entry points
 (intake, and a direct ``StartExecution`` as a retrying client or an operator would send it) around a whole
 onboarding that waits for a review, before and after it ends, and count every side effect left behind.
 """
@@ -20,11 +20,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdas import reviewer
 from lambdas.claim_check import encode_submission, object_key
-from lambdas.local.runner import LocalStepFunctions, SubmissionRefused
+from local.stepfunctions.runner import LocalStepFunctions, SubmissionRefused
 from onboarding.models import OutcomeStatus, Product, ReviewDecision
-from onboarding.scenarios import scenario
+from ops import reviewer
+from scenarios import scenario
+from tests.lambdas.support import SideEffects, leaks, service_view
 from tests.reliability.stepfunctions_support import (
     StoreTotals,
     every_log_message,
@@ -32,7 +33,6 @@ from tests.reliability.stepfunctions_support import (
     new_application_id,
     scheduled_functions,
 )
-from tests.stepfunctions.support import SideEffects, leaks, service_view
 
 CASE = scenario("review_approved")  # waits for the reviewer, so "while it runs" is certain
 OTHER = scenario("approved_savings")

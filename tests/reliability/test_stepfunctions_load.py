@@ -3,7 +3,7 @@ its corpus outcome and exactly its corpus side effects.
 
 The mix cycles through the scenario corpus under unique ids: approvals, every rejection, transient identity
 faults (real retry back-off), compensation after a declined card, and reviews, which the reviewer command
-(``python -m lambdas.reviewer approve|decline APP_ID``, called in process) answers as they appear. The scenario
+(``python -m ops.reviewer approve|decline APP_ID``, called in process) answers as they appear. The scenario
 whose review is left to time out is not in the mix: its wait is the review timeout itself, which here must be
 long enough for a reviewer working through a queue of reviews under load (the scenario tests cover it).
 
@@ -17,13 +17,13 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
-from comparison.usage import count_lambda_usage
-from lambdas import reviewer
-from lambdas.local.runner import LocalStepFunctions
+from comparison.cost.usage import count_lambda_usage
+from local.stepfunctions.runner import LocalStepFunctions
 from onboarding.models import ReviewDecision
-from onboarding.scenarios import SCENARIOS, Scenario
+from ops import reviewer
+from scenarios import SCENARIOS, Scenario
+from tests.lambdas.support import SideEffects
 from tests.reliability.stepfunctions_support import StoreTotals, claim_check_keys, new_application_id
-from tests.stepfunctions.support import SideEffects
 
 ONBOARDINGS = 100
 MIX = [case for case in SCENARIOS if case.review_decision is not None or not case.expected.review_requested]

@@ -34,14 +34,15 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
-from lambdas.definition import DefinitionTemplate, read_definition
+from contract.definition import DefinitionTemplate, read_definition
 from lambdas.handlers import open_account
-from lambdas.local.runner import ExecutionResult, LocalStepFunctions
 from lambdas.runtime import runtime_for
 from lambdas.settings import Settings
+from local.stepfunctions.runner import ExecutionResult, LocalStepFunctions
 from onboarding.models import Account, OutcomeStatus, Product
 from onboarding.ports import Ledger
-from onboarding.scenarios import scenario
+from scenarios import scenario
+from tests.lambdas.support import SideEffects, leaks, service_view
 from tests.reliability.stepfunctions_support import (
     StoreTotals,
     attempts,
@@ -49,7 +50,6 @@ from tests.reliability.stepfunctions_support import (
     failures,
     new_application_id,
 )
-from tests.stepfunctions.support import SideEffects, leaks, service_view
 from workers.workflows import RETRY_POLICY
 
 CASE = scenario("approved_low_risk")

@@ -27,14 +27,14 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from local.temporal_stack import Stack, clean_environment, worker_process
 from onboarding.models import Outcome, OutcomeStatus, RejectionReason
-from onboarding.scenarios import MIN_SEARCHABLE_PII_LENGTH
-from onboarding.scenarios.bad_inputs import BAD_INPUTS, BadInput, base_application
+from ops.starter import StarterError, start_onboarding
+from scenarios import MIN_SEARCHABLE_PII_LENGTH
+from scenarios.bad_inputs import BAD_INPUTS, BadInput, base_application
 from tests.reliability.temporal_helpers import new_task_queue, outcomes, table_item_counts
-from tests.temporal.dev_stack import Stack, clean_environment, worker_process
-from tests.temporal.support import new_application_id, stored_bytes
+from tests.workers.support import new_application_id, stored_bytes
 from workers.converter import Profile
-from workers.starter import StarterError, start_onboarding
 
 
 def transportable(bad: BadInput) -> bool:
@@ -93,7 +93,7 @@ def tmp_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def starter_cli(temporal: Stack, submission: Any, path: Path, task_queue: str) -> subprocess.CompletedProcess[str]:
     path.write_text(json.dumps(submission), encoding="utf-8")
     env = {**clean_environment(), **temporal.worker_env(Profile.HARDENED, task_queue)}
-    return subprocess.run([sys.executable, "-m", "workers.starter", "start", str(path)], env=env,
+    return subprocess.run([sys.executable, "-m", "ops.starter", "start", str(path)], env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
 

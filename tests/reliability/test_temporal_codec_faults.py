@@ -23,7 +23,9 @@ from temporalio.api.failure.v1 import Failure
 from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 
-from onboarding.scenarios import SCENARIOS_BY_NAME
+from local.temporal_stack import Stack, WorkerProcess, worker_process
+from ops.starter import start_onboarding
+from scenarios import SCENARIOS_BY_NAME
 from tests.reliability.fault_proxy import FaultProxy, fault_proxy
 from tests.reliability.temporal_helpers import (
     exactly_once_problems,
@@ -33,13 +35,11 @@ from tests.reliability.temporal_helpers import (
     start_runs,
     table_item_counts,
 )
-from tests.temporal.dev_stack import Stack, WorkerProcess, worker_process
-from tests.temporal.support import new_application_id
+from tests.workers.support import new_application_id
 from workers.codec import EnvelopeCodec
 from workers.converter import Profile, data_converter, header_codec_behavior
 from workers.errors import IntegrityError, KeyUnavailableError, UnknownKeyError
 from workers.keys import KmsKeyProvider
-from workers.starter import start_onboarding
 
 FAST_FAILING_KMS = {"AWS_RETRY_MODE": "standard", "AWS_MAX_ATTEMPTS": "2"}
 EXPECTED_MESSAGE = {"tampered": "payload under key", "unknown_key": "KMS key"}

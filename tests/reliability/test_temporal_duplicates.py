@@ -13,8 +13,9 @@ import asyncio
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDReusePolicy
 
+from local.temporal_stack import Stack, worker_process
 from onboarding.models import Outcome
-from onboarding.scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS_BY_NAME
+from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS_BY_NAME
 from tests.reliability.temporal_helpers import (
     Reviewer,
     Run,
@@ -24,9 +25,8 @@ from tests.reliability.temporal_helpers import (
     plan_runs,
     start_runs,
 )
-from tests.temporal.dev_stack import Stack, worker_process
-from workers.contracts import WORKFLOW_NAME, OnboardingInput
 from workers.converter import Profile
+from workers.messages import WORKFLOW_NAME, OnboardingInput
 
 SCENARIOS = ("approved_low_risk", "funding_declined", "review_approved", "invalid_application")
 STARTS = 4  # concurrent starts per application, spread over two clients (two starter processes' view)

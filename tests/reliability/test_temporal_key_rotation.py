@@ -15,7 +15,8 @@ from temporalio.api.history.v1 import History
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from onboarding.scenarios import SCENARIOS_BY_NAME
+from local.temporal_stack import Stack, worker_process
+from scenarios import SCENARIOS_BY_NAME
 from tests.reliability.temporal_helpers import (
     Reviewer,
     exactly_once_problems,
@@ -24,12 +25,11 @@ from tests.reliability.temporal_helpers import (
     plan_runs,
     start_runs,
 )
-from tests.temporal.dev_stack import Stack, worker_process
-from tests.temporal.support import all_payloads, wait_for_step
+from tests.workers.support import all_payloads, wait_for_step
 from workers.codec import META_KEY_ID, EnvelopeCodec
-from workers.contracts import Step
 from workers.converter import Profile, data_converter, header_codec_behavior
 from workers.keys import KmsKeyProvider
+from workers.messages import Step
 from workers.workflows import OnboardingWorkflow
 
 IN_FLIGHT = ("review_approved", "review_declined", "transient_identity_then_review_approved", "review_timeout")

@@ -7,7 +7,8 @@ Tuning comes from the worker's environment only, as in a deployment (``WORKER_MA
 
 from __future__ import annotations
 
-from onboarding.scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS
+from local.temporal_stack import Stack, worker_process
+from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS
 from tests.reliability.temporal_helpers import (
     Reviewer,
     exactly_once_problems,
@@ -16,7 +17,6 @@ from tests.reliability.temporal_helpers import (
     plan_runs,
     start_runs,
 )
-from tests.temporal.dev_stack import Stack, worker_process
 from workers.converter import Profile
 
 COPIES = 42  # x 12 scenarios = 504 onboardings

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
+from local.temporal_stack import AwsEmulator, Stack, worker_process
 from onboarding.models import Outcome
-from onboarding.scenarios import SCENARIOS_BY_NAME
+from ops.starter import current_step
+from scenarios import SCENARIOS_BY_NAME
 from tests.reliability.temporal_helpers import (
     Reviewer,
     exactly_once_problems,
@@ -21,11 +23,9 @@ from tests.reliability.temporal_helpers import (
     plan_runs,
     start_runs,
 )
-from tests.temporal.dev_stack import AwsEmulator, Stack, worker_process
-from tests.temporal.support import TEMPORAL_CLI, require, wait_for_step
-from workers.contracts import Step
+from tests.workers.support import TEMPORAL_CLI, require, wait_for_step
 from workers.converter import Profile
-from workers.starter import current_step
+from workers.messages import Step
 
 REVIEWED = ("review_approved", "review_declined", "transient_identity_then_review_approved", "review_timeout")
 # Spans the restart (a few seconds) with room to spare, and is still short enough to wait for.

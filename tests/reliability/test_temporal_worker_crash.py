@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 
-from onboarding.scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS_BY_NAME
+from local.temporal_stack import Stack, worker_process
+from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS_BY_NAME
 from tests.reliability.fault_proxy import Hold, dynamodb_write, fault_proxy
 from tests.reliability.temporal_helpers import (
     Reviewer,
@@ -24,7 +25,6 @@ from tests.reliability.temporal_helpers import (
     start_runs,
     started_attempts,
 )
-from tests.temporal.dev_stack import Stack, worker_process
 from workers.converter import Profile
 
 # Scenario -> (the DynamoDB write whose response is held, the activity it belongs to).

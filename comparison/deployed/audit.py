@@ -1,0 +1,163 @@
+"""``python -m comparison.deployed.audit`` (``make audit``): the exposure audit against a deployed environment.
+
+It starts its own canary executions there (hardened, fresh application ids, the scenarios of
+:data:`comparison.deployed.config.CANARY_SCENARIOS`), on both architectures at once:
+
+- Temporal: through the configured Temporal service with the workers' payload key (the submission is encrypted
+  here, as the starter does), review decisions as the ``submit_review`` update;
+- Step Functions: through the intake function (claim check), review decisions through the review queue;
+
+then reads what each orchestrator stores, as its operator can (Temporal history without the codec, Step Functions
+history, description and the state machine's log group), and writes the same report as the demo
+(``comparison.{json,md,html}``, default ``reports/``) with parity and the cost model measured on the canaries.
+Configuration: :mod:`comparison.deployed.config`. Exit status: 0 clean, 1 a finding or a failed canary,
+2 a configuration error.
+
+Permissions needed: invoke the intake function; ``states:DescribeExecution``, ``GetExecutionHistory``,
+``ListTagsForResource``, ``SendTaskSuccess``/``SendTaskFailure`` on the state machine; ``logs:FilterLogEvents`` on its
+log group; read the four tables and write review decisions; ``kms:GenerateDataKey``/``Decrypt`` on the payload key;
+read the Temporal credentials secret.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from comparison.audit.pii import pii_from_scenarios
+from comparison.deployed.config import AuditConfigError, DeployedTarget, load_target, read_context
+from comparison.engines.runs import Planned, ProgressPrinter, in_background, plan, scenario_run
+from comparison.engines.stepfunctions import StepFunctionsTarget, collect_stepfunctions_evidence, run_on_stepfunctions
+from comparison.engines.temporal import collect_temporal_evidence, raw_client, run_on_temporal
+from comparison.models import Engine, Profile
+from comparison.report.assemble import COMPLIANCE_REPORT, ProfileRun, assemble, publish, verdict
+from comparison.report.write import ComparisonReport
+from local.processes import stop_on_signals
+from onboarding.adapters.dynamodb import dynamodb_adapters
+from onboarding.ports import Adapters
+from workers.client import build_codec, connect, read_credentials
+from workers.settings import SettingsError
+
+
+class AuditConnectionError(RuntimeError):
+    """The deployment is configured but cannot be reached."""
+
+
+def resolve(environ: Mapping[str, str], context_file: Path) -> DeployedTarget:
+    """The deployment from ``cdk.json`` and the environment; STS and Secrets Manager fill the derived names."""
+
+    def account_of(region: str) -> str:
+        try:
+            account: str = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
+        except (BotoCoreError, ClientError) as error:
+            raise AuditConfigError(f"AWS credentials: GetCallerIdentity failed ({type(error).__name__}); set "
+                                   "credentials for the deployment's account, or AUDIT_STATE_MACHINE_ARN") from None
+        return account
+
+    def secret_arn_of(name: str) -> str:
+        region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+        try:
+            arn: str = boto3.client("secretsmanager", region_name=region).describe_secret(SecretId=name)["ARN"]
+        except (BotoCoreError, ClientError) as error:
+            raise AuditConfigError(f"TEMPORAL_SECRET_ARN is not set and the secret named by cdk.json context "
+                                   f"temporal_secret_name could not be described ({type(error).__name__})") from None
+        return arn
+
+    return load_target(environ, read_context(context_file), account_of=account_of, secret_arn_of=secret_arn_of)
+
+
+async def _temporal(target: DeployedTarget, planned: Sequence[Planned], adapters: Adapters,
+                    progress: ProgressPrinter) -> ProfileRun:
+    settings = target.temporal
+    credentials = read_credentials(settings, secrets_client=boto3.client("secretsmanager", region_name=target.region))
+    codec = build_codec(settings, kms_client=boto3.client("kms", region_name=target.region))
+    try:
+        client = await connect(settings, codec=codec, credentials=credentials)
+    except RuntimeError as error:  # transport errors (DNS, TLS, auth) carry no payload data
+        raise AuditConnectionError(f"could not connect to Temporal at {settings.address}: {error}") from None
+    finished = await run_on_temporal(client, planned, task_queue=settings.task_queue,
+                                     review_timeout_seconds=target.review_timeout_seconds,
+                                     label="temporal/hardened", progress=progress)
+    return ProfileRun(engine=Engine.TEMPORAL, profile=Profile.HARDENED,
+                      runs=[scenario_run(Engine.TEMPORAL, Profile.HARDENED, item, adapters) for item in finished],
+                      temporal_evidence=await collect_temporal_evidence(raw_client(client), finished))
+
+
+def _stepfunctions(target: DeployedTarget, planned: Sequence[Planned], adapters: Adapters,
+                   progress: ProgressPrinter) -> ProfileRun:
+    # boto3's default session: the local runner (tests) routes Lambda calls on it to the in-process handlers.
+    sfn_target = StepFunctionsTarget(
+        lambda_client=boto3.client("lambda", region_name=target.region),
+        stepfunctions=boto3.client("stepfunctions", region_name=target.region),
+        reviews_table=boto3.resource("dynamodb", region_name=target.region).Table(target.tables.reviews),
+        intake_function=target.intake_function, state_machine_arn=target.state_machine_arn,
+        logs=boto3.client("logs", region_name=target.region), log_group=target.log_group,
+    )
+    finished = run_on_stepfunctions(sfn_target, planned, label="stepfunctions/hardened", progress=progress)
+    return ProfileRun(engine=Engine.STEPFUNCTIONS, profile=Profile.HARDENED,
+                      runs=[scenario_run(Engine.STEPFUNCTIONS, Profile.HARDENED, item, adapters) for item in finished],
+                      stepfunctions_evidence=collect_stepfunctions_evidence(sfn_target, finished))
+
+
+def run_audit(target: DeployedTarget, out: Path, progress: ProgressPrinter,
+              compliance: Path = COMPLIANCE_REPORT) -> ComparisonReport:
+    values = pii_from_scenarios(target.scenarios)
+    adapters = dynamodb_adapters(target.tables, resource=boto3.resource("dynamodb", region_name=target.region))
+    progress(f"canaries: {len(target.scenarios)} scenarios on each engine ({target.environment_name}, "
+             f"{target.region})")
+    temporal_plan, sfn_plan = plan(target.scenarios), plan(target.scenarios)
+    sfn, thread = in_background(lambda: _stepfunctions(target, sfn_plan, adapters, progress), name="stepfunctions")
+    try:
+        runs = [asyncio.run(_temporal(target, temporal_plan, adapters, progress)), sfn.result()]
+    finally:
+        thread.join(timeout=5)
+    progress("auditing what each orchestrator stores, measuring cost, deciding parity")
+    report = assemble(runs, values, scenarios=target.scenarios, compliance_path=compliance, notes=[
+        f"Deployed environment {target.environment_name} ({target.region}): canary executions of the hardened "
+        "profile started by `make audit` under fresh application ids.",
+        "Step Functions `logs` channel: the state machine's log group, filtered to each canary's execution ARN.",
+    ])
+    paths = publish(report, out, values)
+    progress(f"wrote {paths.json}, {paths.markdown} and {paths.html}")
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m comparison.deployed.audit", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("reports"))
+    parser.add_argument("--cdk-json", type=Path, default=Path("cdk.json"), help="the deployment's cdk.json")
+    args = parser.parse_args(argv)
+    progress = ProgressPrinter(sys.stdout)
+    try:
+        target = resolve(os.environ, args.cdk_json)
+    except AuditConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    try:
+        with stop_on_signals():
+            report = run_audit(target, args.out, progress)
+    except SettingsError as error:  # e.g. the Temporal secret cannot be read
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    except AuditConnectionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        progress("interrupted")
+        return 130
+    problems = verdict(report)
+    for problem in problems:
+        progress(f"FAILED: {problem}")
+    progress("clean: no plaintext PII in what either orchestrator stores" if not problems else "findings above")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

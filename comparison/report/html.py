@@ -1,0 +1,190 @@
+"""The self-contained HTML report: inline CSS and SVG, no scripts, readable straight from the file."""
+
+from __future__ import annotations
+
+from html import escape
+
+from comparison.models import Engine, Profile
+from comparison.report.model import ComparisonReport, ScenarioComparison
+from comparison.report.svg import cost_chart_svg, heatmap_svg
+from comparison.report.text import (
+    crossover_text,
+    effects_text,
+    fmt_usd,
+    fmt_volume,
+    outcome_text,
+    primary_run,
+)
+
+_CSS = """
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; color: #1f2328; background: #f6f8fa;
+       margin: 0; line-height: 1.45; }
+main { max-width: 1180px; margin: 0 auto; padding: 28px 32px 48px; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 19px; margin: 34px 0 10px; padding-bottom: 6px; border-bottom: 1px solid #d0d7de; }
+.sub { color: #57606a; margin: 0 0 20px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 12px; }
+.card { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 12px 14px; }
+.card .k { font-size: 12px; color: #57606a; text-transform: uppercase; letter-spacing: .04em; }
+.card .v { font-size: 18px; font-weight: 650; margin-top: 2px; }
+.good { color: #1a7f37; } .bad { color: #cf222e; } .muted { color: #57606a; }
+table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid #d0d7de; font-size: 13.5px; }
+th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid #eaeef2; vertical-align: top; }
+th { background: #f6f8fa; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12.5px; }
+.effects { color: #57606a; font-size: 12px; }
+.pill { display: inline-block; border-radius: 10px; padding: 1px 8px; font-size: 12px; font-weight: 600; }
+.pill.ok { background: #dafbe1; color: #116329; } .pill.ko { background: #ffebe9; color: #82071e; }
+.panel { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 14px; overflow-x: auto; }
+.note { font-size: 12.5px; color: #57606a; }
+ul.mismatch { margin: 4px 0 0; padding-left: 18px; color: #82071e; font-size: 12px; }
+"""
+
+
+def _inline_code(text: str) -> str:
+    """Escaped text where `backticked` spans (Markdown's inline code, as notes are written) become <code>."""
+    parts = escape(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: show the text as written
+        return escape(text)
+    return "".join(f"<code>{part}</code>" if index % 2 else part for index, part in enumerate(parts))
+
+
+def render_html(report: ComparisonReport) -> str:
+    body = [
+        f"<h1>{escape(report.title)}</h1>",
+        f'<p class="sub">Generated {report.generated_at:%Y-%m-%d %H:%M} UTC from the scenario corpus run through '
+        "both engines. Everything below was measured, not assumed, except the prices (dated table).</p>",
+        _cards(report),
+        f"<h2>Outcomes and side effects ({report.scenarios_in_parity}/{len(report.scenarios)} in parity)</h2>",
+        _parity_table(report),
+        "<h2>What each orchestrator's operator can read in clear</h2>",
+        '<p class="note">Plaintext hits per channel: a searched PII value found in one stored field (history event, '
+        "log event, identifier), read the way an operator would, without keys. The hardened profile must show 0; "
+        "the baseline profile exists to prove the audit sees leaks.</p>",
+        f'<div class="panel">{heatmap_svg(report.exposure)}</div>',
+        *_cost(report),
+        "<h2>Compliance gates</h2>",
+        _compliance(report),
+    ]
+    if report.notes:
+        body += ["<h2>Notes</h2>", "<ul>" + "".join(f"<li>{_inline_code(n)}</li>" for n in report.notes) + "</ul>"]
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{escape(report.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
+            + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
+
+
+def _card(key: str, value: str, tone: str = "") -> str:
+    return f'<div class="card"><div class="k">{escape(key)}</div><div class="v {tone}">{escape(value)}</div></div>'
+
+
+def _cards(report: ComparisonReport) -> str:
+    total = len(report.scenarios)
+    cards = [_card("Parity", f"{report.scenarios_in_parity} / {total} scenarios",
+                   "good" if total and report.scenarios_in_parity == total else "bad")]
+    for profile, want_zero in ((Profile.HARDENED, True), (Profile.BASELINE, False)):
+        totals = [report.exposure_total(engine, profile) for engine in Engine]
+        text = " · ".join(f"{e.display_name} {'n/a' if t is None else t}" for e, t in zip(Engine, totals, strict=True))
+        known = [t for t in totals if t is not None]
+        good = bool(known) and (all(t == 0 for t in known) if want_zero else all(t > 0 for t in known))
+        target = "must be 0" if want_zero else "must be above 0"
+        cards.append(_card(f"{profile.value} plaintext hits ({target})", text, "good" if good else "bad"))
+    if report.cost is not None:
+        crossing = report.cost.crossovers
+        value = f"≈ {fmt_volume(crossing[0].executions_per_month)} / month" if crossing else "none"
+        cards.append(_card("Cost crossover", value))
+    if report.compliance is not None:
+        open_findings = report.compliance.unacknowledged
+        cards.append(_card("Unacknowledged findings", str(open_findings), "good" if open_findings == 0 else "bad"))
+    return '<div class="cards">' + "".join(cards) + "</div>"
+
+
+def _run_cell(scenario: ScenarioComparison, engine: Engine) -> str:
+    run = primary_run(scenario, engine)
+    return f"<td>{escape(outcome_text(run))}<div class=\"effects\">{escape(effects_text(run))}</div></td>"
+
+
+def _parity_table(report: ComparisonReport) -> str:
+    rows = []
+    for scenario in report.scenarios:
+        badges = " ".join(
+            f'<span class="pill {"ok" if result.parity else "ko"}">{escape(profile.value)} '
+            f'{"✓" if result.parity else "✗"}</span>'
+            for profile, result in scenario.parity_by_profile.items()
+        )
+        mismatches = [m for result in scenario.parity_by_profile.values() for m in result.mismatches]
+        detail = ('<ul class="mismatch">' + "".join(f"<li>{escape(m)}</li>" for m in mismatches) + "</ul>"
+                  if mismatches else "")
+        rows.append(
+            f"<tr><td><code>{escape(scenario.name)}</code>"
+            f"<div class=\"effects\">{escape(scenario.description)}</div></td>"
+            f"<td>{escape(outcome_text(scenario.expected))}<div class=\"effects\">"
+            f"{escape(effects_text(scenario.expected))}</div></td>"
+            f"{_run_cell(scenario, Engine.TEMPORAL)}{_run_cell(scenario, Engine.STEPFUNCTIONS)}"
+            f"<td>{badges}{detail}</td></tr>"
+        )
+    return ("<table class=\"parity\"><thead><tr><th>Scenario</th><th>Expected</th><th>Temporal</th>"
+            "<th>Step Functions</th><th>Parity</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+            '<p class="note">Side effects: account status, charges approved/declined, outbox messages, manual review. '
+            "Engine cells show the hardened run; parity covers every profile run.</p>")
+
+
+def _cost(report: ComparisonReport) -> list[str]:
+    cost = report.cost
+    if cost is None:
+        return ["<h2>Cost</h2>", '<p class="muted">No cost model in this report.</p>']
+    rows = []
+    for t_month, s_month in zip(cost.temporal.monthly, cost.stepfunctions.monthly, strict=True):
+        cheaper = Engine.TEMPORAL if t_month.total_usd < s_month.total_usd else Engine.STEPFUNCTIONS
+        rows.append(f"<tr><td class=\"num\">{fmt_volume(t_month.executions_per_month)}</td>"
+                    f"<td class=\"num\">{fmt_usd(t_month.total_usd)}</td>"
+                    f"<td class=\"num\">{fmt_usd(s_month.total_usd)}</td><td>{cheaper.display_name}</td></tr>")
+    measured = (
+        f"Temporal: {cost.temporal.per_execution.get('actions', 0):.1f} Actions, "
+        f"{cost.temporal.per_execution.get('history_bytes', 0):,.0f} history bytes per execution. "
+        f"Step Functions: {cost.stepfunctions.per_execution.get('state_transitions', 0):.1f} state transitions "
+        f"({cost.stepfunctions.per_execution.get('retries', 0):.1f} retries), "
+        f"{cost.stepfunctions.per_execution.get('lambda_invocations', 0):.1f} Lambda invocations per execution."
+    )
+    sources = ", ".join(escape(source) for source in cost.price_table.sources)
+    return [
+        "<h2>Cost against volume</h2>",
+        f'<div class="panel">{cost_chart_svg(cost)}</div>',
+        "<table class=\"cost\"><thead><tr><th class=\"num\">Executions / month</th><th class=\"num\">Temporal</th>"
+        "<th class=\"num\">Step Functions</th><th>Cheaper</th></tr></thead><tbody>"
+        + "".join(rows) + "</tbody></table>",
+        f'<p class="note">{escape(crossover_text(report))} USD per million executions (usage at list price): '
+        f"Temporal {fmt_usd(cost.temporal.usd_per_million_executions)}, Step Functions "
+        f"{fmt_usd(cost.stepfunctions.usd_per_million_executions)}. Fixed monthly: Temporal "
+        f"{fmt_usd(cost.temporal.fixed_monthly_usd)}, Step Functions {fmt_usd(cost.stepfunctions.fixed_monthly_usd)}. "
+        f"Measured: {escape(measured)}</p>",
+        f'<p class="note">Prices as of {cost.price_table.as_of} ({escape(cost.price_table.region)}): '
+        f"{escape(cost.price_table.note)} Sources: {sources}.</p>",
+    ]
+
+
+def _compliance(report: ComparisonReport) -> str:
+    summary = report.compliance
+    if summary is None:
+        return '<p class="muted">No <code>reports/compliance.json</code> yet: <code>make synth</code> writes it.</p>'
+    packs = summary.packs()
+    head = "".join(f"<th class=\"num\">{escape(p)}</th>" for p in packs)
+    rows = []
+    for stack in summary.stacks:
+        by_pack = {pack.pack: pack for pack in stack.packs}
+        cells = []
+        for name in packs:
+            pack = by_pack.get(name)
+            if pack is None:
+                cells.append('<td class="num muted">-</td>')
+                continue
+            tone = "good" if pack.findings == 0 else "bad"
+            cells.append(f'<td class="num"><span class="{tone}">{pack.findings}</span> / {pack.acknowledged}</td>')
+        rows.append(f"<tr><td>{escape(stack.stack)}</td>{''.join(cells)}</tr>")
+    tools = "".join(f"<li>{escape(t.tool)}: {t.passed} passed, {t.failed} failed, {t.skipped} skipped</li>"
+                    for t in summary.tools)
+    return (f"<table class=\"compliance\"><thead><tr><th>Stack</th>{head}</tr></thead><tbody>{''.join(rows)}"
+            "</tbody></table><p class=\"note\">Cells: unacknowledged findings / acknowledged (each acknowledgement "
+            f"carries a reason in <code>reports/compliance.json</code>).</p>" + (f"<ul>{tools}</ul>" if tools else ""))

@@ -1,0 +1,54 @@
+"""``python -m local.stepfunctions [--profile hardened|baseline] [--definition template|asl]``: run the scenario corpus
+on the local Step Functions interpreter and print one JSON line per scenario (expected vs actual outcome).
+Exit status 1 on a mismatch.
+
+The definition is the synthesized CDK template's (``template``, the default: what deploys; needs ``make bundle``)
+or the ASL file (``asl``: no synthesis, e.g. while editing the definition)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from contract.definition import DefinitionTemplate
+from lambdas.settings import Profile
+from local.stepfunctions.runner import LocalStepFunctions
+from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local.stepfunctions", description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=[p.value for p in Profile], default=Profile.HARDENED.value)
+    parser.add_argument("--review-timeout", type=int, default=DEMO_REVIEW_TIMEOUT_SECONDS, metavar="SECONDS")
+    parser.add_argument("--definition", choices=["template", "asl"], default="template")
+    args = parser.parse_args(argv)
+    logging.getLogger("moto").setLevel(logging.ERROR)  # the interpreter logs every caught task failure
+    if args.definition == "template":
+        from local.stepfunctions.deployed_definition import synthesized_definition  # noqa: PLC0415 - loads the CDK only if asked
+
+        definition = synthesized_definition()
+    else:
+        definition = DefinitionTemplate.asl()
+
+    decisions = {scenario.application_id: scenario.review_decision for scenario in SCENARIOS}
+    with LocalStepFunctions(profile=Profile(args.profile), review_timeout_seconds=args.review_timeout,
+                            definition=definition) as sfn:
+        results = sfn.run([scenario.application() for scenario in SCENARIOS], reviewer=decisions.__getitem__)
+    mismatches = 0
+    for scenario in SCENARIOS:
+        result = results[scenario.application_id]
+        outcome, wanted = result.outcome, scenario.expected
+        actual = [outcome.status, outcome.reason] if outcome else None
+        expected = [wanted.status, wanted.reason]
+        mismatches += actual != expected
+        line = {"scenario": scenario.name, "expected": expected, "actual": actual, "status": result.status,
+                "history_events": len(result.history)}
+        print(json.dumps(line), file=sys.stderr if actual != expected else sys.stdout)
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,151 @@
+"""``make audit``: its configuration errors, and the whole entry point against a local stand-in of a deployment.
+
+The stand-in names everything as a deployment named ``deployed`` would (state machine, log group, intake function,
+tables, payload key alias), so the audit resolves every resource from ``AUDIT_ENVIRONMENT_NAME`` alone, as it does
+from ``cdk.json`` against AWS; only the endpoints differ (moto server, Temporal dev server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from comparison.deployed import audit as deployed_audit
+from comparison.deployed.config import CANARY_SCENARIOS, AuditConfigError, load_target, read_context
+from comparison.engines.local import REVIEW_TIMEOUT_SECONDS
+from lambdas.settings import Profile as LambdaProfile
+from local.stack import (
+    TemporalResources,
+    moto_server,
+    temporal_dev_server,
+    temporal_workers,
+    wait_for_temporal,
+    worker_environment,
+)
+from local.stepfunctions.deployed_definition import synthesized_definition
+from local.stepfunctions.runner import LocalStepFunctions
+from workers.converter import Profile
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTEXT = read_context(ROOT / "cdk.json")
+ACCOUNT = "123456789012"
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:blueprint-dev/temporal-credentials-AbCdEf"
+
+
+def target(environ: dict[str, str], context: dict[str, Any] | None = None) -> Any:
+    return load_target(environ, CONTEXT if context is None else context, account_of=lambda _: ACCOUNT,
+                       secret_arn_of=lambda _: SECRET_ARN)
+
+
+def test_everything_defaults_from_the_cdk_json_context_and_the_region() -> None:
+    resolved = target({"AWS_REGION": "eu-west-1"})
+    name = CONTEXT["environment_name"]
+    assert resolved.state_machine_arn == f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:{name}-onboarding"
+    assert resolved.log_group == f"/aws/vendedlogs/states/{name}-onboarding"
+    assert resolved.intake_function == f"{name}-intake"
+    assert resolved.tables.reviews == f"{name}-reviews"
+    assert resolved.temporal.address == CONTEXT["temporal_address"]
+    assert resolved.temporal.secret_arn == SECRET_ARN and resolved.temporal.tls
+    assert resolved.temporal.payload_key_id == f"alias/{name}/payload"
+    assert [s.name for s in resolved.scenarios] == [s.name for s in CANARY_SCENARIOS]
+    assert "review_timeout" not in {s.name for s in resolved.scenarios}  # would wait for the deployment's 72 h
+
+
+@pytest.mark.parametrize(
+    ("environ", "context", "message"),
+    [
+        ({}, {}, r"AWS_REGION \(or AWS_DEFAULT_REGION\) is not set; AUDIT_ENVIRONMENT_NAME \(or cdk.json context "
+                 r"environment_name\) is not set"),
+        ({"AWS_REGION": "us-east-1", "AUDIT_STATE_MACHINE_ARN": "my-secret-machine"}, None,
+         "AUDIT_STATE_MACHINE_ARN has an invalid format"),
+        ({"AWS_REGION": "us-east-1", "AUDIT_SCENARIOS": "approved_low_risk,nonexistent"}, None,
+         "AUDIT_SCENARIOS: comma-separated scenario names"),
+        ({"AWS_REGION": "us-east-1", "TEMPORAL_TLS": "false"}, None, "TEMPORAL_TLS must be on when credentials"),
+        ({"AWS_REGION": "us-east-1", "AUDIT_REVIEW_TIMEOUT_SECONDS": "0"}, None, "AUDIT_REVIEW_TIMEOUT_SECONDS"),
+        ({"AWS_REGION": "us-east-1"}, {**CONTEXT, "temporal_secret_name": ""}, "cdk.json context has no "
+                                                                              "temporal_secret_name"),
+    ],
+)
+def test_a_missing_or_bad_setting_is_named_and_its_value_never_shown(
+    environ: dict[str, str], context: dict[str, Any] | None, message: str
+) -> None:
+    with pytest.raises(AuditConfigError, match=message) as raised:
+        target(environ, context)
+    for value in environ.values():
+        assert value in {"us-east-1", "false", "0"} or value not in str(raised.value)
+
+
+def test_the_entry_point_stops_on_a_configuration_error_before_touching_anything(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(variable, raising=False)
+    assert deployed_audit.main(["--out", str(tmp_path / "out"), "--cdk-json", str(ROOT / "cdk.json")]) == 2
+    assert "configuration error: deployed audit configuration: AWS_REGION" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unknown_temporal_secret_is_a_configuration_error_naming_the_context_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    with mock_aws(), pytest.raises(AuditConfigError, match="temporal_secret_name could not be described") as raised:
+        deployed_audit.resolve({"AWS_REGION": "us-east-1"}, ROOT / "cdk.json")
+    assert CONTEXT["temporal_secret_name"] not in str(raised.value)
+
+
+@dataclass(frozen=True)
+class StandIn:
+    environ: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def deployment() -> Iterator[StandIn]:
+    """A deployment named ``deployed``: moto server, Temporal dev server, a hardened worker, the state machine."""
+    with tempfile.TemporaryDirectory() as tmp, moto_server() as aws, temporal_dev_server(Path(tmp)) as server:
+        asyncio.run(wait_for_temporal(server))
+        with LocalStepFunctions(profile=LambdaProfile.HARDENED, definition=synthesized_definition(), prefix="deployed",
+                                review_timeout_seconds=REVIEW_TIMEOUT_SECONDS, endpoint_url=aws.endpoint) as sfn:
+            kms = aws.client("kms")
+            key = kms.create_key(Description="payload key")["KeyMetadata"]["Arn"]
+            kms.create_alias(AliasName="alias/deployed/payload", TargetKeyId=key)
+            resources = TemporalResources(tables=sfn.resources.tables, payload_key_alias="alias/deployed/payload")
+            env = worker_environment(profile=Profile.HARDENED, address=server.address, task_queue="canaries",
+                                     aws=aws, resources=resources, health_file=Path(tmp) / "health")
+            with temporal_workers({Profile.HARDENED: env}, workdir=Path(tmp)):
+                yield StandIn({
+                    "AWS_REGION": "us-east-1", "AUDIT_ENVIRONMENT_NAME": "deployed",
+                    "TEMPORAL_ADDRESS": server.address, "TEMPORAL_NAMESPACE": "default",
+                    "TEMPORAL_TASK_QUEUE": "canaries", "TEMPORAL_AUTH_MODE": "none", "TEMPORAL_TLS": "false",
+                    "AUDIT_SCENARIOS": "approved_low_risk,funding_declined,review_approved",
+                })
+
+
+def test_the_audit_runs_canaries_on_both_engines_and_finds_nothing_in_the_hardened_deployment(
+    deployment: StandIn, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for variable, value in deployment.environ.items():
+        monkeypatch.setenv(variable, value)
+    code = deployed_audit.main(["--out", str(tmp_path), "--cdk-json", str(ROOT / "cdk.json")])
+    output = capsys.readouterr().out
+    assert code == 0, output
+    report = json.loads((tmp_path / "comparison.json").read_text())
+    ran = {s["name"]: s for s in report["scenarios"]}
+    assert set(ran) == {"approved_low_risk", "funding_declined", "review_approved"}
+    assert all(s["parity"] and set(s["temporal"]) == set(s["stepfunctions"]) == {"hardened"} for s in ran.values())
+    for engine in ("temporal", "stepfunctions"):
+        assert set(report["exposure"][engine]) == {"hardened"}
+        audit = report["exposure"][engine]["hardened"]
+        assert audit["total_hits"] == 0 and audit["executions"] == 3
+        assert sum(channel["strings_scanned"] for channel in audit["channels"].values()) > 0
+    assert report["exposure"]["temporal"]["hardened"]["channels"]["workflow_input"]["ciphertext_payloads"] >= 3
+    assert report["cost"]["temporal"]["per_execution"]["actions"] > 0
+    assert "clean: no plaintext PII" in output

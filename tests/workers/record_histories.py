@@ -1,0 +1,62 @@
+"""Regenerate the committed replay histories (run after an intentional, versioned workflow change):
+
+    .venv/bin/python -m tests.workers.record_histories
+
+Every scenario runs on the time-skipping test server with the hardened converter and the committed TEST-ONLY keyring
+(current key ``TEST-ONLY-v2``); one more history is recorded under the old key ``TEST-ONLY-v1`` to prove that
+histories written before a key rotation still replay. Files hold ciphertext only (see test_replay.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from onboarding.adapters.memory import in_memory_adapters
+from scenarios import SCENARIOS, Scenario, scenario
+from tests.workers.support import (
+    CURRENT_TEST_KEY,
+    HISTORIES,
+    OLD_TEST_KEY,
+    TEMPORAL_TEST_SERVER,
+    keyring_codec,
+    require,
+    run_scenario,
+)
+from workers.converter import Profile, data_converter, header_codec_behavior
+from workers.messages import PRODUCTION_REVIEW_TIMEOUT_SECONDS
+from workers.worker import build_worker
+
+OLD_KEY_DIR = HISTORIES / "old-key"
+OLD_KEY_SCENARIO = "review_approved"
+
+
+async def record(cases: tuple[Scenario, ...], directory: Path, *, key: str) -> None:
+    converter = data_converter(Profile.HARDENED, codec=keyring_codec(current=key))
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=require(TEMPORAL_TEST_SERVER), data_converter=converter
+    ) as env:
+        config = env.client.config()
+        config["header_codec_behavior"] = header_codec_behavior(Profile.HARDENED)
+        client = Client(**config)
+        with ThreadPoolExecutor(4) as executor:
+            async with build_worker(client, task_queue="record", adapters=in_memory_adapters(), executor=executor):
+                for case in cases:
+                    await run_scenario(client, case, case.application_id, task_queue="record",
+                                       review_timeout_seconds=PRODUCTION_REVIEW_TIMEOUT_SECONDS)
+                    history = await client.get_workflow_handle(case.application_id).fetch_history()
+                    directory.mkdir(parents=True, exist_ok=True)
+                    (directory / f"{case.name}.json").write_text(history.to_json() + "\n", encoding="utf-8")
+
+
+async def main() -> None:
+    await record(SCENARIOS, HISTORIES, key=CURRENT_TEST_KEY)
+    await record((scenario(OLD_KEY_SCENARIO),), OLD_KEY_DIR, key=OLD_TEST_KEY)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
