@@ -12,10 +12,10 @@ import sys
 
 from aws_cdk import App, Environment
 
-from infra.blueprint import Sources, build_blueprint
+from infra.blueprint import build_blueprint
 from infra.compliance.gates import enforce
 from infra.config import ConfigurationError, load_config
-from infra.paths import LAMBDA_BUNDLE, REPO_ROOT, STATE_MACHINE_DEFINITION
+from infra.onboarding import onboarding_sources
 
 
 def main() -> None:
@@ -28,8 +28,7 @@ def main() -> None:
     blueprint = build_blueprint(
         app,
         config=config,
-        sources=Sources(repo_root=REPO_ROOT, definition=REPO_ROOT / STATE_MACHINE_DEFINITION,
-                        lambda_bundle=REPO_ROOT / LAMBDA_BUNDLE),
+        sources=onboarding_sources(),
         env=Environment(account=account, region=region) if account and region else None,
     )
     enforce(app, (ack for acks in blueprint.acknowledgements().values() for ack in acks))

@@ -38,10 +38,10 @@ from typing import Any
 from bench import Sections, Size
 from comparison.cost.compare import measure_stepfunctions
 from comparison.cost.usage import count_lambda_usage, count_state_transitions
+from contract.profile import Profile
 from contract.registry import TASK_FUNCTIONS, TaskFunction
 from infra.bundle import require_bundle
 from infra.paths import LAMBDA_BUNDLE, REPO_ROOT
-from lambdas.settings import Profile
 from local.stepfunctions.runner import LocalStepFunctions
 from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS, Scenario
 

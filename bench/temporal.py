@@ -22,12 +22,12 @@ from temporalio.client import Client
 
 from bench import Sections, Size
 from bench.codec import kms_requests, payload_microseconds
+from contract.profile import Profile
 from contract.registry import ENV_CHARGES_TABLE, ENV_LEDGER_TABLE, ENV_OUTBOX_TABLE, ENV_REVIEWS_TABLE
 from local.temporal_stack import Stack, aws_emulator, local_stack, worker_process
 from ops.starter import start_onboarding
 from scenarios import SCENARIOS
 from tests.workers.support import new_application_id
-from workers.converter import Profile
 
 # No review and no retry backoff: a batch's time is work, not timers.
 BENCH_SCENARIOS = tuple(case for case in SCENARIOS

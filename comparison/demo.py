@@ -33,10 +33,11 @@ import moto
 from comparison.audit.pii import pii_from_scenarios
 from comparison.engines.local import Plans, stepfunctions_side, temporal_side
 from comparison.engines.runs import ProgressPrinter, in_background, plan
-from comparison.models import Engine, Profile
+from comparison.models import Engine
 from comparison.report.assemble import COMPLIANCE_REPORT, ProfileRun, assemble, publish, verdict
 from comparison.report.write import ComparisonReport
 from contract.definition import DefinitionTemplate
+from contract.profile import Profile
 from local.processes import stop_on_signals
 from local.stack import (
     StackError,
@@ -48,7 +49,6 @@ from local.stack import (
     worker_environment,
 )
 from scenarios import SCENARIOS
-from workers.converter import Profile as WorkerProfile
 
 # The CDK's jsii runtime warns about Node 20 on every start; the pinned CLI works with it (see DESIGN section 8).
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
@@ -75,12 +75,12 @@ def run_demo(options: Options, progress: ProgressPrinter) -> ComparisonReport:
         progress(f"Temporal: dev server at {server.address}" + (f", UI at {server.ui_url}" if server.ui_url else ""))
         resources = provision_temporal_resources(aws, prefix="demo-temporal")
         by_worker_profile = stack.enter_context(temporal_workers({
-            WorkerProfile(profile.value): worker_environment(
-                profile=WorkerProfile(profile.value), address=server.address, task_queue=f"demo-{profile.value}",
+            Profile(profile.value): worker_environment(
+                profile=Profile(profile.value), address=server.address, task_queue=f"demo-{profile.value}",
                 aws=aws, resources=resources, health_file=workdir / f"worker-{profile.value}.health")
             for profile in Profile
         }, workdir=workdir))
-        workers = {profile: by_worker_profile[WorkerProfile(profile.value)] for profile in Profile}
+        workers = {profile: by_worker_profile[Profile(profile.value)] for profile in Profile}
         stack.callback(progress, "stopping the local stack")
         progress("Temporal: workers polling (python -m workers): hardened with the KMS codec, baseline without")
         progress("Step Functions: synthesizing the CDK app for the state machine definition")

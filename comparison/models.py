@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contract.profile import Profile
 from onboarding.models import APPLICATION_ID_PATTERN, Outcome
 from onboarding.ports import ChargeStore, Ledger, Outbox, ReviewQueue
 
@@ -26,13 +27,6 @@ class Engine(StrEnum):
     @property
     def display_name(self) -> str:
         return "Temporal" if self is Engine.TEMPORAL else "Step Functions"
-
-
-class Profile(StrEnum):
-    """``hardened`` is the product; ``baseline`` exists only to prove the exposure audit can see leaks."""
-
-    HARDENED = "hardened"
-    BASELINE = "baseline"
 
 
 class _Frozen(BaseModel):

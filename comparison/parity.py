@@ -11,7 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from comparison.models import Engine, Profile, ScenarioRun
+from comparison.models import Engine, ScenarioRun
+from contract.profile import Profile
 from onboarding.models import OutcomeStatus
 from scenarios import Expected
 

@@ -7,9 +7,8 @@ same, strictly: a placeholder without a value, or a value no placeholder uses, i
 mean the state machine's role may invoke a function the definition never calls).
 
 The definition that runs can come from the ASL file (:meth:`DefinitionTemplate.asl`) or from the synthesized CDK
-template (``local.stepfunctions.deployed_definition``), where each key points at a function resource; either way it is rendered
-here. Pure standard library plus the registry: importable by infra/ (synth) and by the local tooling alike. Not
-part of the Lambda bundle: no handler renders a definition.
+template (``local.stepfunctions.deployed_definition``), where each key points at a function resource; either way it
+is rendered here. Pure standard library plus the registry: importable by infra (synth) and the local tooling alike.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contract.registry import DEFINITION_PATH, state_machine_functions
+from contract.registry import TaskFunction, state_machine_functions
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
@@ -29,7 +28,7 @@ class DefinitionError(ValueError):
     """The definition is missing, not JSON, or its placeholders and substitutions do not match."""
 
 
-def read_definition(path: Path = DEFINITION_PATH) -> str:
+def read_definition(path: Path) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -63,14 +62,19 @@ def render(text: str, values: Mapping[str, str]) -> str:
 @dataclass(frozen=True)
 class DefinitionTemplate:
     text: str  # the definition with its ${Key} placeholders
-    functions: Mapping[str, str]  # substitution key -> name of the task function (contract.registry) it stands for
+    functions: Mapping[str, str]  # substitution key -> name of the task function it stands for
     source: str = field(default="the ASL file", compare=False)  # where the text came from, for reports
 
     @classmethod
-    def asl(cls, text: str | None = None) -> DefinitionTemplate:
-        """The ASL file (or a variant of its text), with the registry's substitution keys."""
-        return cls(text=read_definition() if text is None else text,
-                   functions={f.substitution_key: f.name for f in state_machine_functions()})
+    def asl(cls, functions: tuple[TaskFunction, ...], *, path: Path | None = None,
+            text: str | None = None) -> DefinitionTemplate:
+        """The ASL file at ``path`` (or a variant's ``text``), with the task functions' substitution keys."""
+        if text is None:
+            if path is None:
+                raise DefinitionError("DefinitionTemplate.asl needs the definition's path or text")
+            text = read_definition(path)
+        return cls(text=text, functions={f.substitution_key: f.name for f in state_machine_functions(functions)},
+                   source=f"the ASL file {path.name}" if path is not None else "a variant of the ASL file")
 
     def render(self, function_arn: Callable[[str], str]) -> str:
         """The definition with each placeholder replaced by the ARN of its function (``function_arn(name)``)."""

@@ -36,7 +36,7 @@ TEMPORAL_NAMESPACE = "TEMPORAL_NAMESPACE"
 TEMPORAL_TASK_QUEUE = "TEMPORAL_TASK_QUEUE"
 TEMPORAL_AUTH_MODE = "TEMPORAL_AUTH_MODE"
 TEMPORAL_TLS = "TEMPORAL_TLS"
-TEMPORAL_SECRET_ARN = "TEMPORAL_SECRET_ARN"
+TEMPORAL_SECRET_ARN = "TEMPORAL_SECRET_ARN"  # noqa: S105 - a variable name, not a secret
 PAYLOAD_KEY_ID = "PAYLOAD_KEY_ID"
 WORKER_GRACEFUL_SHUTDOWN_SECONDS = "WORKER_GRACEFUL_SHUTDOWN_SECONDS"
 WORKER_HEALTH_FILE = "WORKER_HEALTH_FILE"
@@ -45,11 +45,11 @@ WORKER_HEALTH_MAX_AGE_SECONDS = "WORKER_HEALTH_MAX_AGE_SECONDS"
 
 def table_environment(process: ProcessDescription, tables: Mapping[str, str]) -> dict[str, str]:
     """``<ROLE>_TABLE`` for every side-effect table of the process; a missing or unknown role is an error."""
-    missing = sorted(set(process.tables) - tables.keys())
-    unknown = sorted(tables.keys() - set(process.tables))
+    missing = sorted(set(process.table_roles) - tables.keys())
+    unknown = sorted(tables.keys() - set(process.table_roles))
     if missing or unknown:
         raise KeyError(f"tables for process {process.name}: missing {missing or 'none'}, unknown {unknown or 'none'}")
-    return {process.table_variable(role): tables[role] for role in process.tables}
+    return {process.table_variable(role): tables[role] for role in process.table_roles}
 
 
 def task_environment(
@@ -87,7 +87,7 @@ def worker_environment(
     tls: bool | None = None,
     secret_arn: str | None = None,
     profile: Profile = Profile.HARDENED,
-    graceful_shutdown_seconds: float | None = None,
+    graceful_shutdown_seconds: int | float | None = None,
 ) -> dict[str, str]:
     """The Temporal worker's configuration, as the container gets it (see ``workers.settings``).
 
@@ -108,5 +108,5 @@ def worker_environment(
     if payload_key_id is not None:
         env[PAYLOAD_KEY_ID] = payload_key_id
     if graceful_shutdown_seconds is not None:
-        env[WORKER_GRACEFUL_SHUTDOWN_SECONDS] = f"{graceful_shutdown_seconds:g}"
+        env[WORKER_GRACEFUL_SHUTDOWN_SECONDS] = str(graceful_shutdown_seconds)
     return env

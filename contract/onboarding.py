@@ -7,9 +7,18 @@ step starts here (FORKING.md lists the rest).
 
 from __future__ import annotations
 
-from contract.process import ProcessDescription, Retry, Review, Step, StepKind
+from pathlib import Path
+
+from contract.definition import DefinitionTemplate
+from contract.process import ProcessDescription, Retry, Review, Step, StepKind, Table
+from contract.registry import task_functions
+from onboarding.adapters.dynamodb import TABLE_KEYS
 from onboarding.errors import BusinessRejection, OnboardingError, TransientProviderError
 from onboarding.models import APPLICATION_ID_PATTERN, RejectionReason
+
+# The Step Functions definition, relative to the repository root (hand-written; tests check it against ONBOARDING).
+DEFINITION_FILE = Path("state_machines/onboarding.asl.json")
+DEFINITION_PATH = Path(__file__).resolve().parent.parent / DEFINITION_FILE
 
 ONBOARDING = ProcessDescription(
     name="onboarding",
@@ -31,8 +40,18 @@ ONBOARDING = ProcessDescription(
     ),
     review=Review(step="request_review", declined=RejectionReason.REVIEW_DECLINED,
                   timed_out=RejectionReason.REVIEW_TIMEOUT),
-    tables=("ledger", "charges", "outbox", "reviews"),
+    tables=tuple(Table(role=role, keys=keys) for role, keys in TABLE_KEYS.items()),
     rejection_error=BusinessRejection,
     transient_error=TransientProviderError,
     safe_message_errors=(OnboardingError,),
 )
+
+# One task Lambda per step plus the entry function (``intake``), as infra deploys them.
+ONBOARDING_FUNCTIONS = task_functions(ONBOARDING)
+
+
+def onboarding_asl(text: str | None = None) -> DefinitionTemplate:
+    """The hand-written definition (or a variant's ``text``) with the onboarding task functions' placeholders."""
+    if text is not None:
+        return DefinitionTemplate.asl(ONBOARDING_FUNCTIONS, text=text)
+    return DefinitionTemplate.asl(ONBOARDING_FUNCTIONS, path=DEFINITION_PATH)

@@ -83,6 +83,22 @@ class Review:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Table:
+    """A side-effect table (DynamoDB, on demand): its role and its string key attributes (partition, then sort)."""
+
+    role: str
+    keys: tuple[str, ...] = ("pk",)
+
+    @property
+    def partition_key(self) -> str:
+        return self.keys[0]
+
+    @property
+    def sort_key(self) -> str | None:
+        return self.keys[1] if len(self.keys) > 1 else None
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProcessDescription:
     """A business process as the platform sees it. Shapes only; every name is an identifier, never data.
 
@@ -98,7 +114,7 @@ class ProcessDescription:
     steps: tuple[Step, ...]  # the main path in order, the review step included
     compensations: tuple[Step, ...] = ()
     review: Review | None = None
-    tables: tuple[str, ...] = ()  # side-effect tables by role; each gets a ``<ROLE>_TABLE`` variable
+    tables: tuple[Table, ...] = ()  # side-effect tables; each gets a ``<ROLE>_TABLE`` variable
     entry_function: str = "intake"  # the task Lambda a client calls to submit (claim check, then start)
     rejection_error: type[Exception] = field(default=Exception, repr=False)
     transient_error: type[Exception] = field(default=Exception, repr=False)
@@ -106,19 +122,22 @@ class ProcessDescription:
 
     def __post_init__(self) -> None:
         names = [step.name for step in self.all_steps]
-        for name in [self.name, *names, *self.tables]:
+        for name in [self.name, *names, *self.table_roles]:
             if not _SNAKE.fullmatch(name):
                 raise DescriptionError(f"{name!r} is not a snake_case name")
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise DescriptionError(f"steps described twice: {', '.join(duplicates)}")
         for step in self.all_steps:
-            unknown = [table for table in step.writes if table not in self.tables]
+            unknown = [table for table in step.writes if table not in self.table_roles]
             if unknown:
                 raise DescriptionError(f"step {step.name} writes undescribed tables: {', '.join(unknown)}")
         bad = [reason for reason in self.reasons if not _REASON.fullmatch(reason)]
         if bad:
             raise DescriptionError(f"reason codes must be UPPER_SNAKE: {', '.join(bad)}")
+        bad_keys = [table.role for table in self.tables if not 1 <= len(table.keys) <= 2]
+        if bad_keys:
+            raise DescriptionError(f"tables need a partition key and at most a sort key: {', '.join(bad_keys)}")
         if self.review is not None and self.step(self.review.step).kind is not StepKind.REVIEW:
             raise DescriptionError(f"review step {self.review.step} is not of kind {StepKind.REVIEW.value}")
 
@@ -142,16 +161,20 @@ class ProcessDescription:
                 return step
         raise KeyError(f"process {self.name} has no step {name!r}")
 
+    @property
+    def table_roles(self) -> tuple[str, ...]:
+        return tuple(table.role for table in self.tables)
+
     def table_variable(self, role: str) -> str:
         """The environment variable holding a side-effect table's name: ``ledger`` -> ``LEDGER_TABLE``."""
-        if role not in self.tables:
+        if role not in self.table_roles:
             raise KeyError(f"process {self.name} has no table {role!r}")
         return f"{role.upper()}_TABLE"
 
     @property
     def table_variables(self) -> dict[str, str]:
         """Role -> environment variable, for every side-effect table."""
-        return {role: self.table_variable(role) for role in self.tables}
+        return {role: self.table_variable(role) for role in self.table_roles}
 
     def is_rejection(self, error: BaseException) -> bool:
         return isinstance(error, self.rejection_error) and self.rejection_error is not Exception

@@ -1,82 +1,50 @@
-"""The contract between the ASL definition, the handlers and the infrastructure.
+"""The task Lambdas of a process, derived from its description: one per step, plus the entry function.
 
-Each task Lambda is listed once: its handler path (inside the Lambda bundle), and the
-DefinitionSubstitutions key the ASL uses for its ARN. ``infra/`` creates one function per entry;
-the local runner routes each ARN to the same handler in process.
+``infra`` creates one function per entry; the local runner routes each function's ARN to the same handler in
+process. The handler of a function is ``<handlers package>.<name>.handler`` (``lambdas.handlers.validate.handler``);
+a step without a handler module fails the bundle test and synth naming the module.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-# The ASL template; infra/ loads it with DefinitionSubstitutions, the local runner with the same keys.
-DEFINITION_PATH = Path(__file__).resolve().parent.parent / "state_machines" / "onboarding.asl.json"
+from contract.process import ProcessDescription, pascal_case
+
+HANDLERS_PACKAGE = "lambdas.handlers"
 
 
 @dataclass(frozen=True, kw_only=True)
 class TaskFunction:
-    name: str  # short, stable, used in construct ids and function names
+    name: str  # snake_case, stable: construct ids, function names (``<env>-<name>``), the handler module
     handler: str  # "module.function" inside the bundle
-    substitution_key: str  # ${...} placeholder in state_machines/onboarding.asl.json
-    # False for the submission entry point (``intake``): a client calls it, the state machine does not,
-    # and it needs the state machine's ARN, so wiring its ARN into the definition would be a cycle.
+    substitution_key: str  # the ${...} placeholder in the state machine definition
+    # False for the submission entry point: a client calls it, the state machine does not, and it needs the state
+    # machine's ARN, so wiring its ARN into the definition would be a cycle.
     in_state_machine: bool = True
 
-    @property
-    def placeholder(self) -> str:
-        return "${" + self.substitution_key + "}"
+
+def task_function(name: str, *, handlers_package: str = HANDLERS_PACKAGE,
+                  in_state_machine: bool = True) -> TaskFunction:
+    return TaskFunction(name=name, handler=f"{handlers_package}.{name}.handler",
+                        substitution_key=f"{pascal_case(name)}FunctionArn", in_state_machine=in_state_machine)
 
 
-TASK_FUNCTIONS: tuple[TaskFunction, ...] = tuple(
-    TaskFunction(
-        name=name,
-        handler=f"lambdas.handlers.{name}.handler",
-        substitution_key="".join(part.title() for part in name.split("_")) + "FunctionArn",
-        in_state_machine=name != "intake",
-    )
-    for name in (
-        "intake",  # claim check: stores the submission, returns only the reference
-        "validate",
-        "screen_sanctions",
-        "verify_identity",
-        "assess_risk",
-        "request_review",
-        "open_account",
-        "fund_account",
-        "close_account",
-        "notify",
-    )
-)
-
-# Environment variables the handlers read (set by infra/, or by the local runner).
-ENV_LEDGER_TABLE = "LEDGER_TABLE"
-ENV_CHARGES_TABLE = "CHARGES_TABLE"
-ENV_OUTBOX_TABLE = "OUTBOX_TABLE"
-ENV_REVIEWS_TABLE = "REVIEWS_TABLE"
-ENV_IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
-ENV_CLAIM_CHECK_BUCKET = "CLAIM_CHECK_BUCKET"
-ENV_CLAIM_CHECK_KEY_ARN = "CLAIM_CHECK_KEY_ARN"
-ENV_PROTECTION_PROFILE = "PROTECTION_PROFILE"  # "hardened" (default) or "baseline" (exposure comparison only)
-# Read by ``intake`` only.
-ENV_STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
-ENV_REVIEW_TIMEOUT_SECONDS = "REVIEW_TIMEOUT_SECONDS"  # optional; default DEFAULT_REVIEW_TIMEOUT_SECONDS
-
-DEFAULT_REVIEW_TIMEOUT_SECONDS = 72 * 3600
-
-# The Powertools idempotency table (``ENV_IDEMPOTENCY_TABLE``): partition key ``id`` (string), TTL attribute
-# ``expiration``. These are Powertools' defaults, named here so infra/ and the local runner agree.
-IDEMPOTENCY_PARTITION_KEY = "id"
-IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
+def task_functions(process: ProcessDescription, *,
+                   handlers_package: str = HANDLERS_PACKAGE) -> tuple[TaskFunction, ...]:
+    """The entry function, then one function per step of the process (compensations included), in order."""
+    entry = task_function(process.entry_function, handlers_package=handlers_package, in_state_machine=False)
+    steps = (task_function(step.name, handlers_package=handlers_package) for step in process.all_steps)
+    return (entry, *steps)
 
 
-def state_machine_functions() -> tuple[TaskFunction, ...]:
-    """The functions the ASL references, i.e. the DefinitionSubstitutions infra must pass."""
-    return tuple(function for function in TASK_FUNCTIONS if function.in_state_machine)
+def state_machine_functions(functions: tuple[TaskFunction, ...]) -> tuple[TaskFunction, ...]:
+    """The functions the definition references, i.e. the DefinitionSubstitutions infra must pass."""
+    return tuple(function for function in functions if function.in_state_machine)
 
 
-def task_function(name: str) -> TaskFunction:
-    for function in TASK_FUNCTIONS:
+def find_function(functions: tuple[TaskFunction, ...], name: str) -> TaskFunction:
+    for function in functions:
         if function.name == name:
             return function
     raise KeyError(f"unknown task function {name!r}")

@@ -1,4 +1,8 @@
-"""Compose the four stacks of one deployment from a validated configuration."""
+"""Compose the four stacks of one deployment from a validated configuration and the process's sources.
+
+Generic over the process: what is process-specific (the task functions, their access, the side-effect tables, the
+definition) comes from :class:`Sources`; ``infra.onboarding`` builds onboarding's.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from aws_cdk import App, Environment, Stack, Tags
 from aws_cdk import aws_lambda as lambda_
 
 from contract.definition import read_definition
-from infra.bundle import require_bundle
+from contract.process import ProcessDescription
+from contract.registry import TaskFunction
+from infra.bundle import require_bundle, require_worker_context
 from infra.compliance.acknowledgement import Acknowledgement
 from infra.config import BlueprintConfig
 from infra.stacks.foundation import FoundationStack
@@ -40,23 +46,30 @@ class Blueprint:
 
 @dataclass(frozen=True, kw_only=True)
 class Sources:
-    """Files the stacks deploy: the worker image context, the ASL file and the built Lambda bundle."""
+    """What the stacks deploy for one process: its description and task functions, the worker image context,
+    the ASL file and the built Lambda bundle."""
 
-    repo_root: Path
+    process: ProcessDescription
+    functions: tuple[TaskFunction, ...]
     definition: Path
     lambda_bundle: Path
+    worker_context: Path
 
 
 def build_blueprint(app: App, *, config: BlueprintConfig, sources: Sources, env: Environment | None) -> Blueprint:
     name = config.resource_name
+    process = sources.process
     foundation = FoundationStack(app, "Foundation", stack_name=name("foundation"), env=env, config=config,
+                                 tables=process.tables,
                                  description="Keys, tables, claim-check bucket and Temporal secret (stateful)")
     network = NetworkStack(app, "Network", stack_name=name("network"), env=env, config=config,
                            logs_key=foundation.keys.logs,
                            description=f"VPC with {config.egress_mode} egress, flow logs, endpoints")
     subnets = network.network.private_subnets
     workers = WorkersStack(
-        app, "Workers", stack_name=name("workers"), env=env, config=config, repo_root=sources.repo_root,
+        app, "Workers", stack_name=name("workers"), env=env, config=config,
+        image_context=require_worker_context(sources.worker_context),
+        process=process,
         description="Temporal workers on ECS Fargate (no ingress, no load balancer)",
         deps=WorkerDependencies(
             vpc=network.network.vpc, subnets=subnets,
@@ -68,7 +81,7 @@ def build_blueprint(app: App, *, config: BlueprintConfig, sources: Sources, env:
     step_functions = StepFunctionsStack(
         app, "StepFunctions", stack_name=name("stepfunctions"), env=env, config=config,
         description="Step Functions state machine and its task Lambdas",
-        definition=read_definition(sources.definition),
+        process=process, functions=sources.functions, definition=read_definition(sources.definition),
         lambda_code=lambda_.Code.from_asset(str(require_bundle(sources.lambda_bundle))),
         deps=StepFunctionsDependencies(
             vpc=network.network.vpc, subnets=subnets, logs_key=foundation.keys.logs, data_key=foundation.keys.data,

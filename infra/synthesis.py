@@ -18,7 +18,7 @@ from aws_cdk import App
 from infra.blueprint import Blueprint, Sources, build_blueprint
 from infra.compliance.gates import Finding, raw_findings
 from infra.config import BlueprintConfig, load_config
-from infra.paths import LAMBDA_BUNDLE, REPO_ROOT, STATE_MACHINE_DEFINITION
+from infra.paths import REPO_ROOT
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,21 +30,16 @@ class Synthesis:
     findings: list[Finding]
 
 
-def default_sources(repo_root: Path = REPO_ROOT) -> Sources:
-    return Sources(repo_root=repo_root, definition=repo_root / STATE_MACHINE_DEFINITION,
-                   lambda_bundle=repo_root / LAMBDA_BUNDLE)
-
-
 def project_context(repo_root: Path = REPO_ROOT) -> dict[str, Any]:
     """The context block of `cdk.json` (configuration and feature flags)."""
     context: dict[str, Any] = json.loads((repo_root / "cdk.json").read_text(encoding="utf-8"))["context"]
     return context
 
 
-def synthesize(context: Mapping[str, Any], *, outdir: Path, sources: Sources | None = None) -> Synthesis:
+def synthesize(context: Mapping[str, Any], *, outdir: Path, sources: Sources) -> Synthesis:
     app = App(outdir=str(outdir), context=dict(context))
     config = load_config(context)
-    blueprint = build_blueprint(app, config=config, sources=sources or default_sources(), env=None)
+    blueprint = build_blueprint(app, config=config, sources=sources, env=None)
     app.synth()
     templates = {
         stack.node.id: json.loads((outdir / f"{stack.artifact_id}.template.json").read_text(encoding="utf-8"))

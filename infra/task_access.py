@@ -1,7 +1,8 @@
-"""Which AWS resources each task Lambda of `contract.registry.TASK_FUNCTIONS` may touch.
+"""Which AWS resources each task Lambda may touch, derived from the process description.
 
-Every function gets the table names in its environment (the handlers build all adapters), but IAM lets each
-one reach only what its step writes or reads. A registry entry without a profile here fails synth.
+Every function gets the table names in its environment (the handlers build all stores), but IAM lets each one reach
+only the tables its step writes (``Step.writes``). The entry function stores the submission (claim-check write) and
+starts executions; every step function may read the submission.
 """
 
 from __future__ import annotations
@@ -9,39 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from contract.process import ProcessDescription
+
 ClaimCheckAccess = Literal["read", "write"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class TaskAccess:
-    tables: tuple[str, ...] = ()  # roles from onboarding.adapters.dynamodb.TABLE_KEYS
+    tables: tuple[str, ...] = ()  # table roles of the process description
     claim_check: ClaimCheckAccess = "read"
     starts_executions: bool = False
 
 
-TASK_ACCESS: dict[str, TaskAccess] = {
-    # Submission entry point: stores the PII once, then starts the execution with only the reference.
-    "intake": TaskAccess(claim_check="write", starts_executions=True),
-    "validate": TaskAccess(),
-    "screen_sanctions": TaskAccess(),
-    "verify_identity": TaskAccess(),
-    "assess_risk": TaskAccess(),
-    "request_review": TaskAccess(tables=("reviews",)),
-    "open_account": TaskAccess(tables=("ledger",)),
-    "fund_account": TaskAccess(tables=("charges",)),
-    "close_account": TaskAccess(tables=("ledger",)),
-    "notify": TaskAccess(tables=("outbox",)),
-}
-
-
-class MissingTaskAccessError(LookupError):
-    """A task function exists in the registry but nobody decided what it may access."""
-
-
-def access_for(name: str) -> TaskAccess:
-    try:
-        return TASK_ACCESS[name]
-    except KeyError:
-        raise MissingTaskAccessError(
-            f"task function {name!r} has no access profile in infra/task_access.py"
-        ) from None
+def access_for(process: ProcessDescription, name: str) -> TaskAccess:
+    """The access of task function ``name``: the entry function, or a step of the process."""
+    if name == process.entry_function:
+        # Submission entry point: stores the PII once, then starts the execution with only the reference.
+        return TaskAccess(claim_check="write", starts_executions=True)
+    return TaskAccess(tables=process.step(name).writes)

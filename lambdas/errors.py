@@ -4,8 +4,9 @@ The Lambda runtime reports an unhandled exception as ``errorType`` = the excepti
 ``errorMessage`` = ``str(exception)``; Step Functions turns that into the failure's ``Error`` (what Retry
 and Catch match) and ``Cause`` (the runtime's JSON error payload, kept in execution history). So:
 
-- each class name below *is* an ASL error name: one class per :class:`RejectionReason` (``SANCTIONS_MATCH``,
-  ...), ``TransientProviderError`` (retried), and a few generic names;
+- each class name below *is* an ASL error name: one class per rejection reason of the process
+  (``SANCTIONS_MATCH``, ...; made on first use, see :func:`business_error_class`), ``TransientProviderError``
+  (retried), and a few generic names;
 - messages carry reason codes, field paths and error codes only (JSON, so the ASL can read the field
   codes of ``INVALID_APPLICATION`` with ``States.StringToJson``). The baseline profile adds the submission
   to business errors, the naive "include the request for debugging" habit the exposure audit must catch.
@@ -14,10 +15,14 @@ and Catch match) and ``Cause`` (the runtime's JSON error payload, kept in execut
 from __future__ import annotations
 
 import json
+import re
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from onboarding.models import FieldError, RejectionReason
+from contract.process import FieldErrorLike
+
+_REASON = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 
 
 class TaskError(Exception):
@@ -27,11 +32,11 @@ class TaskError(Exception):
 class BusinessError(TaskError):
     """A terminal business decision; the ASL catches it by name."""
 
-    reason: ClassVar[RejectionReason]
+    reason: ClassVar[str]
 
 
 class TransientProviderError(TaskError):
-    """Same name as :class:`onboarding.errors.TransientProviderError`: the ASL retries it with backoff."""
+    """A process's transient fault (its ``transient_error``), under the name the ASL retries with backoff."""
 
 
 class InternalError(TaskError):
@@ -59,31 +64,36 @@ class StepInProgress(TaskError):
         super().__init__("STEP_IN_PROGRESS")
 
 
-# Class names must equal the reason codes, so they are built rather than spelled out one by one.
-_BUSINESS_ERRORS: dict[RejectionReason, type[BusinessError]] = {
-    reason: type(reason.value, (BusinessError,), {"reason": reason, "__module__": __name__})
-    for reason in RejectionReason
-}
+# Class names must equal the reason codes, so they are built (once per code) rather than spelled out one by one.
+_BUSINESS_ERRORS: dict[str, type[BusinessError]] = {}
+_LOCK = threading.Lock()
 
 
-def business_error_class(reason: RejectionReason) -> type[BusinessError]:
-    return _BUSINESS_ERRORS[reason]
+def business_error_class(reason: str) -> type[BusinessError]:
+    """The error class named ``reason`` (an UPPER_SNAKE reason code), the same class on every call."""
+    code = str(reason)
+    if not _REASON.fullmatch(code):
+        raise ValueError("a reason code is UPPER_SNAKE, at most 64 characters")
+    with _LOCK:
+        if code not in _BUSINESS_ERRORS:
+            _BUSINESS_ERRORS[code] = type(code, (BusinessError,), {"reason": code, "__module__": __name__})
+        return _BUSINESS_ERRORS[code]
 
 
 def business_error(
-    reason: RejectionReason,
-    field_errors: Sequence[FieldError] = (),
+    reason: str,
+    field_errors: Sequence[FieldErrorLike] = (),
     *,
     context: Mapping[str, Any] | None = None,
 ) -> BusinessError:
     """``context`` is for the baseline profile only; the hardened profile never passes it."""
     detail: dict[str, Any] = {
-        "reason": reason.value,
-        "error_codes": [error.model_dump(mode="json") for error in field_errors],
+        "reason": str(reason),
+        "error_codes": [{"field": error.field, "code": error.code} for error in field_errors],
     }
     if context is not None:
         detail["context"] = dict(context)
-    return _BUSINESS_ERRORS[reason](json.dumps(detail, separators=(",", ":"), sort_keys=True))
+    return business_error_class(reason)(json.dumps(detail, separators=(",", ":"), sort_keys=True))
 
 
 def invalid_task_input(fields: Sequence[str]) -> InvalidTaskInput:
@@ -91,7 +101,6 @@ def invalid_task_input(fields: Sequence[str]) -> InvalidTaskInput:
 
 
 # Error names the ASL refers to (tests check the definition against these).
-RETRYABLE_ERRORS: tuple[str, ...] = (TransientProviderError.__name__, StepInProgress.__name__)
 LAMBDA_SERVICE_ERRORS: tuple[str, ...] = (
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",

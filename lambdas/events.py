@@ -1,26 +1,25 @@
-"""The events the state machine sends to each task (the ``Payload`` blocks of the ASL).
+"""What every task event shares: where the submission is, and strict parsing.
 
-Strict models: an unexpected or missing field is a wiring bug and fails fast as ``InvalidTaskInput``,
-reported by field path only (never a value, never an unexpected key's name).
+A process's task events (the ``Payload`` blocks of its definition; onboarding's are in ``lambdas.handlers.events``)
+are strict models: an unexpected or missing field is a wiring bug and fails fast as ``InvalidTaskInput``, reported
+by field path only (never a value, never an unexpected key's name).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from lambdas.claim_check import ClaimCheckRef
 from lambdas.errors import InvalidTaskInput, invalid_task_input
-from onboarding.models import APPLICATION_ID_PATTERN, RiskLevel
 
 
-class _Event(BaseModel):
+class TaskEventBase(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Submission(_Event):
+class Submission(TaskEventBase):
     """Where the application is: a claim-check reference (hardened) or inline (baseline only)."""
 
     claim_check: ClaimCheckRef | None = None
@@ -33,36 +32,7 @@ class Submission(_Event):
         return self
 
 
-class TaskEvent(_Event):
-    application_id: StrictStr = Field(pattern=APPLICATION_ID_PATTERN)
-
-
-class SubmissionEvent(TaskEvent):
-    submission: Submission
-
-
-class DatedSubmissionEvent(SubmissionEvent):
-    started_at: datetime  # $$.Execution.StartTime: both engines judge an application on its start date
-
-    @property
-    def today(self) -> date:
-        return self.started_at.date()
-
-
-class IdentityEvent(SubmissionEvent):
-    attempt: int = Field(ge=1)  # $$.State.RetryCount + 1
-
-
-class ReviewEvent(TaskEvent):
-    risk_level: RiskLevel
-    task_token: StrictStr = Field(min_length=1, max_length=1024)
-
-
-class NotifyEvent(TaskEvent):
-    account_id: StrictStr = Field(min_length=1, max_length=64)
-
-
-E = TypeVar("E", bound=TaskEvent)
+E = TypeVar("E", bound=TaskEventBase)
 
 
 def parse_event(model: type[E], event: object) -> E:

@@ -1,12 +1,13 @@
-"""Per-configuration AWS clients and adapters, built once per execution environment and reused.
+"""Per-configuration AWS clients and stores, built once per execution environment and reused.
 
-Keyed on :class:`Settings` (frozen, hashable), so a changed environment (the local runner between
-runs) gets fresh clients instead of stale ones.
+Keyed on :class:`Settings` (frozen, hashable) and the process's store factory, so a changed environment (the local
+runner between runs) gets fresh clients instead of stale ones.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -15,19 +16,20 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from lambdas.claim_check import ClaimCheckStore
 from lambdas.settings import Settings
-from onboarding.adapters.dynamodb import dynamodb_adapters
-from onboarding.ports import Adapters
+
+# (table names by role, a DynamoDB service resource) -> the process's stores
+StoreFactory = Callable[[Mapping[str, str], Any], Any]
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, stores: StoreFactory) -> None:
         # A session of its own: boto3's default session is not safe to share across threads.
         self._session = boto3.session.Session()
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self._persistence: dict[str, DynamoDBPersistenceLayer] = {}
         self.settings = settings
-        self.adapters: Adapters = dynamodb_adapters(settings.tables, resource=self._session.resource("dynamodb"))
+        self.stores: Any = stores(settings.table_names, self._session.resource("dynamodb"))
         self.claim_checks = ClaimCheckStore(
             self.client("s3"), bucket=settings.claim_check_bucket, key_arn=settings.claim_check_key_arn
         )
@@ -49,5 +51,5 @@ class Runtime:
 
 
 @lru_cache(maxsize=4)
-def runtime_for(settings: Settings) -> Runtime:
-    return Runtime(settings)
+def runtime_for(settings: Settings, stores: StoreFactory) -> Runtime:
+    return Runtime(settings, stores)

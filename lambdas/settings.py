@@ -1,7 +1,8 @@
-"""Handler configuration, read from the environment variables named in :mod:`contract.registry`.
+"""Handler configuration, read from the environment variables named in :mod:`contract.environment`.
 
-Read per invocation (cheap) rather than at import, so the local runner can set the environment after
-importing the handlers. A missing or bad variable is reported by its name, never by its value.
+Read per invocation (cheap) rather than at import, so the local runner can set the environment after importing
+the handlers. The side-effect tables are the process's (``<ROLE>_TABLE``). A missing or bad variable is reported
+by its name, never by its value.
 """
 
 from __future__ import annotations
@@ -9,15 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
-from contract import registry
-from onboarding.adapters.dynamodb import TableNames
-
-
-class Profile(StrEnum):
-    HARDENED = "hardened"
-    BASELINE = "baseline"  # full payloads and raw errors: only to prove the exposure audit finds leaks
+from contract import environment as names
+from contract.process import ProcessDescription
+from contract.profile import Profile
 
 
 class ConfigurationError(RuntimeError):
@@ -26,37 +22,36 @@ class ConfigurationError(RuntimeError):
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
-    tables: TableNames
+    tables: tuple[tuple[str, str], ...]  # (role, table name) pairs: hashable, so runtimes can be cached per settings
     idempotency_table: str
     claim_check_bucket: str
     claim_check_key_arn: str
     profile: Profile
-    state_machine_arn: str | None  # intake only
+    state_machine_arn: str | None  # the entry function only
     review_timeout_seconds: int
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, process: ProcessDescription, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         return cls(
-            tables=TableNames(
-                ledger=_required(env, registry.ENV_LEDGER_TABLE),
-                charges=_required(env, registry.ENV_CHARGES_TABLE),
-                outbox=_required(env, registry.ENV_OUTBOX_TABLE),
-                reviews=_required(env, registry.ENV_REVIEWS_TABLE),
-            ),
-            idempotency_table=_required(env, registry.ENV_IDEMPOTENCY_TABLE),
-            claim_check_bucket=_required(env, registry.ENV_CLAIM_CHECK_BUCKET),
-            claim_check_key_arn=_required(env, registry.ENV_CLAIM_CHECK_KEY_ARN),
+            tables=tuple((role, _required(env, variable)) for role, variable in process.table_variables.items()),
+            idempotency_table=_required(env, names.IDEMPOTENCY_TABLE),
+            claim_check_bucket=_required(env, names.CLAIM_CHECK_BUCKET),
+            claim_check_key_arn=_required(env, names.CLAIM_CHECK_KEY_ARN),
             profile=_profile(env),
-            state_machine_arn=env.get(registry.ENV_STATE_MACHINE_ARN) or None,
+            state_machine_arn=env.get(names.STATE_MACHINE_ARN) or None,
             review_timeout_seconds=_positive_int(
-                env, registry.ENV_REVIEW_TIMEOUT_SECONDS, registry.DEFAULT_REVIEW_TIMEOUT_SECONDS
+                env, names.REVIEW_TIMEOUT_SECONDS, names.DEFAULT_REVIEW_TIMEOUT_SECONDS
             ),
         )
 
+    @property
+    def table_names(self) -> dict[str, str]:
+        return dict(self.tables)
+
     def require_state_machine_arn(self) -> str:
         if not self.state_machine_arn:
-            raise ConfigurationError(f"environment variable {registry.ENV_STATE_MACHINE_ARN} is not set")
+            raise ConfigurationError(f"environment variable {names.STATE_MACHINE_ARN} is not set")
         return self.state_machine_arn
 
 
@@ -68,13 +63,13 @@ def _required(env: Mapping[str, str], name: str) -> str:
 
 
 def _profile(env: Mapping[str, str]) -> Profile:
-    value = env.get(registry.ENV_PROTECTION_PROFILE, "").strip() or Profile.HARDENED.value
+    value = env.get(names.PROTECTION_PROFILE, "").strip() or Profile.HARDENED.value
     try:
         return Profile(value)
     except ValueError:
         choices = ", ".join(profile.value for profile in Profile)
         raise ConfigurationError(
-            f"environment variable {registry.ENV_PROTECTION_PROFILE} must be one of: {choices}"
+            f"environment variable {names.PROTECTION_PROFILE} must be one of: {choices}"
         ) from None
 
 

@@ -1,7 +1,9 @@
 """What every handler shares: configuration, observability, idempotency and error sanitizing.
 
-A handler module is a thin adapter: parse the event, load the submission from the claim check, call one
-:mod:`onboarding.steps` function, return ids/decisions/reason codes. Everything else lives here.
+A handler module is a thin adapter: parse the event, load the submission from the claim check, call one domain
+step, return ids/decisions/reason codes. Everything else lives here, generic over the process: what it needs of the
+process comes from a :class:`TaskRegistration` (its description and its stores; onboarding's is
+``lambdas.registration``).
 """
 
 from __future__ import annotations
@@ -9,26 +11,32 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
+from contract.process import ProcessDescription, field_errors_of, reason_of
+from contract.profile import Profile
 from lambdas import errors
-from lambdas.events import E, SubmissionEvent, parse_event
+from lambdas.events import E, Submission, parse_event
 from lambdas.observability import logger, tracer
 from lambdas.runtime import Runtime, runtime_for
-from lambdas.settings import Profile, Settings
-from onboarding.errors import BusinessRejection
-from onboarding.errors import TransientProviderError as ProviderFault
-from onboarding.models import Application
-from onboarding.ports import Adapters
+from lambdas.settings import Settings
 
 IDEMPOTENCY_EXPIRY_SECONDS = 24 * 3600
 
 LambdaHandler = Callable[[Any, LambdaContext], dict[str, Any]]
+S = TypeVar("S")  # the process's stores (onboarding: ``onboarding.ports.Adapters``)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskRegistration(Generic[S]):
+    """A process's task Lambdas: its description and how to build its stores from table names."""
+
+    process: ProcessDescription
+    stores: Callable[[Any, Any], S]  # (table names by role, a DynamoDB service resource) -> the stores
 
 
 @dataclass(frozen=True)
@@ -43,48 +51,41 @@ class StepResult:
 
 
 @dataclass
-class Invocation:
+class Invocation(Generic[S]):
+    registration: TaskRegistration[S]
     settings: Settings
     runtime: Runtime
     context: LambdaContext
     loaded: dict[str, Any] | None = None  # the submission once loaded (baseline error context only)
 
     @property
-    def adapters(self) -> Adapters:
-        return self.runtime.adapters
+    def stores(self) -> S:
+        stores: S = self.runtime.stores
+        return stores
 
-    def submission(self, event: SubmissionEvent) -> dict[str, Any]:
-        """The raw submission: from the claim check, or inline when the profile is baseline."""
-        source = event.submission
+    def submission(self, business_id: str, source: Submission) -> dict[str, Any]:
+        """The raw submission of ``business_id``: from the claim check, or inline when the profile is baseline."""
         if source.claim_check is not None:
-            raw = self.runtime.claim_checks.load(event.application_id, source.claim_check)
+            raw = self.runtime.claim_checks.load(business_id, source.claim_check)
         elif self.settings.profile is Profile.BASELINE and source.inline is not None:
             raw = source.inline
         else:  # the hardened profile never accepts PII in an execution's data
             raise errors.invalid_task_input(["submission.inline"])
-        if raw.get("application_id") != event.application_id:
+        if raw.get(self.registration.process.id_field) != business_id:
             raise errors.invalid_task_input(["submission"])
         self.loaded = raw
         return raw
 
-    def application(self, event: SubmissionEvent) -> Application:
-        """For the steps after ``validate``, which has already accepted this submission."""
-        raw = self.submission(event)
-        try:
-            return Application.model_validate(raw)
-        except ValidationError:
-            raise errors.invalid_task_input(["submission"]) from None
-
-    def once(self, step: str, request: E, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """Powertools idempotency keyed on ``application_id``, on top of the stores' conditional writes."""
+    def once(self, step: str, request: dict[str, Any], run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Powertools idempotency keyed on the business id, on top of the stores' conditional writes."""
+        process = self.registration.process
         config = IdempotencyConfig(
-            event_key_jmespath="application_id",
+            event_key_jmespath=process.id_field,
             raise_on_no_idempotency_key=True,
             expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS,
             hash_function="sha256",
             lambda_context=self.context,
         )
-
 
         def call(request: dict[str, Any]) -> dict[str, Any]:
             return run()
@@ -94,20 +95,23 @@ class Invocation:
             data_keyword_argument="request",
             persistence_store=self.runtime.persistence(step),
             config=config,
-            key_prefix=f"onboarding.{step}",
+            key_prefix=f"{process.name}.{step}",
         )
-        result: dict[str, Any] = guarded(request=request.model_dump(mode="json"))
+        result: dict[str, Any] = guarded(request=request)
         return result
 
 
-def entry_point(step: str) -> Callable[[Callable[[Any, Invocation], dict[str, Any]]], LambdaHandler]:
+def entry_point(
+    registration: TaskRegistration[S], step: str
+) -> Callable[[Callable[[Any, Invocation[S]], dict[str, Any]]], LambdaHandler]:
     """Wrap ``fn(event, invocation)`` into a Lambda handler that only lets sanitized errors escape."""
 
-    def decorate(fn: Callable[[Any, Invocation], dict[str, Any]]) -> LambdaHandler:
+    def decorate(fn: Callable[[Any, Invocation[S]], dict[str, Any]]) -> LambdaHandler:
         @functools.wraps(fn)
         def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
-            settings = Settings.from_env()
-            invocation = Invocation(settings=settings, runtime=runtime_for(settings), context=context)
+            settings = Settings.from_env(registration.process)
+            invocation = Invocation(registration=registration, settings=settings,
+                                    runtime=runtime_for(settings, registration.stores), context=context)
             logger.append_keys(step=step)
             try:
                 return fn(event, invocation)
@@ -122,37 +126,45 @@ def entry_point(step: str) -> Callable[[Callable[[Any, Invocation], dict[str, An
 
 
 def task_handler(
-    step: str, model: type[E], *, idempotent: bool = False
-) -> Callable[[Callable[[E, Invocation], StepResult]], LambdaHandler]:
-    """A state machine task: a typed event in, a :class:`StepResult` out."""
+    registration: TaskRegistration[S], step: str, model: type[E]
+) -> Callable[[Callable[[E, Invocation[S]], StepResult]], LambdaHandler]:
+    """A state machine task for ``step`` of the process: a typed event in, a :class:`StepResult` out. Steps the
+    description marks idempotent run once per business id (Powertools idempotency)."""
+    process = registration.process
+    idempotent = process.step(step).idempotent  # also fails at import for a step the process does not describe
 
-    def decorate(fn: Callable[[E, Invocation], StepResult]) -> LambdaHandler:
-        def run(event: Any, invocation: Invocation) -> dict[str, Any]:
+    def decorate(fn: Callable[[E, Invocation[S]], StepResult]) -> LambdaHandler:
+        def run(event: Any, invocation: Invocation[S]) -> dict[str, Any]:
             request = parse_event(model, event)
-            logger.append_keys(application_id=request.application_id)
+            logger.append_keys(**{process.id_field: getattr(request, process.id_field)})
 
             def execute() -> dict[str, Any]:
                 return fn(request, invocation).for_profile(invocation.settings.profile)
 
-            return invocation.once(step, request, execute) if idempotent else execute()
+            if not idempotent:
+                return execute()
+            return invocation.once(step, request.model_dump(mode="json"), execute)
 
-        return entry_point(step)(functools.wraps(fn)(run))
+        return entry_point(registration, step)(functools.wraps(fn)(run))
 
     return decorate
 
 
-def _task_error(exc: Exception, invocation: Invocation) -> Exception:
+def _task_error(exc: Exception, invocation: Invocation[Any]) -> Exception:
+    process = invocation.registration.process
     baseline = invocation.settings.profile is Profile.BASELINE
     if isinstance(exc, errors.TaskError):
         logger.info("task refused", extra={"error": type(exc).__name__})
         return exc
-    if isinstance(exc, BusinessRejection):
-        logger.info("business rejection", extra={"reason": exc.reason.value})
+    if process.is_rejection(exc):
+        reason = reason_of(exc)
+        logger.info("business rejection", extra={"reason": reason})
         context = invocation.loaded if baseline else None
-        return errors.business_error(exc.reason, exc.field_errors, context=context)
-    if isinstance(exc, ProviderFault):
-        logger.warning("transient provider fault", extra={"provider": exc.provider, "attempt": exc.attempt})
-        return errors.TransientProviderError(str(exc))  # provider name and attempt number only
+        return errors.business_error(reason, field_errors_of(exc), context=context)
+    if isinstance(exc, process.transient_error) and process.transient_error is not Exception:
+        detail = str(exc) if isinstance(exc, process.safe_message_errors) else None
+        logger.warning("transient provider fault", extra={"error": type(exc).__name__, "detail": detail})
+        return errors.TransientProviderError(str(exc))  # the process's transient errors name codes only
     if isinstance(exc, IdempotencyAlreadyInProgressError):
         return errors.StepInProgress()
     # Unexpected: the full story goes to this function's (KMS-encrypted) log group, not to history.

@@ -23,7 +23,7 @@ import boto3
 from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
-from contract.registry import ENV_REVIEWS_TABLE
+from contract.onboarding import ONBOARDING
 from onboarding.adapters.dynamodb import DynamoReviewQueue
 from onboarding.models import RejectionReason, ReviewDecision, ReviewRequest
 from onboarding.ports import ReviewQueue
@@ -107,9 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands.add_parser(name).add_argument("application_id")
     args = parser.parse_args(argv)
 
-    table_name = os.environ.get(ENV_REVIEWS_TABLE)
+    variable = ONBOARDING.table_variable("reviews")
+    table_name = os.environ.get(variable)
     if not table_name:
-        parser.error(f"environment variable {ENV_REVIEWS_TABLE} is not set")
+        parser.error(f"environment variable {variable} is not set")
     table = boto3.resource("dynamodb").Table(table_name)
     reviews, stepfunctions = DynamoReviewQueue(table), boto3.client("stepfunctions")
     try:

@@ -29,6 +29,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from contract.onboarding import ONBOARDING
 from onboarding.models import APPLICATION_ID_PATTERN, Application, Outcome, ReviewDecision
 from workers.client import build_codec, connect
 from workers.exit import exit_now
@@ -144,7 +145,7 @@ async def _run(args: argparse.Namespace, settings: ClientSettings) -> dict[str, 
     if args.command == "start":
         submission = _read_submission(Path(args.file))
         handle = await start_onboarding(
-            client, submission, task_queue=settings.task_queue, review_timeout_seconds=args.review_timeout_seconds
+            client, submission, task_queue=settings.queue, review_timeout_seconds=args.review_timeout_seconds
         )
         description = await handle.describe()
         result: dict[str, Any] = {"workflow_id": handle.id, "run_id": description.run_id}
@@ -196,7 +197,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = ClientSettings.from_env()
+        settings = ClientSettings.from_env(process=ONBOARDING)
         print(json.dumps(asyncio.run(_run(args, settings))))
     except (SettingsError, StarterError) as error:
         print(json.dumps({"error": str(error)}), file=sys.stderr)

@@ -16,19 +16,18 @@ Activities are synchronous (boto3 blocks), so the worker runs them on a thread p
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
 
 from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from contract.profile import Profile
 from onboarding import steps
 from onboarding.errors import BusinessRejection
 from onboarding.models import Account, Application, Charge, OutboxMessage, RiskAssessment
 from onboarding.ports import Adapters
-from workers.converter import Profile
 from workers.messages import NotifyInput, ReviewDecisionInput, ReviewRequestInput, RiskInput, ValidateInput
 
 
@@ -57,20 +56,6 @@ class OnboardingActivities:
 
     def _rejections(self, step_input: BaseModel) -> AbstractContextManager[None]:
         return business_rejections(step_input if self._baseline else None)
-
-    def all(self) -> list[Callable[..., Any]]:
-        return [
-            self.validate,
-            self.screen_sanctions,
-            self.verify_identity,
-            self.assess_risk,
-            self.request_review,
-            self.record_review_decision,
-            self.open_account,
-            self.fund_account,
-            self.close_account,
-            self.notify,
-        ]
 
     @activity.defn(name="validate")
     def validate(self, request: ValidateInput) -> Application:

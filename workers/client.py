@@ -20,8 +20,9 @@ from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.service import ServiceClient, TLSConfig
 
+from contract.profile import Profile
 from workers.codec import EnvelopeCodec
-from workers.converter import Profile, data_converter, header_codec_behavior
+from workers.converter import data_converter, header_codec_behavior
 from workers.key_cache import DataKeyCache
 from workers.keys import KeyProvider, KmsKeyProvider, LocalKeyProvider
 from workers.settings import LOCAL_KEY_ID, AuthMode, ClientSettings, SettingsError

@@ -17,8 +17,6 @@ attributes, no memo, and failure types are rejection reason codes.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from temporalio.common import HeaderCodecBehavior
 from temporalio.contrib.pydantic import PydanticPayloadConverter
 from temporalio.converter import (
@@ -28,10 +26,7 @@ from temporalio.converter import (
     PayloadCodec,
 )
 
-
-class Profile(StrEnum):
-    HARDENED = "hardened"
-    BASELINE = "baseline"
+from contract.profile import Profile
 
 
 def data_converter(profile: Profile = Profile.HARDENED, *, codec: PayloadCodec | None = None) -> DataConverter:

@@ -1,8 +1,9 @@
 """Container health check: ``python -m workers.health`` exits 0 while the worker's health file is fresh.
 
 The worker touches the file every ``WORKER_HEALTH_INTERVAL_SECONDS`` while it is running and the Temporal service
-answers; it stops touching it when polling stops (shutdown, lost connection). Standard library only: this runs
-every 30 seconds inside the container and must start fast.
+answers; it stops touching it when polling stops (shutdown, lost connection). This runs
+every 30 seconds inside the container and must start fast (it imports only the standard library and the
+variable names of :mod:`contract.environment`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-ENV_HEALTH_FILE = "WORKER_HEALTH_FILE"
-ENV_HEALTH_MAX_AGE = "WORKER_HEALTH_MAX_AGE_SECONDS"
+from contract.environment import WORKER_HEALTH_FILE as ENV_HEALTH_FILE
+from contract.environment import WORKER_HEALTH_MAX_AGE_SECONDS as ENV_HEALTH_MAX_AGE
+
 DEFAULT_HEALTH_FILE = "/tmp/worker-health"  # noqa: S108 - the container's only writable path is a private /tmp volume
 DEFAULT_MAX_AGE_SECONDS = 60.0
 

@@ -5,12 +5,14 @@ A bad or missing value stops the process with a message naming the variable and 
 printed). Empty strings count as unset, as ECS and shell templates often produce them.
 
 ``ClientSettings`` is what anything that talks to Temporal needs (worker, starter, codec server);
-``WorkerSettings`` adds storage, tuning, shutdown and health.
+``WorkerSettings`` adds storage, tuning, shutdown and health. The side-effect tables are the process's
+(``<ROLE>_TABLE`` for each table of its :class:`~contract.process.ProcessDescription`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -18,15 +20,15 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from contract.registry import ENV_CHARGES_TABLE, ENV_LEDGER_TABLE, ENV_OUTBOX_TABLE, ENV_REVIEWS_TABLE
-from onboarding.adapters.dynamodb import TableNames
-from workers.converter import Profile
-from workers.health import DEFAULT_HEALTH_FILE, DEFAULT_MAX_AGE_SECONDS, ENV_HEALTH_FILE, ENV_HEALTH_MAX_AGE
+from contract import environment as env_names
+from contract.process import ProcessDescription
+from contract.profile import Profile
+from workers.health import DEFAULT_HEALTH_FILE, DEFAULT_MAX_AGE_SECONDS
 from workers.key_cache import CachePolicy
-from workers.messages import DEFAULT_TASK_QUEUE
 
 LOCAL_KEY_ID = "local"
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
+_NAME_RE = re.compile(_NAME)
 
 
 class SettingsError(ValueError):
@@ -44,7 +46,7 @@ class ClientSettings(BaseModel):
 
     address: str = Field("localhost:7233", alias="TEMPORAL_ADDRESS", pattern=r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
     namespace: str = Field("default", alias="TEMPORAL_NAMESPACE", pattern=_NAME)
-    task_queue: str = Field(DEFAULT_TASK_QUEUE, alias="TEMPORAL_TASK_QUEUE", pattern=_NAME)
+    task_queue: str | None = Field(None, alias="TEMPORAL_TASK_QUEUE", pattern=_NAME)  # default: the process name
     auth_mode: AuthMode = Field(AuthMode.NONE, alias="TEMPORAL_AUTH_MODE")
     secret_arn: str | None = Field(None, alias="TEMPORAL_SECRET_ARN", pattern=r"^arn:aws[a-z-]*:secretsmanager:")
     tls_flag: bool | None = Field(None, alias="TEMPORAL_TLS")
@@ -69,16 +71,29 @@ class ClientSettings(BaseModel):
         return CachePolicy(max_age_seconds=self.data_key_max_age_seconds, max_uses=self.data_key_max_uses)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, process: ProcessDescription | None = None) -> Self:
+        """Read and check the variables. ``process`` supplies the default task queue (its name) and, for a worker,
+        the side-effect tables to read."""
         source = os.environ if environ is None else environ
         names = {field.alias for field in cls.model_fields.values() if field.alias}
-        values = {name: value for name, value in source.items() if name in names and value != ""}
+        values: dict[str, object] = {name: value for name, value in source.items() if name in names and value != ""}
+        if process is not None:
+            values.setdefault("TEMPORAL_TASK_QUEUE", process.name)
+            if "tables" in cls.model_fields:
+                values["tables"] = {role: source.get(variable, "") for role, variable in
+                                    process.table_variables.items()}
         try:
             settings = cls.model_validate(values)
         except ValidationError as error:
             raise SettingsError(_describe(error)) from None
         settings.check()
         return settings
+
+    @property
+    def queue(self) -> str:
+        if self.task_queue is None:
+            raise SettingsError("TEMPORAL_TASK_QUEUE is required (no process was given to default it from)")
+        return self.task_queue
 
     def check(self) -> None:
         """Rules across variables."""
@@ -100,40 +115,30 @@ class ClientSettings(BaseModel):
 
 
 class WorkerSettings(ClientSettings):
-    ledger_table: str | None = Field(None, alias=ENV_LEDGER_TABLE, pattern=_NAME)
-    charges_table: str | None = Field(None, alias=ENV_CHARGES_TABLE, pattern=_NAME)
-    outbox_table: str | None = Field(None, alias=ENV_OUTBOX_TABLE, pattern=_NAME)
-    reviews_table: str | None = Field(None, alias=ENV_REVIEWS_TABLE, pattern=_NAME)
+    # Role -> table name ("" when its variable is unset), read from the process's <ROLE>_TABLE variables.
+    tables: dict[str, str] = Field(default_factory=dict, alias="tables")
     in_memory_adapters: bool = Field(False, alias="WORKER_IN_MEMORY_ADAPTERS")
     graceful_shutdown_seconds: float = Field(30.0, alias="WORKER_GRACEFUL_SHUTDOWN_SECONDS", gt=0, le=3600)
     max_concurrent_activities: int = Field(50, alias="WORKER_MAX_CONCURRENT_ACTIVITIES", ge=1, le=1000)
     max_concurrent_workflow_tasks: int = Field(50, alias="WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", ge=2, le=1000)
-    health_file: Path = Field(Path(DEFAULT_HEALTH_FILE), alias=ENV_HEALTH_FILE)
+    health_file: Path = Field(Path(DEFAULT_HEALTH_FILE), alias=env_names.WORKER_HEALTH_FILE)
     health_interval_seconds: float = Field(10.0, alias="WORKER_HEALTH_INTERVAL_SECONDS", gt=0, le=600)
-    health_max_age_seconds: float = Field(DEFAULT_MAX_AGE_SECONDS, alias=ENV_HEALTH_MAX_AGE, gt=0)
+    health_max_age_seconds: float = Field(DEFAULT_MAX_AGE_SECONDS, alias=env_names.WORKER_HEALTH_MAX_AGE_SECONDS, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="WORKER_LOG_LEVEL")
 
     @property
-    def table_names(self) -> TableNames | None:
-        """DynamoDB tables, or None for in-memory adapters (checked: only with the explicit dev flag)."""
-        if self.ledger_table is None:
-            return None
-        assert self.charges_table and self.outbox_table and self.reviews_table
-        return TableNames(
-            ledger=self.ledger_table, charges=self.charges_table, outbox=self.outbox_table, reviews=self.reviews_table
-        )
+    def table_names(self) -> dict[str, str] | None:
+        """DynamoDB tables by role, or None for in-memory adapters (checked: only with the explicit dev flag)."""
+        return dict(self.tables) if self.tables and all(self.tables.values()) else None
 
     def check(self) -> None:
         super().check()
-        tables = {
-            ENV_LEDGER_TABLE: self.ledger_table,
-            ENV_CHARGES_TABLE: self.charges_table,
-            ENV_OUTBOX_TABLE: self.outbox_table,
-            ENV_REVIEWS_TABLE: self.reviews_table,
-        }
-        missing = [name for name, value in tables.items() if value is None]
+        missing = [f"{role.upper()}_TABLE" for role, value in self.tables.items() if not value]
+        bad = [f"{role.upper()}_TABLE" for role, value in self.tables.items() if value and not _NAME_RE.match(value)]
+        if bad:
+            _fail(", ".join(bad), "must be a DynamoDB table name (letters, digits, '.', '_', '-')")
         if self.in_memory_adapters:
-            if len(missing) < len(tables):
+            if len(missing) < len(self.tables):
                 _fail("WORKER_IN_MEMORY_ADAPTERS", "cannot be combined with table names; set one or the other")
             if not self.local_only:
                 _fail("WORKER_IN_MEMORY_ADAPTERS", "is for a local dev server only")
@@ -141,7 +146,7 @@ class WorkerSettings(ClientSettings):
             _fail(", ".join(missing), "must be set (DynamoDB table names), or set WORKER_IN_MEMORY_ADAPTERS=true "
                   "for a throw-away local run")
         if self.health_max_age_seconds <= self.health_interval_seconds:
-            _fail(ENV_HEALTH_MAX_AGE, "must be longer than WORKER_HEALTH_INTERVAL_SECONDS")
+            _fail(env_names.WORKER_HEALTH_MAX_AGE_SECONDS, "must be longer than WORKER_HEALTH_INTERVAL_SECONDS")
 
 
 def _fail(variable: str, rule: str) -> None:

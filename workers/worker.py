@@ -1,5 +1,10 @@
 """The worker process: connect, poll, keep the health file fresh, and stop cleanly on SIGTERM.
 
+Generic: what it runs comes from a :class:`WorkerRegistration` (the process's description, its workflows, its
+activities and its stores); ``workers.registration`` is onboarding's. Every step of the description must have an
+activity of the same name, or the worker refuses to start, naming the missing step (a missing registration would
+otherwise surface only as a workflow task failing its retries).
+
 Shutdown: ECS sends SIGTERM, waits ``stopTimeout`` (set above ``WORKER_GRACEFUL_SHUTDOWN_SECONDS``), then
 SIGKILLs. On SIGTERM the worker stops polling, gives running activities up to the graceful period to finish,
 then cancels the rest (Temporal retries them elsewhere); the health file is removed first, so a health check
@@ -11,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -21,46 +27,93 @@ from temporalio.client import Client
 from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.worker import Worker
 
-from onboarding.adapters.dynamodb import dynamodb_adapters
-from onboarding.adapters.memory import in_memory_adapters
-from onboarding.ports import Adapters
-from workers.activities import OnboardingActivities
+from contract.process import ProcessDescription
+from contract.profile import Profile
 from workers.client import build_codec, connect
-from workers.converter import Profile
 from workers.settings import WorkerSettings
-from workers.workflows import OnboardingWorkflow
 
 log = logging.getLogger("workers")
 
 
 class StartupError(Exception):
     """The worker could not start (its message is about transport and configuration, never payloads)."""
+
+
+class RegistrationError(StartupError):
+    """The registered activities do not match the process description; the message names the step."""
+
+
 _HEALTH_PROBE_TIMEOUT = timedelta(seconds=5)
 
 
-def build_adapters(settings: WorkerSettings) -> Adapters:
-    names = settings.table_names
-    return in_memory_adapters() if names is None else dynamodb_adapters(names)
+@dataclass(frozen=True, kw_only=True)
+class WorkerRegistration:
+    """What a worker runs for one process.
+
+    - ``activities(stores, profile)`` returns an object whose ``@activity.defn`` methods implement the steps
+      (``stores`` as built by ``stores``); the activity name of each is a step name of ``process``, or one of
+      ``engine_activities`` (Temporal-only helpers, e.g. recording a review decision);
+    - ``stores(tables)`` builds the process's side-effect stores: DynamoDB for a role -> table name mapping,
+      in memory for ``None`` (local development only; the settings enforce it).
+    """
+
+    process: ProcessDescription
+    workflows: Sequence[type]
+    activities: Callable[[Any, Profile], object]
+    stores: Callable[[Mapping[str, str] | None], Any]
+    engine_activities: tuple[str, ...] = ()
+
+
+def activities_for(registration: WorkerRegistration, implementation: object) -> list[Callable[..., Any]]:
+    """The activities of ``implementation``, checked against the process: one per step, no unknown name."""
+    found: dict[str, Callable[..., Any]] = {}
+    for attribute in dir(implementation):
+        method = getattr(implementation, attribute)
+        definition = activity_definition(method)
+        if definition is not None:
+            found[definition] = method
+    process = registration.process
+    missing = [step.name for step in process.all_steps if step.name not in found]
+    if missing:
+        raise RegistrationError(
+            f"no activity registered for step(s) {', '.join(missing)} of process {process.name}: add an "
+            f"@activity.defn(name=...) method to {type(implementation).__name__}")
+    known = {step.name for step in process.all_steps} | set(registration.engine_activities)
+    unknown = sorted(set(found) - known)
+    if unknown:
+        raise RegistrationError(
+            f"activities {', '.join(unknown)} of {type(implementation).__name__} are no step of process "
+            f"{process.name}: describe the step, or list the activity in engine_activities")
+    return list(found.values())
+
+
+def activity_definition(method: object) -> str | None:
+    """The activity name of an ``@activity.defn`` callable, or None for anything else."""
+    definition = getattr(method, "__temporal_activity_definition", None)
+    name = getattr(definition, "name", None)
+    return name if isinstance(name, str) else None
 
 
 def build_worker(
     client: Client,
+    registration: WorkerRegistration,
     *,
     task_queue: str,
-    adapters: Adapters,
+    stores: Any,
     executor: ThreadPoolExecutor,
     max_concurrent_activities: int | None = None,
     max_concurrent_workflow_tasks: int | None = None,
     graceful_shutdown: timedelta = timedelta(),
     profile: Profile = Profile.HARDENED,
 ) -> Worker:
-    """The onboarding worker. Also what tests and the local comparison run in process, with their own adapters.
+    """The process's worker; also what tests and the local tooling run in process, with their own stores.
     ``profile`` must match the client's converter (baseline: the exposure comparison's leaky variant)."""
+    implementation = registration.activities(stores, profile)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[OnboardingWorkflow],
-        activities=OnboardingActivities(adapters, profile=profile).all(),
+        workflows=list(registration.workflows),
+        activities=activities_for(registration, implementation),
         activity_executor=executor,
         max_concurrent_activities=max_concurrent_activities,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
@@ -80,7 +133,8 @@ def forwarding_runtime() -> Runtime:
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-async def run(settings: WorkerSettings, *, stop_signals: Sequence[signal.Signals] = STOP_SIGNALS) -> None:
+async def run(settings: WorkerSettings, registration: WorkerRegistration, *,
+              stop_signals: Sequence[signal.Signals] = STOP_SIGNALS) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in stop_signals:
@@ -93,7 +147,8 @@ async def run(settings: WorkerSettings, *, stop_signals: Sequence[signal.Signals
         raise StartupError(f"could not connect to Temporal at {settings.address}: {error}") from None
     with ThreadPoolExecutor(settings.max_concurrent_activities, thread_name_prefix="activity") as executor:
         worker = build_worker(
-            client, task_queue=settings.task_queue, adapters=build_adapters(settings), executor=executor,
+            client, registration, task_queue=settings.queue, stores=registration.stores(settings.table_names),
+            executor=executor,
             max_concurrent_activities=settings.max_concurrent_activities,
             max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
             graceful_shutdown=timedelta(seconds=settings.graceful_shutdown_seconds), profile=settings.profile,
@@ -139,7 +194,7 @@ def _describe(settings: WorkerSettings) -> dict[str, Any]:
     return {
         "address": settings.address,
         "namespace": settings.namespace,
-        "task_queue": settings.task_queue,
+        "task_queue": settings.queue,
         "auth_mode": settings.auth_mode.value,
         "tls": settings.tls,
         "profile": settings.profile.value,

@@ -36,9 +36,10 @@ from comparison.deployed.config import AuditConfigError, DeployedTarget, load_ta
 from comparison.engines.runs import Planned, ProgressPrinter, in_background, plan, scenario_run
 from comparison.engines.stepfunctions import StepFunctionsTarget, collect_stepfunctions_evidence, run_on_stepfunctions
 from comparison.engines.temporal import collect_temporal_evidence, raw_client, run_on_temporal
-from comparison.models import Engine, Profile
+from comparison.models import Engine
 from comparison.report.assemble import COMPLIANCE_REPORT, ProfileRun, assemble, publish, verdict
 from comparison.report.write import ComparisonReport
+from contract.profile import Profile
 from local.processes import stop_on_signals
 from onboarding.adapters.dynamodb import dynamodb_adapters
 from onboarding.ports import Adapters

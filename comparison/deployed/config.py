@@ -32,9 +32,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from contract.profile import Profile
 from onboarding.adapters.dynamodb import TableNames
 from scenarios import SCENARIOS, SCENARIOS_BY_NAME, Scenario
-from workers.converter import Profile
 from workers.settings import ClientSettings, SettingsError
 
 # Canaries must end on their own within minutes: a review timeout is the deployment's own (72 h by default).

@@ -18,15 +18,14 @@ from temporalio.client import Client
 from comparison.engines.runs import Planned, Progress, scenario_run
 from comparison.engines.stepfunctions import StepFunctionsTarget, collect_stepfunctions_evidence, run_on_stepfunctions
 from comparison.engines.temporal import collect_temporal_evidence, raw_client, run_on_temporal
-from comparison.models import Engine, Profile
+from comparison.models import Engine
 from comparison.report.assemble import ProfileRun
 from contract.definition import DefinitionTemplate
-from lambdas.settings import Profile as LambdaProfile
+from contract.profile import Profile
 from local.stack import AwsEmulation, DevServer, TemporalResources, Worker
 from local.stepfunctions.runner import LocalStepFunctions
 from workers.client import profile_client
 from workers.codec import EnvelopeCodec
-from workers.converter import Profile as WorkerProfile
 from workers.keys import KmsKeyProvider
 
 Plans = Mapping[tuple[Engine, Profile], Sequence[Planned]]
@@ -43,8 +42,8 @@ async def temporal_side(
     connection = await Client.connect(server.address, namespace="default")
     codec = EnvelopeCodec.for_provider(KmsKeyProvider(resources.payload_key_alias, kms_client=aws.client("kms")))
     clients = {
-        Profile.HARDENED: profile_client(connection.service_client, profile=WorkerProfile.HARDENED, codec=codec),
-        Profile.BASELINE: profile_client(connection.service_client, profile=WorkerProfile.BASELINE),
+        Profile.HARDENED: profile_client(connection.service_client, profile=Profile.HARDENED, codec=codec),
+        Profile.BASELINE: profile_client(connection.service_client, profile=Profile.BASELINE),
     }
     profiles = [profile for profile in Profile if (Engine.TEMPORAL, profile) in plans]
     results = await asyncio.gather(*(
@@ -75,7 +74,7 @@ def stepfunctions_side(
         planned = plans.get((Engine.STEPFUNCTIONS, profile))
         if planned is None:
             continue
-        with LocalStepFunctions(profile=LambdaProfile(profile.value), definition=definition,
+        with LocalStepFunctions(profile=Profile(profile.value), definition=definition,
                                 review_timeout_seconds=REVIEW_TIMEOUT_SECONDS,
                                 prefix=f"demo-sfn-{profile.value}", endpoint_url=aws.endpoint) as sfn:
             target = StepFunctionsTarget(

@@ -15,7 +15,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TextIO, TypeVar
 
-from comparison.models import Engine, Profile, ScenarioRun, side_effects_snapshot
+from comparison.models import Engine, ScenarioRun, side_effects_snapshot
+from contract.profile import Profile
 from onboarding.models import Outcome
 from onboarding.ports import Adapters
 from scenarios import Scenario

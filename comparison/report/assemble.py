@@ -15,9 +15,10 @@ from comparison.audit.exposure import ExposureAudit
 from comparison.audit.pii import PiiMatcher, PiiValue
 from comparison.audit.textscan import scan_text
 from comparison.cost.compare import CostComparison, compare_costs, measure_stepfunctions, measure_temporal
-from comparison.models import Engine, Profile, ScenarioRun
+from comparison.models import Engine, ScenarioRun
 from comparison.report.compliance import load_compliance
 from comparison.report.write import ComparisonReport, ReportPaths, build_scenarios, print_side_by_side, write_reports
+from contract.profile import Profile
 from scenarios import SCENARIOS, Scenario
 
 COMPLIANCE_REPORT = Path("reports/compliance.json")

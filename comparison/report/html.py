@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from comparison.models import Engine, Profile
+from comparison.models import Engine
 from comparison.report.model import ComparisonReport, ScenarioComparison
 from comparison.report.svg import cost_chart_svg, heatmap_svg
 from comparison.report.text import (
@@ -15,6 +15,7 @@ from comparison.report.text import (
     outcome_text,
     primary_run,
 )
+from contract.profile import Profile
 
 _CSS = """
 :root { color-scheme: light; }

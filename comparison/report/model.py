@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from comparison.audit.exposure import ExposureAudit
 from comparison.cost.compare import CostComparison
-from comparison.models import Engine, Profile, ScenarioRun
+from comparison.models import Engine, ScenarioRun
 from comparison.parity import ParityResult, expected_facts, missing_run_result, parity, run_facts
 from comparison.report.compliance import ComplianceSummary
+from contract.profile import Profile
 from scenarios import SCENARIOS, Scenario
 
 

@@ -11,8 +11,9 @@ from html import escape
 
 from comparison.audit.exposure import CHANNELS, ExposureAudit
 from comparison.cost.compare import CostComparison
-from comparison.models import Engine, Profile
+from comparison.models import Engine
 from comparison.report.text import fmt_usd, fmt_volume
+from contract.profile import Profile
 
 ENGINE_COLOURS = {Engine.TEMPORAL: "#6f42c1", Engine.STEPFUNCTIONS: "#c2410c"}
 _FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', sans-serif\""

@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from comparison.audit.exposure import CHANNELS
-from comparison.models import Engine, Profile
+from comparison.models import Engine
 from comparison.report.model import ComparisonReport, RunSummary, ScenarioComparison
+from contract.profile import Profile
 
 
 def outcome_text(facts: Mapping[str, Any] | RunSummary | None) -> str:

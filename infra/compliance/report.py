@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.compliance.gates import PACKS, classify
+from infra.onboarding import onboarding_sources
 from infra.paths import REPO_ROOT
 from infra.synthesis import Synthesis, project_context, synthesize
 
@@ -80,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     syntheses = {}
     for mode in EGRESS_MODES:
         with tempfile.TemporaryDirectory(prefix=f"cdk-{mode}-") as outdir:
-            syntheses[mode] = synthesize({**project_context(), "egress_mode": mode}, outdir=Path(outdir))
+            syntheses[mode] = synthesize({**project_context(), "egress_mode": mode}, outdir=Path(outdir),
+                                         sources=onboarding_sources())
     report = build_report(syntheses)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -1,7 +1,7 @@
 """The DynamoDB tables both architectures share: on-demand, KMS-encrypted with the data key, PITR on.
 
-Keys follow `onboarding.adapters.dynamodb.TABLE_KEYS`; the idempotency table has the layout Powertools'
-DynamoDB persistence layer expects (partition key `id`, TTL attribute `expiration`).
+One table per side-effect table of the process description (its keys as described); the idempotency table has the
+layout Powertools' DynamoDB persistence layer expects (partition key `id`, TTL attribute `expiration`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from onboarding.adapters.dynamodb import TABLE_KEYS
-
-IDEMPOTENCY_PARTITION_KEY = "id"
-IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
+from contract.environment import IDEMPOTENCY_PARTITION_KEY, IDEMPOTENCY_TTL_ATTRIBUTE
+from contract.process import Table
 
 
 class DataTables(Construct):
@@ -23,6 +21,7 @@ class DataTables(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        tables: tuple[Table, ...],
         name_prefix: str,
         key: kms.IKey,
         removal_policy: RemovalPolicy,
@@ -32,7 +31,7 @@ class DataTables(Construct):
         self._key = key
         self._removal = removal_policy
         self.by_role: dict[str, dynamodb.Table] = {
-            role: self._table(role, *keys) for role, keys in TABLE_KEYS.items()
+            table.role: self._table(table.role, *table.keys) for table in tables
         }
         self.idempotency = self._table("idempotency", IDEMPOTENCY_PARTITION_KEY,
                                        ttl_attribute=IDEMPOTENCY_TTL_ATTRIBUTE)

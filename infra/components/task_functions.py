@@ -1,4 +1,4 @@
-"""One Lambda per entry of `contract.registry.TASK_FUNCTIONS`, all from the same locally built bundle.
+"""One Lambda per task function of the process (`contract.registry.task_functions`), all from one bundle.
 
 Each function runs in the private subnets, traces with X-Ray, logs JSON to its own KMS-encrypted log group and
 has reserved concurrency so one runaway step cannot starve the account.
@@ -14,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from contract.environment import POWERTOOLS_SERVICE_NAME
 from contract.registry import TaskFunction
 from infra.components.encrypted_log_group import EncryptedLogGroup
 
@@ -37,6 +38,7 @@ class TaskFunctions(Construct):
         construct_id: str,
         *,
         entries: tuple[TaskFunction, ...],
+        service: str,
         code: lambda_.Code,
         settings: FunctionSettings,
         vpc: ec2.IVpc,
@@ -78,6 +80,6 @@ class TaskFunctions(Construct):
                 log_group=log_group.log_group,
                 logging_format=lambda_.LoggingFormat.JSON,
                 reserved_concurrent_executions=settings.reserved_concurrency,
-                environment={**settings.environment, "POWERTOOLS_SERVICE_NAME": f"onboarding-{entry.name}"},
+                environment={**settings.environment, POWERTOOLS_SERVICE_NAME: f"{service}-{entry.name}"},
                 environment_encryption=environment_key,
             )

@@ -1,4 +1,4 @@
-"""The Temporal worker's Fargate task: image built from `workers/Dockerfile`, hardened container settings.
+"""The Temporal worker's Fargate task: image built from `build/worker` (`make bundle`), hardened container settings.
 
 Non-root, read-only root filesystem with a small writable tmp volume (the health file lives there), all Linux
 capabilities dropped, logs to a KMS-encrypted log group, and a stop timeout above the worker's own drain time.
@@ -16,20 +16,6 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-WORKER_DOCKERFILE = "workers/Dockerfile"
-# The build context is the repository root, reduced to what the worker image needs.
-WORKER_IMAGE_CONTEXT_EXCLUDES = (
-    "*",
-    "!pyproject.toml",
-    "!constraints.txt",
-    "!onboarding",
-    "!workers",
-    "!lambdas/__init__.py",  # the worker imports the task registry's constants, nothing else from lambdas/
-    "!contract/registry.py",
-    "**/__pycache__",
-    "**/*.pyc",
-    "**/.pytest_cache",
-)
 WORKER_USER = "10001:10001"
 TMP_VOLUME = "tmp"
 TMP_PATH = "/tmp"  # noqa: S108 - a private per-task volume, not a shared host directory
@@ -50,7 +36,7 @@ class WorkerTaskDefinition(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        repo_root: Path,
+        image_context: Path,
         settings: WorkerSettings,
         log_group: logs.ILogGroup,
     ) -> None:
@@ -70,12 +56,8 @@ class WorkerTaskDefinition(Construct):
         linux.drop_capabilities(ecs.Capability.ALL)
         self.container = self.task_definition.add_container(
             "Worker",
-            image=ecs.ContainerImage.from_asset(
-                str(repo_root),
-                file=WORKER_DOCKERFILE,
-                exclude=list(WORKER_IMAGE_CONTEXT_EXCLUDES),
-                platform=ecr_assets.Platform.LINUX_AMD64,
-            ),
+            # The context is the worker package plus the domain and contract (infra.bundle), nothing to exclude.
+            image=ecs.ContainerImage.from_asset(str(image_context), platform=ecr_assets.Platform.LINUX_AMD64),
             command=["python", "-m", "workers"],
             user=WORKER_USER,
             readonly_root_filesystem=True,

@@ -7,6 +7,7 @@ from typing import Any
 from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from constructs import Construct
 
+from contract.process import Table
 from infra.compliance.acknowledgement import COMPLIANCE_PACKS, Acknowledgement, acknowledge, in_packs, skip_checkov
 from infra.components.claim_check_bucket import ClaimCheckBucket
 from infra.components.data_tables import DataTables
@@ -16,12 +17,13 @@ from infra.config import BlueprintConfig
 
 
 class FoundationStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: BlueprintConfig, **kwargs: Any) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: BlueprintConfig, tables: tuple[Table, ...],
+                 **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         removal = RemovalPolicy.RETAIN if config.retain_on_delete else RemovalPolicy.DESTROY
         self.keys = EncryptionKeys(self, "Keys", name_prefix=config.environment_name, removal_policy=removal)
-        self.tables = DataTables(self, "Tables", name_prefix=config.environment_name, key=self.keys.data,
-                                 removal_policy=removal)
+        self.tables = DataTables(self, "Tables", tables=tables, name_prefix=config.environment_name,
+                                 key=self.keys.data, removal_policy=removal)
         self.claim_check = ClaimCheckBucket(
             self, "ClaimCheck", name_prefix=config.environment_name, data_key=self.keys.data,
             logs_key=self.keys.logs, access_log_retention_days=config.log_retention_days,

@@ -14,11 +14,14 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from contract import registry
+from contract.environment import task_environment
+from contract.process import ProcessDescription, pascal_case
+from contract.profile import Profile
+from contract.registry import TaskFunction, state_machine_functions
 from infra.compliance.acknowledgement import COMPLIANCE_PACKS, Acknowledgement, acknowledge, in_packs, skip_checkov
 from infra.components.claim_check_bucket import claim_check_bucket_name
 from infra.components.encrypted_log_group import EncryptedLogGroup
-from infra.components.onboarding_state_machine import OnboardingStateMachine
+from infra.components.process_state_machine import ProcessStateMachine
 from infra.components.task_functions import FunctionSettings, TaskFunctions
 from infra.config import BlueprintConfig
 from infra.permissions import allow_object_read, allow_object_write, allow_table_read_write
@@ -47,6 +50,8 @@ class StepFunctionsStack(Stack):
         *,
         config: BlueprintConfig,
         deps: StepFunctionsDependencies,
+        process: ProcessDescription,
+        functions: tuple[TaskFunction, ...],
         definition: str,
         lambda_code: lambda_.Code,
         **kwargs: Any,
@@ -54,34 +59,28 @@ class StepFunctionsStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         removal = RemovalPolicy.RETAIN if config.retain_on_delete else RemovalPolicy.DESTROY
         claim_check = s3.Bucket.from_bucket_name(self, "ClaimCheck", claim_check_bucket_name(config.environment_name))
-        state_machine_name = config.resource_name("onboarding")
+        state_machine_name = config.resource_name(process.name)
         # Formatted from the fixed name rather than referenced: the intake function needs the ARN and the
         # state machine needs the functions' ARNs, and a reference both ways would be a dependency cycle.
         state_machine_arn = self.format_arn(service="states", resource="stateMachine",
                                             resource_name=state_machine_name,
                                             arn_format=ArnFormat.COLON_RESOURCE_NAME)
-        environment = {
-            registry.ENV_LEDGER_TABLE: deps.tables["ledger"].table_name,
-            registry.ENV_CHARGES_TABLE: deps.tables["charges"].table_name,
-            registry.ENV_OUTBOX_TABLE: deps.tables["outbox"].table_name,
-            registry.ENV_REVIEWS_TABLE: deps.tables["reviews"].table_name,
-            registry.ENV_IDEMPOTENCY_TABLE: deps.idempotency_table.table_name,
-            registry.ENV_CLAIM_CHECK_BUCKET: claim_check.bucket_name,
-            registry.ENV_CLAIM_CHECK_KEY_ARN: deps.data_key.key_arn,
-            registry.ENV_PROTECTION_PROFILE: "hardened",
-            ENV_STATE_MACHINE_ARN: state_machine_arn,
-            ENV_REVIEW_TIMEOUT_SECONDS: str(config.review_timeout_seconds),
-        }
+        environment = task_environment(
+            process, tables={role: table.table_name for role, table in deps.tables.items()},
+            idempotency_table=deps.idempotency_table.table_name, claim_check_bucket=claim_check.bucket_name,
+            claim_check_key_arn=deps.data_key.key_arn, state_machine_arn=state_machine_arn,
+            review_timeout_seconds=config.review_timeout_seconds, profile=Profile.HARDENED,
+        )
         self.functions = TaskFunctions(
-            self, "Tasks", entries=registry.TASK_FUNCTIONS, code=lambda_code, vpc=deps.vpc, subnets=deps.subnets,
-            logs_key=deps.logs_key, environment_key=deps.data_key, removal_policy=removal,
+            self, "Tasks", entries=functions, code=lambda_code, service=process.name, vpc=deps.vpc,
+            subnets=deps.subnets, logs_key=deps.logs_key, environment_key=deps.data_key, removal_policy=removal,
             settings=FunctionSettings(
                 name_prefix=config.environment_name, reserved_concurrency=config.lambda_reserved_concurrency,
                 environment=environment, log_retention_days=config.log_retention_days,
             ),
         )
         for name, function in self.functions.by_name.items():
-            access = access_for(name)
+            access = access_for(process, name)
             allow_table_read_write(function, deps.idempotency_table)
             for role in access.tables:
                 allow_table_read_write(function, deps.tables[role])
@@ -97,22 +96,22 @@ class StepFunctionsStack(Stack):
             self, "StateMachineLogs", key=deps.logs_key, retention_days=config.log_retention_days,
             removal_policy=removal, log_group_name=f"/aws/vendedlogs/states/{state_machine_name}",
         )
-        self.state_machine = OnboardingStateMachine(
-            self, "Onboarding", state_machine_name=state_machine_name, definition=definition,
+        self.state_machine = ProcessStateMachine(
+            self, pascal_case(process.name), state_machine_name=state_machine_name, definition=definition,
             key=deps.state_machine_key, log_group=log_group.log_group,
             # Only the functions the definition calls: the state machine's role may invoke exactly these (not intake).
             substitutions={entry.substitution_key: self.functions.by_name[entry.name]
-                           for entry in registry.state_machine_functions()},
+                           for entry in state_machine_functions(functions)},
         )
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine.state_machine_arn)
-        CfnOutput(self, "IntakeFunctionName", value=self.functions.by_name["intake"].function_name)
-        self.acknowledgements = self._acknowledgements(claim_check.arn_for_objects("*"))
+        CfnOutput(self, "IntakeFunctionName", value=self.functions.by_name[process.entry_function].function_name)
+        self.acknowledgements = self._acknowledgements(process, claim_check.arn_for_objects("*"))
 
-    def _acknowledgements(self, claim_check_objects: str) -> list[Acknowledgement]:
+    def _acknowledgements(self, process: ProcessDescription, claim_check_objects: str) -> list[Acknowledgement]:
         objects = _nag_rendering(self.resolve(claim_check_objects))
         acks: list[Acknowledgement] = []
         for name, function in self.functions.by_name.items():
-            caller = "the submitting client" if name == "intake" else "the state machine"
+            caller = "the submitting client" if name == process.entry_function else "the state machine"
             skip_checkov(function, "CKV_AWS_116", (
                 f"{name} is invoked synchronously by {caller}; a dead-letter queue only receives asynchronous "
                 "invocations."))

@@ -13,6 +13,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from contract.environment import worker_environment
+from contract.process import ProcessDescription
+from contract.profile import Profile
 from infra.compliance.acknowledgement import COMPLIANCE_PACKS, Acknowledgement, acknowledge, in_packs
 from infra.components.encrypted_log_group import EncryptedLogGroup
 from infra.components.service_endpoints import TEMPORAL_PORT
@@ -41,26 +44,23 @@ class WorkersStack(Stack):
         *,
         config: BlueprintConfig,
         deps: WorkerDependencies,
-        repo_root: Path,
+        image_context: Path,
+        process: ProcessDescription,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         removal = RemovalPolicy.RETAIN if config.retain_on_delete else RemovalPolicy.DESTROY
         log_group = EncryptedLogGroup(self, "WorkerLogs", key=deps.logs_key,
                                       retention_days=config.log_retention_days, removal_policy=removal)
-        environment = {
-            "TEMPORAL_ADDRESS": config.temporal_address,
-            "TEMPORAL_NAMESPACE": config.temporal_namespace,
-            "TEMPORAL_TASK_QUEUE": config.temporal_task_queue,
-            "TEMPORAL_AUTH_MODE": config.temporal_auth_mode,
-            "TEMPORAL_TLS": "true" if config.temporal_tls else "false",
-            "TEMPORAL_SECRET_ARN": deps.temporal_secret.secret_arn,
-            "PAYLOAD_KEY_ID": deps.payload_key.key_arn,
-            "WORKER_GRACEFUL_SHUTDOWN_SECONDS": str(config.worker_graceful_shutdown_seconds),
-            **{f"{role.upper()}_TABLE": table.table_name for role, table in deps.tables.items()},
-        }
+        environment = worker_environment(
+            process, address=config.temporal_address, namespace=config.temporal_namespace,
+            task_queue=config.temporal_task_queue, auth_mode=config.temporal_auth_mode, tls=config.temporal_tls,
+            secret_arn=deps.temporal_secret.secret_arn, payload_key_id=deps.payload_key.key_arn,
+            tables={role: table.table_name for role, table in deps.tables.items()}, profile=Profile.HARDENED,
+            graceful_shutdown_seconds=config.worker_graceful_shutdown_seconds,
+        )
         self.task = WorkerTaskDefinition(
-            self, "Task", repo_root=repo_root, log_group=log_group.log_group,
+            self, "Task", image_context=image_context, log_group=log_group.log_group,
             settings=WorkerSettings(
                 cpu=config.worker_cpu, memory_mib=config.worker_memory_mib,
                 stop_timeout_seconds=config.worker_stop_timeout_seconds, environment=environment,

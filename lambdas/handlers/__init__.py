@@ -1,1 +1,2 @@
-"""One module per task Lambda, named as in :data:`contract.registry.TASK_FUNCTIONS`; each exposes ``handler``."""
+"""One module per task Lambda of the onboarding process (``contract.registry.task_functions``): each exposes
+``handler``. ``events`` holds the events the state machine sends them."""

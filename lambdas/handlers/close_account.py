@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from lambdas.events import TaskEvent
+from lambdas.handlers.events import TaskEvent
+from lambdas.registration import ONBOARDING_TASKS
 from lambdas.task import Invocation, StepResult, task_handler
 from onboarding import steps
+from onboarding.ports import Adapters
 
 
-@task_handler("close_account", TaskEvent, idempotent=True)
-def handler(event: TaskEvent, run: Invocation) -> StepResult:
-    account = steps.close_account(event.application_id, ledger=run.adapters.ledger)
+@task_handler(ONBOARDING_TASKS, "close_account", TaskEvent)
+def handler(event: TaskEvent, run: Invocation[Adapters]) -> StepResult:
+    account = steps.close_account(event.application_id, ledger=run.stores.ledger)
     return StepResult(
         public={
             "application_id": event.application_id,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from lambdas.events import SubmissionEvent
+from lambdas.handlers.events import SubmissionEvent, load_application
+from lambdas.registration import ONBOARDING_TASKS
 from lambdas.task import Invocation, StepResult, task_handler
 from onboarding import steps
+from onboarding.ports import Adapters
 
 
-@task_handler("fund_account", SubmissionEvent, idempotent=True)
-def handler(event: SubmissionEvent, run: Invocation) -> StepResult:
-    charge = steps.fund_account(run.application(event), cards=run.adapters.cards)
+@task_handler(ONBOARDING_TASKS, "fund_account", SubmissionEvent)
+def handler(event: SubmissionEvent, run: Invocation[Adapters]) -> StepResult:
+    charge = steps.fund_account(load_application(run, event), cards=run.stores.cards)
     return StepResult(
         public={"application_id": event.application_id, "charge_id": charge.charge_id},
         raw={"charge": charge.model_dump(mode="json")},

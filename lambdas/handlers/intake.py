@@ -19,18 +19,20 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from contract.profile import Profile
 from lambdas.claim_check import MAX_SUBMISSION_BYTES, encode_submission
 from lambdas.errors import business_error
 from lambdas.observability import logger
-from lambdas.settings import Profile
+from lambdas.registration import ONBOARDING_TASKS
 from lambdas.task import Invocation, entry_point
 from onboarding.models import APPLICATION_ID_PATTERN, FieldError, RejectionReason
+from onboarding.ports import Adapters
 
 _APPLICATION_ID = re.compile(APPLICATION_ID_PATTERN)
 
 
-@entry_point("intake")
-def handler(event: Any, run: Invocation) -> dict[str, Any]:
+@entry_point(ONBOARDING_TASKS, "intake")
+def handler(event: Any, run: Invocation[Adapters]) -> dict[str, Any]:
     application_id = _application_id(event)
     logger.append_keys(application_id=application_id)
     body = encode_submission(event)
@@ -65,7 +67,7 @@ def _invalid(field: str, code: str) -> Exception:
     return business_error(RejectionReason.INVALID_APPLICATION, [FieldError(field=field, code=code)])
 
 
-def _start(run: Invocation, application_id: str, execution_input: dict[str, Any]) -> str:
+def _start(run: Invocation[Adapters], application_id: str, execution_input: dict[str, Any]) -> str:
     """Start the execution named after the application; an existing one is returned, not restarted."""
     state_machine_arn = run.settings.require_state_machine_arn()
     try:

@@ -6,13 +6,15 @@ the review times out. A retried task brings a new token, which replaces the old 
 
 from __future__ import annotations
 
-from lambdas.events import ReviewEvent
+from lambdas.handlers.events import ReviewEvent
+from lambdas.registration import ONBOARDING_TASKS
 from lambdas.task import Invocation, StepResult, task_handler
+from onboarding.ports import Adapters
 
 
-@task_handler("request_review", ReviewEvent)
-def handler(event: ReviewEvent, run: Invocation) -> StepResult:
-    review = run.adapters.reviews.request(
+@task_handler(ONBOARDING_TASKS, "request_review", ReviewEvent)
+def handler(event: ReviewEvent, run: Invocation[Adapters]) -> StepResult:
+    review = run.stores.reviews.request(
         application_id=event.application_id, risk_level=event.risk_level, task_token=event.task_token
     )
     return StepResult(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from lambdas.events import IdentityEvent
+from lambdas.handlers.events import IdentityEvent, load_application
+from lambdas.registration import ONBOARDING_TASKS
 from lambdas.task import Invocation, StepResult, task_handler
 from onboarding import steps
+from onboarding.ports import Adapters
 
 
-@task_handler("verify_identity", IdentityEvent)
-def handler(event: IdentityEvent, run: Invocation) -> StepResult:
-    application = run.application(event)
-    steps.verify_identity(application, identity=run.adapters.identity, attempt=event.attempt)
+@task_handler(ONBOARDING_TASKS, "verify_identity", IdentityEvent)
+def handler(event: IdentityEvent, run: Invocation[Adapters]) -> StepResult:
+    application = load_application(run, event)
+    steps.verify_identity(application, identity=run.stores.identity, attempt=event.attempt)
     return StepResult(
         public={"application_id": event.application_id, "identity": "VERIFIED", "attempt": event.attempt},
         raw={"verified": True},

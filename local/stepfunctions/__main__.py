@@ -1,6 +1,6 @@
-"""``python -m local.stepfunctions [--profile hardened|baseline] [--definition template|asl]``: run the scenario corpus
-on the local Step Functions interpreter and print one JSON line per scenario (expected vs actual outcome).
-Exit status 1 on a mismatch.
+"""``python -m local.stepfunctions [--profile hardened|baseline] [--definition template|asl]``: run the onboarding
+scenario corpus on the local Step Functions interpreter and print one JSON line per scenario (expected vs actual
+outcome). Exit status 1 on a mismatch.
 
 The definition is the synthesized CDK template's (``template``, the default: what deploys; needs ``make bundle``)
 or the ASL file (``asl``: no synthesis, e.g. while editing the definition)."""
@@ -13,9 +13,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from contract.definition import DefinitionTemplate
-from lambdas.settings import Profile
-from local.stepfunctions.runner import LocalStepFunctions
+from contract.onboarding import onboarding_asl
+from contract.profile import Profile
+from local.onboarding import OnboardingStepFunctions, onboarding_definition
 from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS
 
 
@@ -26,17 +26,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--definition", choices=["template", "asl"], default="template")
     args = parser.parse_args(argv)
     logging.getLogger("moto").setLevel(logging.ERROR)  # the interpreter logs every caught task failure
-    if args.definition == "template":
-        from local.stepfunctions.deployed_definition import synthesized_definition  # noqa: PLC0415 - loads the CDK only if asked
-
-        definition = synthesized_definition()
-    else:
-        definition = DefinitionTemplate.asl()
+    definition = onboarding_definition() if args.definition == "template" else onboarding_asl()
 
     decisions = {scenario.application_id: scenario.review_decision for scenario in SCENARIOS}
-    with LocalStepFunctions(profile=Profile(args.profile), review_timeout_seconds=args.review_timeout,
-                            definition=definition) as sfn:
-        results = sfn.run([scenario.application() for scenario in SCENARIOS], reviewer=decisions.__getitem__)
+    with OnboardingStepFunctions(profile=Profile(args.profile), review_timeout_seconds=args.review_timeout,
+                                 definition=definition) as sfn:
+        results = sfn.run_onboardings([scenario.application() for scenario in SCENARIOS],
+                                      reviewer=decisions.__getitem__)
     mismatches = 0
     for scenario in SCENARIOS:
         result = results[scenario.application_id]

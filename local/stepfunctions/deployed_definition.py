@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from contract.definition import DefinitionError, DefinitionTemplate
-from contract.registry import TASK_FUNCTIONS
+from contract.registry import TaskFunction
+from infra.blueprint import Sources
 from infra.synthesis import project_context, synthesize
 
 STEP_FUNCTIONS_STACK = "StepFunctions"  # the stack's construct id in infra.blueprint
@@ -23,8 +24,8 @@ _STATE_MACHINE = "AWS::StepFunctions::StateMachine"
 _FUNCTION = "AWS::Lambda::Function"
 
 
-def definition_from_template(template: Mapping[str, Any]) -> DefinitionTemplate:
-    """The one state machine of a stack template, its substitutions resolved to registry function names."""
+def definition_from_template(template: Mapping[str, Any], functions: tuple[TaskFunction, ...]) -> DefinitionTemplate:
+    """The one state machine of a stack template, its substitutions resolved to the names of ``functions``."""
     resources: Mapping[str, Any] = template.get("Resources", {})
     machines = [resource for resource in resources.values() if resource.get("Type") == _STATE_MACHINE]
     if len(machines) != 1:
@@ -33,8 +34,8 @@ def definition_from_template(template: Mapping[str, Any]) -> DefinitionTemplate:
     text = properties.get("DefinitionString")
     if not isinstance(text, str):
         raise DefinitionError("DefinitionString is not a literal string (only DefinitionSubstitutions may vary)")
-    by_handler = {function.handler: function.name for function in TASK_FUNCTIONS}
-    functions: dict[str, str] = {}
+    by_handler = {function.handler: function.name for function in functions}
+    substitutions: dict[str, str] = {}
     for key, value in properties.get("DefinitionSubstitutions", {}).items():
         logical_id = _function_reference(key, value)
         resource = resources.get(logical_id, {})
@@ -42,21 +43,19 @@ def definition_from_template(template: Mapping[str, Any]) -> DefinitionTemplate:
             raise DefinitionError(f"substitution {key}: {logical_id} is not a {_FUNCTION} of this template")
         handler = resource["Properties"].get("Handler")
         if handler not in by_handler:
-            raise DefinitionError(f"substitution {key}: function {logical_id} runs no registry handler")
-        functions[key] = by_handler[handler]
-    return DefinitionTemplate(text=text, functions=functions,
+            raise DefinitionError(f"substitution {key}: function {logical_id} runs no task function's handler")
+        substitutions[key] = by_handler[handler]
+    return DefinitionTemplate(text=text, functions=substitutions,
                               source=f"the synthesized {STEP_FUNCTIONS_STACK} stack template")
 
 
 @functools.cache
-def synthesized_definition() -> DefinitionTemplate:
-    """Synthesize the blueprint (``cdk.json`` context) in process, once per process, and return its definition.
-
-    Needs the Lambda bundle (``make bundle``): synthesis stages it as the functions' code asset.
-    """
+def synthesized_definition(sources: Sources) -> DefinitionTemplate:
+    """Synthesize the blueprint (``cdk.json`` context) in process, once per process and sources, and return its
+    definition. Needs the bundle (``make bundle``): synthesis stages it as the functions' code asset."""
     with tempfile.TemporaryDirectory(prefix="cdk-definition-") as outdir:
-        synthesis = synthesize(project_context(), outdir=Path(outdir))
-    return definition_from_template(synthesis.templates[STEP_FUNCTIONS_STACK])
+        synthesis = synthesize(project_context(), outdir=Path(outdir), sources=sources)
+    return definition_from_template(synthesis.templates[STEP_FUNCTIONS_STACK], sources.functions)
 
 
 def _function_reference(key: str, value: Any) -> str:

@@ -1,8 +1,8 @@
-"""The AWS resources the handlers need, created through boto3 (against moto when run locally).
+"""The AWS resources the task Lambdas of a process need, created through boto3 (against moto when run locally).
 
-Mirrors what infra/ deploys, at the level the handlers can observe: a KMS key, the claim-check bucket
-(default SSE-KMS, public access blocked), the four process tables plus the Powertools idempotency table,
-one log group per function, and the environment variables of :mod:`contract.registry`.
+Mirrors what infra deploys, at the level the handlers can observe: a KMS key, the claim-check bucket (default
+SSE-KMS, public access blocked), the process's tables plus the Powertools idempotency table, one log group per
+function, and the environment of :func:`contract.environment.task_environment`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from contract import registry
-from lambdas.settings import Profile
-from onboarding.adapters.dynamodb import TableNames, create_tables
+from contract.environment import task_environment
+from contract.process import ProcessDescription
+from contract.profile import Profile
+from contract.registry import TaskFunction
+from local.aws import create_idempotency_table, create_key, create_process_tables
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,7 +24,8 @@ class LocalResources:
     account: str
     key_arn: str
     bucket: str
-    tables: TableNames
+    process: ProcessDescription
+    tables: dict[str, str]  # role -> table name
     idempotency_table: str
 
     def function_name(self, name: str) -> str:
@@ -36,7 +39,7 @@ class LocalResources:
 
     @property
     def state_machine_name(self) -> str:
-        return f"{self.prefix}-onboarding"
+        return f"{self.prefix}-{self.process.name}"
 
     @property
     def state_machine_log_group(self) -> str:
@@ -46,44 +49,43 @@ class LocalResources:
     def role_arn(self) -> str:
         return f"arn:aws:iam::{self.account}:role/{self.prefix}-state-machine"
 
+    @property
+    def state_machine_arn(self) -> str:
+        return f"arn:aws:states:{self.region}:{self.account}:stateMachine:{self.state_machine_name}"
+
     def environment(self, *, profile: Profile, review_timeout_seconds: int) -> dict[str, str]:
-        """The Lambda environment; ``STATE_MACHINE_ARN`` is added once the state machine exists."""
+        """The Lambda environment, as infra sets it, plus what a local process needs instead of the Lambda runtime."""
         return {
-            registry.ENV_LEDGER_TABLE: self.tables.ledger,
-            registry.ENV_CHARGES_TABLE: self.tables.charges,
-            registry.ENV_OUTBOX_TABLE: self.tables.outbox,
-            registry.ENV_REVIEWS_TABLE: self.tables.reviews,
-            registry.ENV_IDEMPOTENCY_TABLE: self.idempotency_table,
-            registry.ENV_CLAIM_CHECK_BUCKET: self.bucket,
-            registry.ENV_CLAIM_CHECK_KEY_ARN: self.key_arn,
-            registry.ENV_PROTECTION_PROFILE: profile.value,
-            registry.ENV_REVIEW_TIMEOUT_SECONDS: str(review_timeout_seconds),
+            **task_environment(self.process, tables=self.tables, idempotency_table=self.idempotency_table,
+                               claim_check_bucket=self.bucket, claim_check_key_arn=self.key_arn,
+                               state_machine_arn=self.state_machine_arn, review_timeout_seconds=review_timeout_seconds,
+                               profile=profile),
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
         }
 
 
-def provision(session: Any, *, prefix: str) -> LocalResources:
+def provision(session: Any, process: ProcessDescription, functions: tuple[TaskFunction, ...], *,
+              prefix: str) -> LocalResources:
     region = session.region_name
     account = session.client("sts").get_caller_identity()["Account"]
-    kms = session.client("kms")
-    key_arn = kms.create_key(Description=f"{prefix} data key", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["Arn"]
-    kms.enable_key_rotation(KeyId=key_arn)
-
+    key_arn = create_key(session.client("kms"), description=f"{prefix} data key")
+    dynamodb = session.client("dynamodb")
     resources = LocalResources(
         prefix=prefix,
         region=region,
         account=account,
         key_arn=key_arn,
         bucket=f"{prefix}-claim-check-{account}",
-        tables=TableNames.with_prefix(prefix),
+        process=process,
+        tables=create_process_tables(dynamodb, process, prefix=prefix),
         idempotency_table=f"{prefix}-idempotency",
     )
+    create_idempotency_table(dynamodb, resources.idempotency_table)
     _bucket(session.client("s3"), resources)
-    _tables(session.client("dynamodb"), resources)
     logs = session.client("logs")
-    for function in registry.TASK_FUNCTIONS:
+    for function in functions:
         logs.create_log_group(logGroupName=resources.log_group(function.name), kmsKeyId=key_arn)
     logs.create_log_group(logGroupName=resources.state_machine_log_group, kmsKeyId=key_arn)
     return resources
@@ -119,15 +121,3 @@ def _bucket(s3: Any, resources: LocalResources) -> None:
     )
 
 
-def _tables(dynamodb: Any, resources: LocalResources) -> None:
-    create_tables(dynamodb, resources.tables)
-    dynamodb.create_table(
-        TableName=resources.idempotency_table,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": registry.IDEMPOTENCY_PARTITION_KEY, "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": registry.IDEMPOTENCY_PARTITION_KEY, "AttributeType": "S"}],
-    )
-    dynamodb.update_time_to_live(
-        TableName=resources.idempotency_table,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": registry.IDEMPOTENCY_TTL_ATTRIBUTE},
-    )

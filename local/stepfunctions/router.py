@@ -43,7 +43,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.response import StreamingBody
 
 from contract.registry import TaskFunction
-from lambdas.observability import SERVICE, logger
+from lambdas.observability import logger
 from local.stepfunctions.context import LocalLambdaContext
 
 Handler = Callable[[Any, Any], Any]
@@ -99,7 +99,7 @@ class LambdaRouter:
         self.invocations: list[Invocation] = []
 
     @classmethod
-    def for_registry(
+    def for_functions(
         cls,
         functions: Iterable[TaskFunction],
         *,
@@ -107,7 +107,7 @@ class LambdaRouter:
         arn_of: Callable[[str], str],
         logs_client: Any,
     ) -> LambdaRouter:
-        """Route each registry function, deployed as ``name_of(f.name)`` at ``arn_of(f.name)``."""
+        """Route each task function, deployed as ``name_of(f.name)`` at ``arn_of(f.name)``."""
         routed = (
             RoutedFunction(name=name_of(f.name), arn=arn_of(f.name), handler=import_handler(f.handler))
             for f in functions
@@ -119,7 +119,7 @@ class LambdaRouter:
     def install(self, *sessions: Any) -> None:
         """Route Invoke on these boto3 sessions (pass ``boto3.DEFAULT_SESSION`` for moto's interpreter)."""
         # In Lambda, stdout *is* the log group: swap Powertools' stdout handler for the shipping one.
-        service_logger = logging.getLogger(SERVICE)
+        service_logger = logging.getLogger(logger.name)
         service_logger.removeHandler(logger.registered_handler)
         service_logger.addHandler(self._capture)  # Powertools' logger is the stdlib one of that name
         for session in sessions:
@@ -132,7 +132,7 @@ class LambdaRouter:
             session.events.unregister("before-parameter-build.lambda.Invoke", self._stash)
             session.events.unregister("before-call.lambda.Invoke", self._answer)
         self._sessions.clear()
-        service_logger = logging.getLogger(SERVICE)
+        service_logger = logging.getLogger(logger.name)
         service_logger.removeHandler(self._capture)
         service_logger.addHandler(logger.registered_handler)
 

@@ -1,13 +1,13 @@
-"""Run onboarding executions on moto's ASL interpreter with the real handlers, and collect what the
-Step Functions service would hold: ``DescribeExecution`` and every ``GetExecutionHistory`` event.
+"""Run a process's executions on moto's ASL interpreter with the real handlers, and collect what the Step Functions
+service would hold: ``DescribeExecution`` and every ``GetExecutionHistory`` event.
 
-    with LocalStepFunctions(profile=Profile.HARDENED, review_timeout_seconds=5) as sfn:
-        results = sfn.run([application, ...], reviewer=lambda application_id: ReviewDecision.APPROVE)
+    with LocalStepFunctions(process=..., functions=..., definition=..., stores=...) as sfn:
+        results = sfn.run([submission, ...], answer_reviews=...)
 
-Submissions go through the ``intake`` function (a routed ``lambda:Invoke``, as a client would call it);
-review decisions through :mod:`ops.reviewer` (``SendTaskSuccess`` / ``SendTaskFailure``). The definition
-is a parameter: pass ``local.stepfunctions.deployed_definition.synthesized_definition()`` to run what the CDK template deploys
-(the default, the ASL file, is for tests that vary the definition).
+Submissions go through the process's entry function (a routed ``lambda:Invoke``, as a client would call it). The
+definition is a parameter: ``local.stepfunctions.deployed_definition`` takes it from the synthesized CDK template
+(what deploys); tests that vary the definition pass the ASL file's text. Generic over the process:
+``local.onboarding.OnboardingStepFunctions`` adds onboarding's reviews and outcomes.
 
 AWS is moto: in process (``mock_aws``, the default) or a moto server given by ``endpoint_url`` (e.g. a
 ``ThreadedMotoServer`` that other processes share). With a server, every boto3 client of this process reaches it
@@ -22,34 +22,31 @@ import time
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 from unittest import mock
 
 import boto3
 from moto import mock_aws
 
 from contract.definition import DefinitionTemplate
-from contract.registry import ENV_STATE_MACHINE_ARN, TASK_FUNCTIONS
-from lambdas.handlers.intake import execution_arn_for
+from contract.environment import STATE_MACHINE_ARN
+from contract.process import ProcessDescription
+from contract.profile import Profile
+from contract.registry import TaskFunction
 from lambdas.runtime import runtime_for
-from lambdas.settings import Profile
 from local.stepfunctions import moto_callbacks
 from local.stepfunctions.resources import LocalResources, provision
 from local.stepfunctions.router import LambdaRouter
-from onboarding.adapters.dynamodb import DynamoReviewQueue, dynamodb_adapters
-from onboarding.models import Outcome, ReviewDecision, ReviewRequest
-from onboarding.ports import Adapters
-from ops import reviewer as reviewer_module
-from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS
 
 MOTO_CONFIG: Any = {"stepfunctions": {"execute_state_machine": True}}
 POLL_SECONDS = 0.1
+DEFAULT_REVIEW_TIMEOUT_SECONDS = 5
 
-Reviewer = Callable[[str], ReviewDecision | None]  # application id -> decision, or None to let it time out
+ReviewAnswerer = Callable[["LocalStepFunctions", set[str]], None]  # (runner, running business ids) -> None
 
 
 class SubmissionRefused(RuntimeError):
-    """``intake`` refused the submission; ``error`` is its error name (e.g. ``INVALID_APPLICATION``)."""
+    """The entry function refused the submission; ``error`` is its error name (e.g. ``INVALID_APPLICATION``)."""
 
     def __init__(self, error: str, payload: dict[str, Any]) -> None:
         super().__init__(error)
@@ -59,10 +56,10 @@ class SubmissionRefused(RuntimeError):
 
 @dataclass(frozen=True)
 class ExecutionResult:
-    application_id: str
+    business_id: str  # the execution's name
     execution_arn: str
     status: str  # SUCCEEDED, FAILED, TIMED_OUT, ABORTED
-    outcome: Outcome | None  # the state machine's output, when it succeeded
+    output: str | None  # the state machine's output (JSON text), when it succeeded
     description: dict[str, Any]  # DescribeExecution, as returned by boto3
     history: list[dict[str, Any]] = field(repr=False)  # every GetExecutionHistory event, as returned by boto3
 
@@ -71,9 +68,11 @@ class LocalStepFunctions:
     def __init__(
         self,
         *,
+        process: ProcessDescription,
+        functions: tuple[TaskFunction, ...],
+        definition: DefinitionTemplate,
         profile: Profile = Profile.HARDENED,
-        review_timeout_seconds: int = DEMO_REVIEW_TIMEOUT_SECONDS,
-        definition: DefinitionTemplate | None = None,
+        review_timeout_seconds: int = DEFAULT_REVIEW_TIMEOUT_SECONDS,
         prefix: str = "local",
         region: str = "us-east-1",
         start_mock: bool = True,
@@ -81,6 +80,8 @@ class LocalStepFunctions:
     ) -> None:
         """``start_mock=False`` when the caller already runs ``mock_aws(config=MOTO_CONFIG)``; ``endpoint_url``
         (a moto server) replaces the in-process mock."""
+        self.process = process
+        self.functions = functions
         self.profile = profile
         self.review_timeout_seconds = review_timeout_seconds
         self._template = definition
@@ -99,7 +100,7 @@ class LocalStepFunctions:
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
-    def __enter__(self) -> LocalStepFunctions:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -120,21 +121,20 @@ class LocalStepFunctions:
         self._env.start()
         boto3.setup_default_session(region_name=self._region)  # the session moto's interpreter uses
         self._session = boto3.session.Session(region_name=self._region)
-        self._resources = resources = provision(self._session, prefix=self._prefix)
+        self._resources = resources = provision(self._session, self.process, self.functions, prefix=self._prefix)
         os.environ.update(resources.environment(profile=self.profile,
                                                 review_timeout_seconds=self.review_timeout_seconds))
         runtime_for.cache_clear()
 
-        self._router = LambdaRouter.for_registry(
-            TASK_FUNCTIONS,
+        self._router = LambdaRouter.for_functions(
+            self.functions,
             name_of=resources.function_name,
             arn_of=resources.function_arn,
             logs_client=self.client("logs"),
         )
         self._router.install(boto3.DEFAULT_SESSION, self._session)
 
-        template = self._template if self._template is not None else DefinitionTemplate.asl()
-        self.definition = template.render(resources.function_arn)
+        self.definition = self._template.render(resources.function_arn)
         self.state_machine_arn = self.stepfunctions.create_state_machine(
             name=resources.state_machine_name,
             definition=self.definition,
@@ -151,7 +151,7 @@ class LocalStepFunctions:
                 "kmsDataKeyReusePeriodSeconds": 300,
             },
         )["stateMachineArn"]
-        os.environ[ENV_STATE_MACHINE_ARN] = self.state_machine_arn  # restored by the env patch
+        os.environ[STATE_MACHINE_ARN] = self.state_machine_arn  # restored by the env patch
 
     def _server_environment(self) -> dict[str, str]:
         """With a moto server: point every boto3 client at it, and have it execute state machines."""
@@ -196,7 +196,7 @@ class LocalStepFunctions:
         while running := self._running():
             for name in running:
                 try:
-                    self.stepfunctions.stop_execution(executionArn=execution_arn_for(self.state_machine_arn, name))
+                    self.stepfunctions.stop_execution(executionArn=self.execution_arn(name))
                 except Exception:
                     # moto cannot stop an execution whose worker has not started yet: try again shortly.
                     if time.monotonic() > deadline:
@@ -225,9 +225,18 @@ class LocalStepFunctions:
             self._clients[service] = self._session.client(service)
         return self._clients[service]
 
-    def adapters(self) -> Adapters:
-        """The DynamoDB stores the handlers wrote to, to inspect side effects."""
-        return dynamodb_adapters(self.resources.tables, resource=self._session.resource("dynamodb"))
+    def table(self, role: str) -> Any:
+        """A side-effect table of the process (boto3 ``Table`` resource), to inspect what the handlers wrote."""
+        return self._session.resource("dynamodb").Table(self.resources.tables[role])
+
+    def dynamodb(self) -> Any:
+        """The DynamoDB service resource on the runner's session."""
+        return self._session.resource("dynamodb")
+
+    def execution_arn(self, name: str) -> str:
+        """``arn:...:stateMachine:<sm>`` -> ``arn:...:execution:<sm>:<name>``."""
+        prefix, _, state_machine = self.state_machine_arn.rpartition(":stateMachine:")
+        return f"{prefix}:execution:{state_machine}:{name}"
 
     def _log_group_arn(self) -> str:
         r = self.resources
@@ -235,10 +244,11 @@ class LocalStepFunctions:
 
     # -- submitting and reviewing -------------------------------------------------------------------
 
-    def submit(self, application: Mapping[str, Any]) -> str:
-        """Call ``intake`` as a client would; return the execution ARN."""
+    def submit(self, submission: Mapping[str, Any]) -> str:
+        """Call the entry function as a client would; return the execution ARN."""
         response = self.client("lambda").invoke(
-            FunctionName=self.resources.function_arn("intake"), Payload=json.dumps(application).encode()
+            FunctionName=self.resources.function_arn(self.process.entry_function),
+            Payload=json.dumps(submission).encode(),
         )
         payload = json.loads(response["Payload"].read())
         if response.get("FunctionError"):
@@ -246,36 +256,25 @@ class LocalStepFunctions:
         arn: str = payload["execution_arn"]
         return arn
 
-    def pending_review(self, application_id: str) -> ReviewRequest | None:
-        review = self.adapters().reviews.get(application_id)
-        if review is None or review.task_token is None or review.decision is not None:
-            return None
-        return review
-
-    def decide(self, application_id: str, decision: ReviewDecision) -> None:
-        reviewer_module.decide(
-            application_id, decision, reviews=DynamoReviewQueue(self.reviews_table()), stepfunctions=self.stepfunctions
-        )
-
     # -- running ------------------------------------------------------------------------------------
 
     def run(
-        self, applications: Sequence[Mapping[str, Any]], *, reviewer: Reviewer, timeout_seconds: float = 120.0
+        self, submissions: Sequence[Mapping[str, Any]], *, answer_reviews: ReviewAnswerer | None = None,
+        timeout_seconds: float = 120.0,
     ) -> dict[str, ExecutionResult]:
-        """Submit every application, answer reviews as they appear, wait for every execution to end."""
-        arns = {str(application["application_id"]): self.submit(application) for application in applications}
+        """Submit every submission, let ``answer_reviews`` act while they run, wait for every execution to end."""
+        id_field = self.process.id_field
+        arns = {str(submission[id_field]): self.submit(submission) for submission in submissions}
         deadline = time.monotonic() + timeout_seconds
         finished: dict[str, ExecutionResult] = {}
         while True:
             running = self._running() & arns.keys()
-            for application_id in arns.keys() - running - finished.keys():
-                finished[application_id] = self.result(arns[application_id])
+            for business_id in arns.keys() - running - finished.keys():
+                finished[business_id] = self.result(arns[business_id])
             if not running:
                 return finished
-            for review in reviewer_module.pending_reviews(self.reviews_table()):
-                decision = reviewer(review.application_id) if review.application_id in running else None
-                if decision is not None:
-                    self.decide(review.application_id, decision)
+            if answer_reviews is not None:
+                answer_reviews(self, running)
             if time.monotonic() > deadline:
                 raise TimeoutError(f"executions still running: {sorted(running)}")
             time.sleep(POLL_SECONDS)
@@ -284,10 +283,6 @@ class LocalStepFunctions:
         paginator = self.stepfunctions.get_paginator("list_executions")
         pages = paginator.paginate(stateMachineArn=self.state_machine_arn, statusFilter="RUNNING")
         return {execution["name"] for page in pages for execution in page["executions"]}
-
-    def reviews_table(self) -> Any:
-        """The review queue's DynamoDB table (boto3 resource)."""
-        return self._session.resource("dynamodb").Table(self.resources.tables.reviews)
 
     def wait(self, execution_arn: str, *, timeout_seconds: float = 60.0) -> ExecutionResult:
         deadline = time.monotonic() + timeout_seconds
@@ -303,13 +298,12 @@ class LocalStepFunctions:
         history: list[dict[str, Any]] = []
         for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
             history.extend(page["events"])
-        output = description.get("output")
-        outcome = Outcome.model_validate_json(output) if description["status"] == "SUCCEEDED" and output else None
+        output = description.get("output") if description["status"] == "SUCCEEDED" else None
         return ExecutionResult(
-            application_id=description["name"],
+            business_id=description["name"],
             execution_arn=execution_arn,
             status=description["status"],
-            outcome=outcome,
+            output=output,
             description=description,
             history=history,
         )
@@ -318,7 +312,7 @@ class LocalStepFunctions:
         """Every log line the functions wrote, per function name (CloudWatch Logs, moto)."""
         logs = self.client("logs")
         messages: dict[str, list[str]] = {}
-        for function in TASK_FUNCTIONS:
+        for function in self.functions:
             group = self.resources.log_group(function.name)
             lines: list[str] = []
             for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from comparison.models import Engine, Profile, ScenarioRun, side_effects_snapshot
+from comparison.models import Engine, ScenarioRun, side_effects_snapshot
+from contract.profile import Profile
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.models import Application, ReviewDecision
 from onboarding.process import run_onboarding

@@ -13,9 +13,10 @@ from comparison.audit.evidence import StepFunctionsEvidence, TemporalEvidence, a
 from comparison.audit.exposure import ExposureAudit
 from comparison.audit.pii import PiiValue, pii_from_scenarios
 from comparison.cost.compare import compare_costs, measure_stepfunctions, measure_temporal
-from comparison.models import Engine, Profile
+from comparison.models import Engine
 from comparison.report.compliance import ComplianceSummary
 from comparison.report.write import ComparisonReport, build_scenarios, write_reports
+from contract.profile import Profile
 from scenarios import SCENARIOS, Scenario
 from tests.comparison import sfn_history, temporal_history
 from tests.comparison.runs import all_reference_runs

@@ -17,7 +17,8 @@ from typing import IO, Any
 import pytest
 
 from comparison.audit.exposure import CHANNELS, StepFunctionsChannel, TemporalChannel
-from comparison.models import Engine, Profile
+from comparison.models import Engine
+from contract.profile import Profile
 from scenarios import SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[2]

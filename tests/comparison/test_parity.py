@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from comparison.models import Engine, Profile, ScenarioRun, SideEffects
+from comparison.models import Engine, ScenarioRun, SideEffects
 from comparison.parity import parity
 from comparison.report.model import build_scenarios
+from contract.profile import Profile
 from onboarding.models import Outcome, OutcomeStatus, RejectionReason
 from scenarios import SCENARIOS, scenario
 from tests.comparison.runs import all_reference_runs, reference_run

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from contract.definition import DefinitionError, DefinitionTemplate, read_definition, render
+from contract.definition import DefinitionError, read_definition, render
+from contract.onboarding import DEFINITION_PATH, onboarding_asl
 from contract.registry import TASK_FUNCTIONS, state_machine_functions, task_function
 from lambdas import errors
 from local.stepfunctions.deployed_definition import definition_from_template
 from onboarding.models import Outcome, RejectionReason
 
-ASL: dict[str, Any] = json.loads(read_definition())
+ASL: dict[str, Any] = json.loads(read_definition(DEFINITION_PATH))
 STATES: dict[str, dict[str, Any]] = ASL["States"]
 TASKS = {name: state for name, state in STATES.items() if state["Type"] == "Task"}
 
@@ -25,7 +26,7 @@ def retriers(state: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def test_placeholders_are_exactly_the_registry_functions_the_state_machine_calls() -> None:
-    placeholders = set(re.findall(r"\$\{([A-Za-z]+)\}", read_definition()))
+    placeholders = set(re.findall(r"\$\{([A-Za-z]+)\}", read_definition(DEFINITION_PATH)))
     assert placeholders == {f.substitution_key for f in state_machine_functions()}
     assert not task_function("intake").in_state_machine  # a client calls it; it is not a state
     assert {f.name for f in TASK_FUNCTIONS} - {f.name for f in state_machine_functions()} == {"intake"}
@@ -96,7 +97,7 @@ def arn(name: str) -> str:
 
 
 def test_render_substitutes_every_placeholder_and_nothing_else() -> None:
-    rendered = DefinitionTemplate.asl().render(arn)
+    rendered = onboarding_asl().render(arn)
     assert "${" not in rendered
     assert json.loads(rendered)["States"]["Validate"]["Parameters"]["FunctionName"] == arn("validate")
 
@@ -112,7 +113,7 @@ def test_render_refuses_missing_or_unused_substitutions(extra: str | None, messa
     else:
         values[extra] = arn("intake")
     with pytest.raises(DefinitionError, match=message):
-        render(read_definition(), values)
+        render(read_definition(DEFINITION_PATH), values)
 
 
 def template(wiring: dict[str, str], *, handlers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -121,7 +122,7 @@ def template(wiring: dict[str, str], *, handlers: dict[str, str] | None = None) 
     resources: dict[str, Any] = {f"Fn{name}": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": handler}}
                                  for name, handler in handlers.items()}
     resources["Machine"] = {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
-        "DefinitionString": read_definition(),
+        "DefinitionString": read_definition(DEFINITION_PATH),
         "DefinitionSubstitutions": {key: {"Fn::GetAtt": [f"Fn{name}", "Arn"]} for key, name in wiring.items()}}}
     return {"Resources": resources}
 
@@ -130,7 +131,7 @@ REGISTRY_WIRING = {f.substitution_key: f.name for f in state_machine_functions()
 
 
 def test_the_template_definition_follows_each_substitution_to_its_function_handler() -> None:
-    assert definition_from_template(template(REGISTRY_WIRING)) == DefinitionTemplate.asl()
+    assert definition_from_template(template(REGISTRY_WIRING)) == onboarding_asl()
     swapped = {**REGISTRY_WIRING, "ValidateFunctionArn": "notify", "NotifyFunctionArn": "validate"}
     deployed = definition_from_template(template(swapped))
     states = json.loads(deployed.render(arn))["States"]

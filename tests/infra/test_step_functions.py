@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from contract.definition import DefinitionTemplate, read_definition
+from contract.definition import read_definition
+from contract.onboarding import onboarding_asl
 from contract.registry import TASK_FUNCTIONS, state_machine_functions
 from infra.paths import REPO_ROOT, STATE_MACHINE_DEFINITION
 from infra.synthesis import Synthesis
@@ -34,7 +35,7 @@ def test_definition_in_template_equals_the_asl_file_after_substitution(synthesis
     machine = _machine(synthesis)
     assert set(machine["DefinitionSubstitutions"]) == {entry.substitution_key for entry in state_machine_functions()}
     deployed = definition_from_template(synthesis.templates["StepFunctions"])
-    asl = DefinitionTemplate.asl()
+    asl = onboarding_asl()
     assert deployed == asl  # same text, each placeholder wired to the function the registry names
     assert deployed.text == read_definition(REPO_ROOT / STATE_MACHINE_DEFINITION)
 

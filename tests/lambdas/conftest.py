@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from contract.definition import DefinitionTemplate
-from lambdas.settings import Profile
+from contract.profile import Profile
 from local.stepfunctions.deployed_definition import synthesized_definition
 from local.stepfunctions.runner import LocalStepFunctions
 from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from contract.profile import Profile
 from lambdas.claim_check import encode_submission
 from lambdas.runtime import runtime_for
-from lambdas.settings import Profile, Settings
+from lambdas.settings import Settings
 from scenarios import scenario
 from scenarios.bad_inputs import BAD_INPUTS, BadInput, base_application
 from tests.lambdas.support import SideEffects, call, payload_values

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from contract.profile import Profile
 from lambdas.claim_check import MAX_SUBMISSION_BYTES, encode_submission
-from lambdas.settings import Profile
 from local.stepfunctions.runner import LocalStepFunctions, SubmissionRefused
 from scenarios import scenario
 from tests.lambdas.support import call

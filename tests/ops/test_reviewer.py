@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from contract.definition import DefinitionTemplate
-from lambdas.settings import Profile
+from contract.onboarding import onboarding_asl
+from contract.profile import Profile
 from local.stepfunctions.runner import LocalStepFunctions
 from onboarding.adapters.dynamodb import DynamoReviewQueue
 from onboarding.models import OutcomeStatus, RejectionReason, ReviewDecision
@@ -143,10 +143,10 @@ def test_a_decision_after_the_timeout_is_refused_and_not_recorded() -> None:
 
 def test_heartbeats_keep_a_review_alive_and_their_absence_ends_it_as_a_timeout() -> None:
     """``HeartbeatSeconds`` is 24 h in the definition; the same definition with 3 s shows both paths."""
-    asl = json.loads(DefinitionTemplate.asl().text)
+    asl = json.loads(onboarding_asl().text)
     asl["States"]["ManualReview"]["HeartbeatSeconds"] = 3
     with LocalStepFunctions(prefix="heartbeat", review_timeout_seconds=120,
-                            definition=DefinitionTemplate.asl(json.dumps(asl))) as sfn:
+                            definition=onboarding_asl(json.dumps(asl))) as sfn:
         kept, kept_arn = waiting_for_review(sfn)
         deadline = time.monotonic() + 4.5  # longer than the heartbeat interval
         while time.monotonic() < deadline:

@@ -11,6 +11,7 @@ import pytest
 
 from bench import stepfunctions as bench
 from contract.definition import read_definition
+from contract.onboarding import DEFINITION_PATH
 from contract.registry import TASK_FUNCTIONS, task_function
 from infra.bundle import BundleMissingError
 from scenarios import scenario
@@ -28,7 +29,7 @@ def executions() -> dict[str, object]:
 
 
 def test_transitions_and_invocations_follow_the_path_and_the_retries(executions: dict[str, object]) -> None:
-    states = json.loads(read_definition())["States"]
+    states = json.loads(read_definition(DEFINITION_PATH))["States"]
     tasks = sum(states[name]["Type"] == "Task" for name in APPROVAL_PATH)
     rows = executions["scenarios"]
     assert isinstance(rows, dict) and list(rows) == [CLEAN.name, RETRIED.name]

@@ -34,7 +34,8 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
-from contract.definition import DefinitionTemplate, read_definition
+from contract.definition import read_definition
+from contract.onboarding import DEFINITION_PATH, onboarding_asl
 from lambdas.handlers import open_account
 from lambdas.runtime import runtime_for
 from lambdas.settings import Settings
@@ -69,7 +70,7 @@ def no_pii_anywhere(sfn: LocalStepFunctions, result: ExecutionResult) -> None:
 
 
 def definition_with_short_timeout(state: str) -> str:
-    asl = json.loads(read_definition())
+    asl = json.loads(read_definition(DEFINITION_PATH))
     asl["States"][state]["TimeoutSeconds"] = STATE_TIMEOUT_SECONDS
     return json.dumps(asl)
 
@@ -88,7 +89,7 @@ def slow_open_account(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("slow_open_account")
 def test_a_task_that_keeps_timing_out_is_retried_then_fails_and_its_late_writes_land_once() -> None:
     template = definition_with_short_timeout("OpenAccount")
-    with LocalStepFunctions(prefix="timeout", definition=DefinitionTemplate.asl(template)) as sfn:
+    with LocalStepFunctions(prefix="timeout", definition=onboarding_asl(template)) as sfn:
         application_id = new_application_id()
         result = sfn.wait(sfn.submit(CASE.application(application_id)))
         function = sfn.resources.function_name("open_account")

@@ -27,6 +27,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from contract.profile import Profile
 from local.temporal_stack import Stack, clean_environment, worker_process
 from onboarding.models import Outcome, OutcomeStatus, RejectionReason
 from ops.starter import StarterError, start_onboarding
@@ -34,7 +35,6 @@ from scenarios import MIN_SEARCHABLE_PII_LENGTH
 from scenarios.bad_inputs import BAD_INPUTS, BadInput, base_application
 from tests.reliability.temporal_helpers import new_task_queue, outcomes, table_item_counts
 from tests.workers.support import new_application_id, stored_bytes
-from workers.converter import Profile
 
 
 def transportable(bad: BadInput) -> bool:

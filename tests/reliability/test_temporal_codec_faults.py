@@ -23,6 +23,7 @@ from temporalio.api.failure.v1 import Failure
 from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 
+from contract.profile import Profile
 from local.temporal_stack import Stack, WorkerProcess, worker_process
 from ops.starter import start_onboarding
 from scenarios import SCENARIOS_BY_NAME
@@ -37,7 +38,7 @@ from tests.reliability.temporal_helpers import (
 )
 from tests.workers.support import new_application_id
 from workers.codec import EnvelopeCodec
-from workers.converter import Profile, data_converter, header_codec_behavior
+from workers.converter import data_converter, header_codec_behavior
 from workers.errors import IntegrityError, KeyUnavailableError, UnknownKeyError
 from workers.keys import KmsKeyProvider
 

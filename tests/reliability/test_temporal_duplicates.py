@@ -13,6 +13,7 @@ import asyncio
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDReusePolicy
 
+from contract.profile import Profile
 from local.temporal_stack import Stack, worker_process
 from onboarding.models import Outcome
 from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS_BY_NAME
@@ -25,7 +26,6 @@ from tests.reliability.temporal_helpers import (
     plan_runs,
     start_runs,
 )
-from workers.converter import Profile
 from workers.messages import WORKFLOW_NAME, OnboardingInput
 
 SCENARIOS = ("approved_low_risk", "funding_declined", "review_approved", "invalid_application")

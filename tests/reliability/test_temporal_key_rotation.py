@@ -15,6 +15,7 @@ from temporalio.api.history.v1 import History
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from contract.profile import Profile
 from local.temporal_stack import Stack, worker_process
 from scenarios import SCENARIOS_BY_NAME
 from tests.reliability.temporal_helpers import (
@@ -27,7 +28,7 @@ from tests.reliability.temporal_helpers import (
 )
 from tests.workers.support import all_payloads, wait_for_step
 from workers.codec import META_KEY_ID, EnvelopeCodec
-from workers.converter import Profile, data_converter, header_codec_behavior
+from workers.converter import data_converter, header_codec_behavior
 from workers.keys import KmsKeyProvider
 from workers.messages import Step
 from workers.workflows import OnboardingWorkflow

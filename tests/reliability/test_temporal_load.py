@@ -7,6 +7,7 @@ Tuning comes from the worker's environment only, as in a deployment (``WORKER_MA
 
 from __future__ import annotations
 
+from contract.profile import Profile
 from local.temporal_stack import Stack, worker_process
 from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS
 from tests.reliability.temporal_helpers import (
@@ -17,7 +18,6 @@ from tests.reliability.temporal_helpers import (
     plan_runs,
     start_runs,
 )
-from workers.converter import Profile
 
 COPIES = 42  # x 12 scenarios = 504 onboardings
 WORKER_TUNING = {"WORKER_MAX_CONCURRENT_ACTIVITIES": "50", "WORKER_MAX_CONCURRENT_WORKFLOW_TASKS": "50"}

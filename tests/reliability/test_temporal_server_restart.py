@@ -11,6 +11,7 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
+from contract.profile import Profile
 from local.temporal_stack import AwsEmulator, Stack, worker_process
 from onboarding.models import Outcome
 from ops.starter import current_step
@@ -24,7 +25,6 @@ from tests.reliability.temporal_helpers import (
     start_runs,
 )
 from tests.workers.support import TEMPORAL_CLI, require, wait_for_step
-from workers.converter import Profile
 from workers.messages import Step
 
 REVIEWED = ("review_approved", "review_declined", "transient_identity_then_review_approved", "review_timeout")

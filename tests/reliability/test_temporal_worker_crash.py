@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
+from contract.profile import Profile
 from local.temporal_stack import Stack, worker_process
 from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS_BY_NAME
 from tests.reliability.fault_proxy import Hold, dynamodb_write, fault_proxy
@@ -25,7 +26,6 @@ from tests.reliability.temporal_helpers import (
     start_runs,
     started_attempts,
 )
-from workers.converter import Profile
 
 # Scenario -> (the DynamoDB write whose response is held, the activity it belongs to).
 HELD = {

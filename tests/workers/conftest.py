@@ -11,10 +11,11 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from contract.profile import Profile
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.ports import Adapters
 from tests.workers.support import TEMPORAL_TEST_SERVER, keyring_codec, require
-from workers.converter import Profile, data_converter, header_codec_behavior
+from workers.converter import data_converter, header_codec_behavior
 from workers.worker import build_worker
 
 

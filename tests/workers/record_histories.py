@@ -16,6 +16,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from contract.profile import Profile
 from onboarding.adapters.memory import in_memory_adapters
 from scenarios import SCENARIOS, Scenario, scenario
 from tests.workers.support import (
@@ -27,7 +28,7 @@ from tests.workers.support import (
     require,
     run_scenario,
 )
-from workers.converter import Profile, data_converter, header_codec_behavior
+from workers.converter import data_converter, header_codec_behavior
 from workers.messages import PRODUCTION_REVIEW_TIMEOUT_SECONDS
 from workers.worker import build_worker
 

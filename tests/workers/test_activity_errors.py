@@ -7,11 +7,11 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from contract.profile import Profile
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.models import Application
 from scenarios import scenario
 from workers.activities import OnboardingActivities
-from workers.converter import Profile
 
 CASE = scenario("sanctions_match")
 APPLICATION = Application.model_validate(CASE.application())

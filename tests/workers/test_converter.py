@@ -7,10 +7,11 @@ from temporalio.api.failure.v1 import Failure
 from temporalio.common import HeaderCodecBehavior
 from temporalio.exceptions import ApplicationError
 
+from contract.profile import Profile
 from onboarding.models import Outcome, RejectionReason
 from tests.workers.support import keyring_codec
 from workers.codec import is_encrypted
-from workers.converter import Profile, data_converter, header_codec_behavior
+from workers.converter import data_converter, header_codec_behavior
 
 SECRET = "amelia.hartwell@example.com"
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from contract.profile import Profile
 from local.temporal_stack import (
     AwsEmulator,
     Stack,
@@ -40,7 +41,6 @@ from tests.workers.support import (
     stored_bytes,
     wait_for_step,
 )
-from workers.converter import Profile
 from workers.messages import Step
 from workers.worker import build_worker
 

@@ -16,13 +16,14 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
+from contract.profile import Profile
 from onboarding.models import Account, Application, Outcome
 from scenarios import SCENARIOS, SCENARIOS_BY_NAME
 from tests.workers.record_histories import OLD_KEY_DIR, OLD_KEY_SCENARIO
 from tests.workers.support import CURRENT_TEST_KEY, HISTORIES, OLD_TEST_KEY, all_payloads, keyring_codec
 from workers.activities import OnboardingActivities
 from workers.codec import META_KEY_ID, is_encrypted
-from workers.converter import Profile, data_converter, header_codec_behavior
+from workers.converter import data_converter, header_codec_behavior
 from workers.errors import UnknownKeyError
 from workers.messages import WORKFLOW_NAME, OnboardingInput, Step
 from workers.workflows import OnboardingWorkflow

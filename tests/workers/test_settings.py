@@ -11,8 +11,8 @@ import pytest
 from moto import mock_aws
 from temporalio.service import TLSConfig
 
+from contract.profile import Profile
 from workers.client import read_credentials
-from workers.converter import Profile
 from workers.settings import AuthMode, ClientSettings, SettingsError, WorkerSettings
 
 SECRETISH = "hunter2-do-not-print"

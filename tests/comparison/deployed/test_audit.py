@@ -21,7 +21,7 @@ from moto import mock_aws
 from comparison.deployed import audit as deployed_audit
 from comparison.deployed.config import CANARY_SCENARIOS, AuditConfigError, load_target, read_context
 from comparison.engines.local import REVIEW_TIMEOUT_SECONDS
-from lambdas.settings import Profile as LambdaProfile
+from contract.profile import Profile
 from local.stack import (
     TemporalResources,
     moto_server,
@@ -32,7 +32,6 @@ from local.stack import (
 )
 from local.stepfunctions.deployed_definition import synthesized_definition
 from local.stepfunctions.runner import LocalStepFunctions
-from workers.converter import Profile
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTEXT = read_context(ROOT / "cdk.json")
@@ -112,7 +111,7 @@ def deployment() -> Iterator[StandIn]:
     """A deployment named ``deployed``: moto server, Temporal dev server, a hardened worker, the state machine."""
     with tempfile.TemporaryDirectory() as tmp, moto_server() as aws, temporal_dev_server(Path(tmp)) as server:
         asyncio.run(wait_for_temporal(server))
-        with LocalStepFunctions(profile=LambdaProfile.HARDENED, definition=synthesized_definition(), prefix="deployed",
+        with LocalStepFunctions(profile=Profile.HARDENED, definition=synthesized_definition(), prefix="deployed",
                                 review_timeout_seconds=REVIEW_TIMEOUT_SECONDS, endpoint_url=aws.endpoint) as sfn:
             kms = aws.client("kms")
             key = kms.create_key(Description="payload key")["KeyMetadata"]["Arn"]

@@ -11,7 +11,7 @@ import pytest
 
 from comparison.audit.exposure import CHANNELS
 from comparison.audit.pii import PiiValue
-from comparison.models import Engine, Profile
+from comparison.models import Engine
 from comparison.report.compliance import ComplianceSummary, load_compliance
 from comparison.report.model import HITS_LISTED_PER_CHANNEL
 from comparison.report.write import (
@@ -22,6 +22,7 @@ from comparison.report.write import (
     render_markdown,
     write_reports,
 )
+from contract.profile import Profile
 from scenarios import SCENARIOS
 from tests.comparison.sample import sample_report
 

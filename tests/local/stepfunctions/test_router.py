@@ -9,7 +9,7 @@ import os
 import pytest
 from botocore.exceptions import ClientError
 
-from contract.definition import DefinitionTemplate
+from contract.onboarding import onboarding_asl
 from local.stepfunctions.runner import LocalStepFunctions
 from scenarios import scenario
 
@@ -48,9 +48,9 @@ def test_invoke_through_boto3_like_a_client() -> None:
 
 def test_the_runner_runs_the_definition_it_is_given() -> None:
     """Once infra/ synthesizes the template, its definition string is passed here instead of the ASL file."""
-    asl = json.loads(DefinitionTemplate.asl().text)
+    asl = json.loads(onboarding_asl().text)
     asl["Comment"] = "from a synthesized template"
-    template = DefinitionTemplate.asl(json.dumps(asl))
+    template = onboarding_asl(json.dumps(asl))
     with LocalStepFunctions(prefix="given", definition=template) as sfn:
         deployed = sfn.stepfunctions.describe_state_machine(stateMachineArn=sfn.state_machine_arn)["definition"]
         assert deployed == sfn.definition

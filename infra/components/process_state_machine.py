@@ -1,4 +1,4 @@
-"""The named, CMK-encrypted onboarding state machine, built from the ASL file with DefinitionSubstitutions.
+"""The named, CMK-encrypted state machine of a process, built from its ASL file with DefinitionSubstitutions.
 
 Logs go to a KMS-encrypted log group at level ALL without execution data (inputs and outputs never reach the
 logs), X-Ray tracing is on, and the role may invoke exactly the task functions it is given.
@@ -19,7 +19,7 @@ from contract.definition import check_substitutions
 DATA_KEY_REUSE = Duration.minutes(5)
 
 
-class OnboardingStateMachine(Construct):
+class ProcessStateMachine(Construct):
     def __init__(
         self,
         scope: Construct,
