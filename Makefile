@@ -37,9 +37,10 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.installed ## create .venv and install pinned Python and Node tools
 
-lint: $(VENV)/.installed ## ruff + mypy
+lint: $(VENV)/.installed ## ruff, mypy and the import contracts (lint-imports)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 test: install lint bundle $(CHECKOV) ## the whole suite (unit, both engines, infra + compliance gates, comparison)
 	$(VENV)/bin/pytest
@@ -50,8 +51,8 @@ demo: install bundle ## every scenario through both engines, both profiles, loca
 audit: install ## the exposure audit against a deployed environment, with its own canaries (see README)
 	$(PY) -m comparison.deployed.audit
 
-test-sfn: $(VENV)/.installed bundle ## only the Step Functions tests (local ASL interpreter, handlers, exposure)
-	$(VENV)/bin/pytest tests/stepfunctions
+test-sfn: $(VENV)/.installed bundle ## only the Step Functions tests (handlers, definition, local interpreter, exposure)
+	$(VENV)/bin/pytest tests/lambdas tests/contract tests/local/stepfunctions tests/ops/test_reviewer.py
 
 sfn-local: $(VENV)/.installed bundle ## run the scenario corpus on the local Step Functions interpreter (PROFILE=baseline)
 	$(PY) -m local.stepfunctions --profile $(or $(PROFILE),hardened)
@@ -70,7 +71,7 @@ $(CHECKOV):
 
 checkov: $(CHECKOV) ## install checkov in its own venv (.tools/checkov)
 
-bundle: $(VENV)/.installed ## build the task Lambdas' bundle in build/lambda (no Docker)
+bundle: $(VENV)/.installed ## build the Lambda bundle (build/lambda) and the worker image context (build/worker), no Docker
 	$(PY) -m infra.bundle
 
 synth: install bundle $(CHECKOV) ## cdk.out/<mode>/ for both egress modes, gated; reports/compliance.json

@@ -38,11 +38,12 @@ from typing import Any
 from bench import Sections, Size
 from comparison.cost.compare import measure_stepfunctions
 from comparison.cost.usage import count_lambda_usage, count_state_transitions
+from contract.onboarding import ONBOARDING_FUNCTIONS
 from contract.profile import Profile
-from contract.registry import TASK_FUNCTIONS, TaskFunction
+from contract.registry import TaskFunction
 from infra.bundle import require_bundle
 from infra.paths import LAMBDA_BUNDLE, REPO_ROOT
-from local.stepfunctions.runner import LocalStepFunctions
+from local.onboarding import OnboardingStepFunctions
 from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS, Scenario
 
 DEFAULT_REPETITIONS = 5
@@ -64,9 +65,10 @@ _TIMED_IMPORT = (
 def measure_executions(scenarios: Sequence[Scenario] = SCENARIOS) -> dict[str, Any]:
     """Run the scenarios once; refuse to report a run whose outcomes are not the corpus's."""
     decisions = {scenario.application_id: scenario.review_decision for scenario in scenarios}
-    with LocalStepFunctions(profile=Profile.HARDENED, review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS,
-                            prefix="bench") as sfn:
-        results = sfn.run([scenario.application() for scenario in scenarios], reviewer=decisions.__getitem__)
+    with OnboardingStepFunctions(profile=Profile.HARDENED, review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS,
+                                 prefix="bench") as sfn:
+        results = sfn.run_onboardings([scenario.application() for scenario in scenarios],
+                                      reviewer=decisions.__getitem__)
         routed = Counter(invocation.function for invocation in sfn.router.invocations)
         intake = sfn.resources.function_name("intake")
     per_scenario: dict[str, dict[str, Any]] = {}
@@ -105,7 +107,7 @@ def measure_executions(scenarios: Sequence[Scenario] = SCENARIOS) -> dict[str, A
 # -- Lambda: cold import of each handler module ----------------------------------------------------------------
 
 
-def measure_cold_imports(functions: Sequence[TaskFunction] = TASK_FUNCTIONS, *,
+def measure_cold_imports(functions: Sequence[TaskFunction] = ONBOARDING_FUNCTIONS, *,
                          repetitions: int = DEFAULT_REPETITIONS) -> dict[str, Any]:
     if repetitions < 1:
         raise ValueError("repetitions: at least 1")
@@ -201,7 +203,7 @@ def _ms(seconds: float) -> float:
 
 
 def measure_asset(bundle: Path = REPO_ROOT / LAMBDA_BUNDLE,
-                  functions: Sequence[TaskFunction] = TASK_FUNCTIONS) -> dict[str, Any]:
+                  functions: Sequence[TaskFunction] = ONBOARDING_FUNCTIONS) -> dict[str, Any]:
     require_bundle(bundle)
     packages: Counter[str] = Counter()
     files = 0
@@ -238,7 +240,7 @@ def _display(path: Path) -> str:
 
 
 def run(*, repetitions: int = DEFAULT_REPETITIONS, scenarios: Sequence[Scenario] = SCENARIOS,
-        functions: Sequence[TaskFunction] = TASK_FUNCTIONS,
+        functions: Sequence[TaskFunction] = ONBOARDING_FUNCTIONS,
         bundle: Path = REPO_ROOT / LAMBDA_BUNDLE) -> Sections:
     """The Step Functions sections of ``reports/bench.json``: ``stepfunctions`` and ``lambda``."""
     return {
@@ -278,7 +280,7 @@ class StepFunctionsBench:
     async def run(self, size: Size, workdir: Path) -> Sections:
         logging.getLogger("moto").setLevel(logging.ERROR)  # the interpreter logs every caught task failure
         if size is Size.TINY:
-            return run(repetitions=1, scenarios=_TINY_SCENARIOS, functions=TASK_FUNCTIONS[:2])
+            return run(repetitions=1, scenarios=_TINY_SCENARIOS, functions=ONBOARDING_FUNCTIONS[:2])
         return run()
 
     def summary(self, sections: Sections) -> list[str]:

@@ -29,7 +29,7 @@ ONBOARDING = ProcessDescription(
         Step(name="screen_sanctions", rejections=(RejectionReason.SANCTIONS_MATCH,)),
         Step(name="verify_identity", rejections=(RejectionReason.IDENTITY_NOT_VERIFIED,), retry=Retry.TRANSIENT),
         Step(name="assess_risk", rejections=(RejectionReason.HIGH_RISK,)),
-        Step(name="request_review", writes=("reviews",), kind=StepKind.REVIEW),
+        Step(name="request_review", writes=("reviews",), kind=StepKind.REVIEW, state="ManualReview"),
         Step(name="open_account", writes=("ledger",), idempotent=True),
         Step(name="fund_account", writes=("charges",), rejections=(RejectionReason.FUNDING_DECLINED,),
              idempotent=True),

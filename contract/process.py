@@ -66,11 +66,12 @@ class Step:
     writes: tuple[str, ...] = ()  # side-effect tables (roles) the step writes
     idempotent: bool = False  # guarded by an idempotency record on the Step Functions side, too
     kind: StepKind = StepKind.TASK
+    state: str | None = None  # the Step Functions state, when not the PascalCase name (a review's waiting state)
 
     @property
     def state_name(self) -> str:
         """The Step Functions state that runs it: ``screen_sanctions`` -> ``ScreenSanctions``."""
-        return pascal_case(self.name)
+        return self.state or pascal_case(self.name)
 
 
 @dataclass(frozen=True, kw_only=True)

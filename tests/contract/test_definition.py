@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from contract.definition import DefinitionError, read_definition, render
-from contract.onboarding import DEFINITION_PATH, onboarding_asl
-from contract.registry import TASK_FUNCTIONS, state_machine_functions, task_function
+from contract.onboarding import DEFINITION_PATH, ONBOARDING_FUNCTIONS, onboarding_asl
+from contract.registry import find_function, state_machine_functions
 from lambdas import errors
 from local.stepfunctions.deployed_definition import definition_from_template
 from onboarding.models import Outcome, RejectionReason
@@ -27,9 +27,10 @@ def retriers(state: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def test_placeholders_are_exactly_the_registry_functions_the_state_machine_calls() -> None:
     placeholders = set(re.findall(r"\$\{([A-Za-z]+)\}", read_definition(DEFINITION_PATH)))
-    assert placeholders == {f.substitution_key for f in state_machine_functions()}
-    assert not task_function("intake").in_state_machine  # a client calls it; it is not a state
-    assert {f.name for f in TASK_FUNCTIONS} - {f.name for f in state_machine_functions()} == {"intake"}
+    assert placeholders == {f.substitution_key for f in state_machine_functions(ONBOARDING_FUNCTIONS)}
+    assert not find_function(ONBOARDING_FUNCTIONS, "intake").in_state_machine  # a client calls it; it is not a state
+    in_definition = {f.name for f in state_machine_functions(ONBOARDING_FUNCTIONS)}
+    assert {f.name for f in ONBOARDING_FUNCTIONS} - in_definition == {"intake"}
 
 
 def test_every_task_is_a_lambda_invoke_with_a_timeout() -> None:
@@ -107,7 +108,7 @@ def test_render_substitutes_every_placeholder_and_nothing_else() -> None:
     [(None, "no substitution for: AssessRiskFunctionArn"), ("IntakeFunctionArn", "not used by the definition: Intake")],
 )
 def test_render_refuses_missing_or_unused_substitutions(extra: str | None, message: str) -> None:
-    values = {f.substitution_key: arn(f.name) for f in state_machine_functions()}
+    values = {f.substitution_key: arn(f.name) for f in state_machine_functions(ONBOARDING_FUNCTIONS)}
     if extra is None:
         values.pop("AssessRiskFunctionArn")
     else:
@@ -118,7 +119,7 @@ def test_render_refuses_missing_or_unused_substitutions(extra: str | None, messa
 
 def template(wiring: dict[str, str], *, handlers: dict[str, str] | None = None) -> dict[str, Any]:
     """A stack template in the shape CDK synthesizes: the machine's substitutions point at function resources."""
-    handlers = handlers or {f.name: f.handler for f in TASK_FUNCTIONS}
+    handlers = handlers or {f.name: f.handler for f in ONBOARDING_FUNCTIONS}
     resources: dict[str, Any] = {f"Fn{name}": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": handler}}
                                  for name, handler in handlers.items()}
     resources["Machine"] = {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
@@ -127,13 +128,13 @@ def template(wiring: dict[str, str], *, handlers: dict[str, str] | None = None) 
     return {"Resources": resources}
 
 
-REGISTRY_WIRING = {f.substitution_key: f.name for f in state_machine_functions()}
+REGISTRY_WIRING = {f.substitution_key: f.name for f in state_machine_functions(ONBOARDING_FUNCTIONS)}
 
 
 def test_the_template_definition_follows_each_substitution_to_its_function_handler() -> None:
-    assert definition_from_template(template(REGISTRY_WIRING)) == onboarding_asl()
+    assert definition_from_template(template(REGISTRY_WIRING), ONBOARDING_FUNCTIONS) == onboarding_asl()
     swapped = {**REGISTRY_WIRING, "ValidateFunctionArn": "notify", "NotifyFunctionArn": "validate"}
-    deployed = definition_from_template(template(swapped))
+    deployed = definition_from_template(template(swapped), ONBOARDING_FUNCTIONS)
     states = json.loads(deployed.render(arn))["States"]
     # Miswired in the template means miswired locally too: the local run would call the notify handler.
     assert states["Validate"]["Parameters"]["FunctionName"] == arn("notify")
@@ -149,14 +150,15 @@ def test_the_template_definition_follows_each_substitution_to_its_function_handl
         (lambda t: t["Resources"]["Machine"]["Properties"]["DefinitionSubstitutions"].update(
             ValidateFunctionArn="arn:aws:lambda:us-east-1:1:function:elsewhere"), "ValidateFunctionArn: expected"),
         (lambda t: t["Resources"]["Fnvalidate"].update(Type="AWS::SQS::Queue"), "is not a AWS::Lambda::Function"),
-        (lambda t: t["Resources"]["Fnvalidate"]["Properties"].update(Handler="other.handler"), "no registry handler"),
+        (lambda t: t["Resources"]["Fnvalidate"]["Properties"].update(Handler="other.handler"),
+         "runs no task function's handler"),
     ],
 )
 def test_a_template_the_runner_cannot_follow_is_refused(change: Any, message: str) -> None:
     broken = template(REGISTRY_WIRING)
     change(broken)
     with pytest.raises(DefinitionError, match=message):
-        definition_from_template(broken)
+        definition_from_template(broken, ONBOARDING_FUNCTIONS)
 
 
 def test_retry_budget_and_retried_errors_match_the_temporal_retry_policy() -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.bundle import build_lambda_bundle
+from infra.bundle import build_lambda_bundle, build_worker_context
+from infra.onboarding import onboarding_sources
 from infra.synthesis import Synthesis, project_context, synthesize
 
 EGRESS_MODES = ("nat", "privatelink")
@@ -19,6 +20,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 @pytest.fixture(scope="session")
 def lambda_bundle() -> Path:
     # Cached by requirement hash: only the source copy runs when dependencies are unchanged.
+    build_worker_context()
     return build_lambda_bundle()
 
 
@@ -26,7 +28,8 @@ def lambda_bundle() -> Path:
 def syntheses(lambda_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Synthesis]]:
     started = time.perf_counter()
     result = {
-        mode: synthesize({**project_context(), "egress_mode": mode}, outdir=tmp_path_factory.mktemp(f"cdk-{mode}"))
+        mode: synthesize({**project_context(), "egress_mode": mode}, outdir=tmp_path_factory.mktemp(f"cdk-{mode}"),
+                         sources=onboarding_sources())
         for mode in EGRESS_MODES
     }
     print(f"\n[infra] synthesized {len(result)} configurations in {time.perf_counter() - started:.1f}s")

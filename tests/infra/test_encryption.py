@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.components.data_tables import IDEMPOTENCY_PARTITION_KEY, IDEMPOTENCY_TTL_ATTRIBUTE
+from contract.environment import IDEMPOTENCY_PARTITION_KEY, IDEMPOTENCY_TTL_ATTRIBUTE
 from infra.synthesis import Synthesis
 from onboarding.adapters.dynamodb import TABLE_KEYS
 from tests.infra.template_queries import policy_statements, props, resources

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from contract.definition import read_definition
-from contract.onboarding import onboarding_asl
-from contract.registry import TASK_FUNCTIONS, state_machine_functions
-from infra.paths import REPO_ROOT, STATE_MACHINE_DEFINITION
+from contract.onboarding import DEFINITION_PATH, ONBOARDING_FUNCTIONS, onboarding_asl
+from contract.registry import state_machine_functions
 from infra.synthesis import Synthesis
 from local.stepfunctions.deployed_definition import definition_from_template
 from tests.infra.template_queries import props, resources
@@ -33,11 +32,12 @@ def test_state_machine_is_named_cmk_encrypted_logged_without_data_and_traced(syn
 
 def test_definition_in_template_equals_the_asl_file_after_substitution(synthesis: Synthesis) -> None:
     machine = _machine(synthesis)
-    assert set(machine["DefinitionSubstitutions"]) == {entry.substitution_key for entry in state_machine_functions()}
-    deployed = definition_from_template(synthesis.templates["StepFunctions"])
+    in_definition = state_machine_functions(ONBOARDING_FUNCTIONS)
+    assert set(machine["DefinitionSubstitutions"]) == {entry.substitution_key for entry in in_definition}
+    deployed = definition_from_template(synthesis.templates["StepFunctions"], ONBOARDING_FUNCTIONS)
     asl = onboarding_asl()
     assert deployed == asl  # same text, each placeholder wired to the function the registry names
-    assert deployed.text == read_definition(REPO_ROOT / STATE_MACHINE_DEFINITION)
+    assert deployed.text == read_definition(DEFINITION_PATH)
 
     def arn(name: str) -> str:
         return f"arn:aws:lambda:us-east-1:111111111111:function:x-{name}"
@@ -49,7 +49,7 @@ def test_definition_in_template_equals_the_asl_file_after_substitution(synthesis
 def test_each_substitution_points_at_the_function_with_its_registry_handler(synthesis: Synthesis) -> None:
     substitutions = _machine(synthesis)["DefinitionSubstitutions"]
     functions = {logical_id: props(fn) for _, logical_id, fn in resources(synthesis, "AWS::Lambda::Function")}
-    for entry in state_machine_functions():
+    for entry in state_machine_functions(ONBOARDING_FUNCTIONS):
         function = functions[substitutions[entry.substitution_key]["Fn::GetAtt"][0]]
         assert function["Handler"] == entry.handler
 
@@ -60,7 +60,8 @@ def test_state_machine_role_invokes_exactly_the_task_functions(synthesis: Synthe
     invoke = [s for s in statements if "lambda:InvokeFunction" in s["Action"]]
     assert len(invoke) == 1
     resources_ = invoke[0]["Resource"]
-    assert len(resources_) == len(state_machine_functions())  # never intake: a client calls it, not the machine
+    # Never intake: a client calls it, not the machine.
+    assert len(resources_) == len(state_machine_functions(ONBOARDING_FUNCTIONS))
     assert all(set(r) == {"Fn::GetAtt"} and r["Fn::GetAtt"][1] == "Arn" for r in resources_)
 
 
@@ -68,7 +69,7 @@ def test_task_lambdas_run_in_private_subnets_traced_with_encrypted_logs(synthesi
     functions = {props(fn)["Handler"]: props(fn) for logical_id, fn in
                  [(lid, f) for _, lid, f in resources(synthesis, "AWS::Lambda::Function")]
                  if props(fn).get("Handler", "").startswith("lambdas.")}
-    assert set(functions) == {entry.handler for entry in TASK_FUNCTIONS}
+    assert set(functions) == {entry.handler for entry in ONBOARDING_FUNCTIONS}
     log_groups = {logical_id: props(group) for _, logical_id, group in resources(synthesis, "AWS::Logs::LogGroup")}
     for handler, function in functions.items():
         assert function["Runtime"] == "python3.12", handler
@@ -87,7 +88,7 @@ def test_only_intake_writes_claim_checks_and_starts_executions(synthesis: Synthe
         if logical_id.startswith("Tasks"):
             name = logical_id.removeprefix("Tasks").split("ServiceRole")[0]
             by_function[name] = props(policy)["PolicyDocument"]["Statement"]
-    assert len(by_function) == len(TASK_FUNCTIONS)
+    assert len(by_function) == len(ONBOARDING_FUNCTIONS)
     for name, statements in by_function.items():
         actions = {action for s in statements for action in (s["Action"] if isinstance(s["Action"], list)
                                                               else [s["Action"]])}

@@ -10,18 +10,19 @@ import pytest
 
 from contract.definition import DefinitionTemplate
 from contract.profile import Profile
-from local.stepfunctions.deployed_definition import synthesized_definition
-from local.stepfunctions.runner import LocalStepFunctions
+from local.onboarding import OnboardingStepFunctions, onboarding_definition
 from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS
-from tests.lambdas.support import CorpusRun, SideEffects
+from tests.support.side_effects import SideEffects
+from tests.support.stepfunctions import CorpusRun
 
 DECISIONS = {scenario.application_id: scenario.review_decision for scenario in SCENARIOS}
 
 
 def run_corpus(profile: Profile, definition: DefinitionTemplate) -> CorpusRun:
-    with LocalStepFunctions(profile=profile, review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS,
+    with OnboardingStepFunctions(profile=profile, review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS,
                             definition=definition) as sfn:
-        results = sfn.run([scenario.application() for scenario in SCENARIOS], reviewer=DECISIONS.__getitem__)
+        results = sfn.run_onboardings([scenario.application() for scenario in SCENARIOS],
+                                      reviewer=DECISIONS.__getitem__)
         adapters = sfn.adapters()
         return CorpusRun(
             results=results,
@@ -33,7 +34,7 @@ def run_corpus(profile: Profile, definition: DefinitionTemplate) -> CorpusRun:
 @pytest.fixture(scope="session")
 def deployed_definition() -> DefinitionTemplate:
     """The state machine definition of the synthesized StepFunctions stack (synthesized once per process)."""
-    return synthesized_definition()
+    return onboarding_definition()
 
 
 @pytest.fixture(scope="session")

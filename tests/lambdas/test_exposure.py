@@ -9,7 +9,7 @@ import json
 import pytest
 
 from scenarios import SCENARIOS, Scenario
-from tests.lambdas.support import CorpusRun, leaks, service_view
+from tests.support.stepfunctions import CorpusRun, leaks, service_view
 
 BY_NAME = pytest.mark.parametrize("case", SCENARIOS, ids=[s.name for s in SCENARIOS])
 

@@ -11,13 +11,17 @@ from typing import Any
 
 import pytest
 
+from contract.onboarding import ONBOARDING
 from contract.profile import Profile
 from lambdas.claim_check import encode_submission
+from lambdas.registration import ONBOARDING_TASKS
 from lambdas.runtime import runtime_for
 from lambdas.settings import Settings
+from local.onboarding import OnboardingStepFunctions
 from scenarios import scenario
 from scenarios.bad_inputs import BAD_INPUTS, BadInput, base_application
-from tests.lambdas.support import SideEffects, call, payload_values
+from tests.support.side_effects import SideEffects
+from tests.support.stepfunctions import call, payload_values
 
 USABLE = [bad for bad in BAD_INPUTS if bad.application_id_usable]
 STARTED_AT = datetime.now(UTC).isoformat()
@@ -25,9 +29,8 @@ STARTED_AT = datetime.now(UTC).isoformat()
 
 @pytest.fixture(scope="module")
 def sfn() -> Iterator[Any]:
-    from local.stepfunctions.runner import LocalStepFunctions
 
-    with LocalStepFunctions(profile=Profile.HARDENED, prefix="unit") as local:
+    with OnboardingStepFunctions(profile=Profile.HARDENED, prefix="unit") as local:
         yield local
 
 
@@ -37,7 +40,8 @@ def new_id() -> str:
 
 def stored(sfn: Any, payload: dict[str, Any]) -> dict[str, Any]:
     """Put ``payload`` in the claim-check bucket as intake does; return the task event's submission."""
-    ref, _ = runtime_for(Settings.from_env()).claim_checks.put(payload["application_id"], encode_submission(payload))
+    runtime = runtime_for(Settings.from_env(ONBOARDING), ONBOARDING_TASKS.stores)
+    ref, _ = runtime.claim_checks.put(payload["application_id"], encode_submission(payload))
     return {"claim_check": ref.model_dump()}
 
 
@@ -187,7 +191,7 @@ def test_notify_twice_sends_one_message(sfn: Any) -> None:
     application_id = new_id()
     event = {"application_id": application_id, "account_id": "acct_0123456789abcdef01234567"}
     assert call(sfn, "notify", event) == call(sfn, "notify", event)
-    assert len(SideEffects.of(sfn.adapters(), application_id).messages) == 1
+    assert len(SideEffects.of(sfn.adapters(), application_id).outbox) == 1
 
 
 def test_a_retried_review_task_replaces_the_token_until_decided(sfn: Any) -> None:

@@ -12,16 +12,17 @@ import pytest
 
 from contract.profile import Profile
 from lambdas.claim_check import MAX_SUBMISSION_BYTES, encode_submission
-from local.stepfunctions.runner import LocalStepFunctions, SubmissionRefused
+from local.onboarding import OnboardingStepFunctions
+from local.stepfunctions.runner import SubmissionRefused
 from scenarios import scenario
-from tests.lambdas.support import call
+from tests.support.stepfunctions import call
 
 CASE = scenario("approved_low_risk")
 
 
 @pytest.fixture(scope="module")
-def sfn() -> Iterator[LocalStepFunctions]:
-    with LocalStepFunctions(profile=Profile.HARDENED, prefix="intake") as local:
+def sfn() -> Iterator[OnboardingStepFunctions]:
+    with OnboardingStepFunctions(profile=Profile.HARDENED, prefix="intake") as local:
         yield local
 
 
@@ -29,12 +30,12 @@ def new_application() -> dict[str, Any]:
     return CASE.application("app_" + uuid.uuid4().hex)
 
 
-def executions_named(sfn: LocalStepFunctions, name: str) -> list[dict[str, Any]]:
+def executions_named(sfn: OnboardingStepFunctions, name: str) -> list[dict[str, Any]]:
     listed = sfn.stepfunctions.list_executions(stateMachineArn=sfn.state_machine_arn)["executions"]
     return [execution for execution in listed if execution["name"] == name]
 
 
-def test_the_submission_is_stored_once_encrypted_with_the_customer_key(sfn: LocalStepFunctions) -> None:
+def test_the_submission_is_stored_once_encrypted_with_the_customer_key(sfn: OnboardingStepFunctions) -> None:
     application = new_application()
     arn = sfn.submit(application)
     key = f"submissions/{application['application_id']}.json"
@@ -52,14 +53,14 @@ def test_the_submission_is_stored_once_encrypted_with_the_customer_key(sfn: Loca
     assert arn.endswith(f":execution:{sfn.resources.state_machine_name}:{application['application_id']}")
 
 
-def test_a_duplicate_submission_returns_the_same_execution(sfn: LocalStepFunctions) -> None:
+def test_a_duplicate_submission_returns_the_same_execution(sfn: OnboardingStepFunctions) -> None:
     application = new_application()
     first = sfn.submit(application)
     etag = sfn.client("s3").head_object(
         Bucket=sfn.resources.bucket, Key=f"submissions/{application['application_id']}.json"
     )["ETag"]
     assert sfn.submit(application) == first  # while it runs (same name, same input)
-    sfn.wait(first)
+    sfn.wait_onboarding(first)
     assert sfn.submit(application) == first  # and after it ended (ExecutionAlreadyExists)
     assert len(executions_named(sfn, application["application_id"])) == 1
     assert sfn.client("s3").head_object(
@@ -69,7 +70,7 @@ def test_a_duplicate_submission_returns_the_same_execution(sfn: LocalStepFunctio
     assert len(effects.charges.for_application(application["application_id"])) == 1
 
 
-def test_a_different_submission_under_a_used_id_is_refused(sfn: LocalStepFunctions) -> None:
+def test_a_different_submission_under_a_used_id_is_refused(sfn: OnboardingStepFunctions) -> None:
     application = new_application()
     sfn.submit(application)
     other = scenario("approved_savings").application(application["application_id"])
@@ -85,7 +86,7 @@ def test_a_different_submission_under_a_used_id_is_refused(sfn: LocalStepFunctio
     assert len(executions_named(sfn, application["application_id"])) == 1
 
 
-def test_an_oversized_submission_is_refused_without_side_effects(sfn: LocalStepFunctions) -> None:
+def test_an_oversized_submission_is_refused_without_side_effects(sfn: OnboardingStepFunctions) -> None:
     application = new_application()
     application["applicant"]["address"]["line1"] = "x" * MAX_SUBMISSION_BYTES
     answer = call(sfn, "intake", application)
@@ -97,10 +98,10 @@ def test_an_oversized_submission_is_refused_without_side_effects(sfn: LocalStepF
 
 
 def test_the_baseline_profile_puts_the_application_in_the_execution_input() -> None:
-    with LocalStepFunctions(profile=Profile.BASELINE, prefix="baseline-intake") as sfn:
+    with OnboardingStepFunctions(profile=Profile.BASELINE, prefix="baseline-intake") as sfn:
         application = new_application()
         arn = sfn.submit(application)
         started = json.loads(sfn.stepfunctions.describe_execution(executionArn=arn)["input"])
         assert started["submission"] == {"inline": application}
         assert sfn.client("s3").list_objects_v2(Bucket=sfn.resources.bucket).get("KeyCount", 0) == 0
-        assert sfn.wait(arn).outcome is not None
+        assert sfn.wait_onboarding(arn).outcome is not None

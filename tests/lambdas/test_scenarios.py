@@ -14,7 +14,8 @@ from onboarding.adapters.memory import in_memory_adapters
 from onboarding.models import OutcomeStatus
 from onboarding.process import run_onboarding
 from scenarios import SCENARIOS, Scenario, scenario
-from tests.lambdas.support import CorpusRun, SideEffects
+from tests.support.side_effects import SideEffects
+from tests.support.stepfunctions import CorpusRun
 
 BY_NAME = pytest.mark.parametrize("case", SCENARIOS, ids=[s.name for s in SCENARIOS])
 
@@ -59,7 +60,7 @@ def test_side_effects_match_the_corpus(case: Scenario, hardened_corpus: CorpusRu
     assert (effects.account.status if effects.account else None) == expected.account_status
     assert sum(c.approved for c in effects.charges) == expected.approved_charges
     assert sum(not c.approved for c in effects.charges) == expected.declined_charges
-    assert len(effects.messages) == expected.outbox_messages
+    assert len(effects.outbox) == expected.outbox_messages
     assert (effects.review is not None) is expected.review_requested
     if effects.review is not None:
         assert effects.review.task_token  # stored by the review task for the reviewer command

@@ -13,7 +13,7 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
 from ops.codec_server import DEFAULT_UI_ORIGIN, LOOPBACK, CodecServerConfig, make_server
-from tests.workers.support import keyring_codec
+from tests.support.temporal import keyring_codec
 from workers.codec import is_encrypted
 
 TOKEN = "operator-token-123"

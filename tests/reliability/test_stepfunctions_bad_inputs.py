@@ -24,16 +24,17 @@ from dataclasses import dataclass
 import pytest
 
 from lambdas.claim_check import object_key
-from local.stepfunctions.runner import ExecutionResult, LocalStepFunctions, SubmissionRefused
+from local.onboarding import OnboardingResult, OnboardingStepFunctions
+from local.stepfunctions.runner import SubmissionRefused
 from onboarding.models import OutcomeStatus, RejectionReason
 from scenarios.bad_inputs import BAD_INPUTS, BadInput
-from tests.lambdas.support import leaks, payload_values, service_view
-from tests.reliability.stepfunctions_support import (
+from tests.support.side_effects import new_application_id
+from tests.support.stepfunctions import leaks, payload_values, service_view
+from tests.support.stepfunctions_totals import (
     StoreTotals,
     claim_check_keys,
     every_log_message,
     idempotency_records,
-    new_application_id,
     scheduled_functions,
 )
 
@@ -44,7 +45,7 @@ UNUSABLE = [bad for bad in BAD_INPUTS if not bad.application_id_usable]
 @dataclass(frozen=True)
 class CorpusRun:
     payloads: dict[str, object]  # by entry name, as submitted
-    results: dict[str, ExecutionResult]  # usable entries, by name
+    results: dict[str, OnboardingResult]  # usable entries, by name
     refusals: dict[str, SubmissionRefused]  # unusable entries, by name
     validate_function: str
     totals: StoreTotals
@@ -56,14 +57,14 @@ class CorpusRun:
 
 @pytest.fixture(scope="module")
 def corpus() -> CorpusRun:
-    with LocalStepFunctions(prefix="bad-input") as sfn:
+    with OnboardingStepFunctions(prefix="bad-input") as sfn:
         refusals: dict[str, SubmissionRefused] = {}
         for bad in UNUSABLE:
             with pytest.raises(SubmissionRefused) as refused:
                 sfn.submit(bad.application())
             refusals[bad.name] = refused.value
         payloads = {bad.name: bad.application(new_application_id()) for bad in USABLE}
-        by_id = sfn.run(list(payloads.values()), reviewer=lambda _application_id: None)
+        by_id = sfn.run_onboardings(list(payloads.values()), reviewer=lambda _application_id: None)
         listed = sfn.stepfunctions.list_executions(stateMachineArn=sfn.state_machine_arn)["executions"]
         return CorpusRun(
             payloads={**payloads, **{bad.name: bad.application() for bad in UNUSABLE}},

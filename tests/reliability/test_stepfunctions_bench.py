@@ -11,8 +11,8 @@ import pytest
 
 from bench import stepfunctions as bench
 from contract.definition import read_definition
-from contract.onboarding import DEFINITION_PATH
-from contract.registry import TASK_FUNCTIONS, task_function
+from contract.onboarding import DEFINITION_PATH, ONBOARDING_FUNCTIONS
+from contract.registry import find_function
 from infra.bundle import BundleMissingError
 from scenarios import scenario
 
@@ -51,12 +51,12 @@ def test_transitions_and_invocations_follow_the_path_and_the_retries(executions:
 
 @pytest.fixture(scope="module")
 def cold_import() -> dict[str, object]:
-    return bench.measure_cold_imports([task_function("validate")], repetitions=1)
+    return bench.measure_cold_imports([find_function(ONBOARDING_FUNCTIONS, "validate")], repetitions=1)
 
 
 def test_cold_import_reports_both_bytecode_situations(cold_import: dict[str, object]) -> None:
     report: dict[str, Any] = cold_import
-    module = task_function("validate").handler.rpartition(".")[0]
+    module = find_function(ONBOARDING_FUNCTIONS, "validate").handler.rpartition(".")[0]
     assert list(report["handlers"]) == [module]
     row = report["handlers"][module]
     assert set(row) == {"bundle_as_built_ms", "with_bytecode_ms", "samples_ms", "bundle_as_built_self_time_share"}
@@ -71,7 +71,7 @@ def test_cold_import_reports_both_bytecode_situations(cold_import: dict[str, obj
 
 def test_the_asset_is_measured_per_top_level_package(tmp_path: Path) -> None:
     files = {
-        "contract/registry.py": 100, "lambdas/handlers/validate.py": 50, "onboarding/models.py": 70,
+        "lambdas/__init__.py": 100, "lambdas/handlers/validate.py": 50, "onboarding/models.py": 70,
         "botocore/data/s3/service-2.json": 1000, "six.py": 30, "_cffi_backend.cpython-312-x86_64-linux-gnu.so": 400,
         "boto3-1.44.5.dist-info/METADATA": 20, "six-1.17.0.dist-info/RECORD": 10,
     }
@@ -83,7 +83,7 @@ def test_the_asset_is_measured_per_top_level_package(tmp_path: Path) -> None:
                                        "six": 30, "*.dist-info": 30}
     assert (asset["bytes"], asset["files"]) == (1680, 8)
     assert 0 < asset["zip_bytes"] < asset["bytes"]  # 1,680 repeated bytes deflate well
-    assert asset["functions"] == [function.name for function in TASK_FUNCTIONS]
+    assert asset["functions"] == [function.name for function in ONBOARDING_FUNCTIONS]
     with pytest.raises(BundleMissingError, match="make bundle"):
         bench.measure_asset(tmp_path / "missing")
 
@@ -91,7 +91,7 @@ def test_the_asset_is_measured_per_top_level_package(tmp_path: Path) -> None:
 def test_the_sections_serialise_and_summarise(executions: dict[str, object], cold_import: dict[str, object],
                                               tmp_path: Path) -> None:
     (tmp_path / "lambdas").mkdir()
-    (tmp_path / "lambdas" / "registry.py").write_text("")
+    (tmp_path / "lambdas" / "__init__.py").write_text("")
     sections = {
         "stepfunctions": executions,
         "lambda": {"cold_import": cold_import, "asset": bench.measure_asset(tmp_path)},

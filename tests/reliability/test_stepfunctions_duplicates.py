@@ -21,18 +21,14 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdas.claim_check import encode_submission, object_key
-from local.stepfunctions.runner import LocalStepFunctions, SubmissionRefused
+from local.onboarding import OnboardingStepFunctions
+from local.stepfunctions.runner import SubmissionRefused
 from onboarding.models import OutcomeStatus, Product, ReviewDecision
 from ops import reviewer
 from scenarios import scenario
-from tests.lambdas.support import SideEffects, leaks, service_view
-from tests.reliability.stepfunctions_support import (
-    StoreTotals,
-    every_log_message,
-    executions_named,
-    new_application_id,
-    scheduled_functions,
-)
+from tests.support.side_effects import SideEffects, new_application_id
+from tests.support.stepfunctions import leaks, service_view
+from tests.support.stepfunctions_totals import StoreTotals, every_log_message, executions_named, scheduled_functions
 
 CASE = scenario("review_approved")  # waits for the reviewer, so "while it runs" is certain
 OTHER = scenario("approved_savings")
@@ -40,28 +36,28 @@ STEPS = ("validate", "screen_sanctions", "verify_identity", "assess_risk", "requ
          "fund_account", "notify")
 
 
-def start_directly(sfn: LocalStepFunctions, name: str, execution_input: str) -> str:
+def start_directly(sfn: OnboardingStepFunctions, name: str, execution_input: str) -> str:
     response = sfn.stepfunctions.start_execution(stateMachineArn=sfn.state_machine_arn, name=name,
                                                  input=execution_input)
     arn: str = response["executionArn"]
     return arn
 
 
-def wait_for_review(sfn: LocalStepFunctions, application_id: str) -> None:
+def wait_for_review(sfn: OnboardingStepFunctions, application_id: str) -> None:
     deadline = time.monotonic() + 30
     while sfn.pending_review(application_id) is None:
         assert time.monotonic() < deadline, "the review was never requested"
         time.sleep(0.1)
 
 
-def stored_submission(sfn: LocalStepFunctions, application_id: str) -> bytes:
+def stored_submission(sfn: OnboardingStepFunctions, application_id: str) -> bytes:
     body: bytes = sfn.client("s3").get_object(Bucket=sfn.resources.bucket, Key=object_key(application_id))[
         "Body"].read()
     return body
 
 
 def test_one_application_started_through_intake_and_start_execution_runs_once() -> None:
-    with LocalStepFunctions(prefix="twice", review_timeout_seconds=120) as sfn:
+    with OnboardingStepFunctions(prefix="twice", review_timeout_seconds=120) as sfn:
         application = CASE.application(new_application_id())
         application_id = application["application_id"]
         arn = sfn.submit(application)
@@ -71,7 +67,7 @@ def test_one_application_started_through_intake_and_start_execution_runs_once() 
         assert sfn.submit(application) == arn
         assert start_directly(sfn, application_id, execution_input) == arn
         assert reviewer.main(["approve", application_id]) == 0
-        result = sfn.wait(arn)
+        result = sfn.wait_onboarding(arn)
 
         assert sfn.submit(application) == arn  # after the end, intake still answers with the same execution
         with pytest.raises(ClientError) as refused:
@@ -84,14 +80,14 @@ def test_one_application_started_through_intake_and_start_execution_runs_once() 
         effects = SideEffects.of(sfn.adapters(), application_id)
         assert effects.account is not None and effects.account.status == "OPEN"
         assert [charge.approved for charge in effects.charges] == [True]
-        assert len(effects.messages) == 1
+        assert len(effects.outbox) == 1
         assert effects.review is not None and effects.review.decision is ReviewDecision.APPROVE
         assert StoreTotals.of(sfn) == StoreTotals.expected([CASE.expected], claim_checks=1)
         assert stored_submission(sfn, application_id) == encode_submission(application)
 
 
 def test_a_different_payload_under_a_used_id_is_refused_without_pii() -> None:
-    with LocalStepFunctions(prefix="conflict", review_timeout_seconds=120) as sfn:
+    with OnboardingStepFunctions(prefix="conflict", review_timeout_seconds=120) as sfn:
         original = CASE.application(new_application_id())
         application_id = original["application_id"]
         other = OTHER.application(application_id)
@@ -120,7 +116,7 @@ def test_a_different_payload_under_a_used_id_is_refused_without_pii() -> None:
         wait_for_review(sfn, application_id)
         refuse_all()  # while it runs
         assert reviewer.main(["approve", application_id]) == 0
-        result = sfn.wait(arn)
+        result = sfn.wait_onboarding(arn)
         refuse_all()  # after it ended
 
         assert len(errors) == 6

@@ -18,12 +18,12 @@ import itertools
 from collections import Counter
 
 from comparison.cost.usage import count_lambda_usage
-from local.stepfunctions.runner import LocalStepFunctions
+from local.onboarding import OnboardingStepFunctions
 from onboarding.models import ReviewDecision
 from ops import reviewer
 from scenarios import SCENARIOS, Scenario
-from tests.lambdas.support import SideEffects
-from tests.reliability.stepfunctions_support import StoreTotals, claim_check_keys, new_application_id
+from tests.support.side_effects import SideEffects, new_application_id
+from tests.support.stepfunctions_totals import StoreTotals, claim_check_keys
 
 ONBOARDINGS = 100
 MIX = [case for case in SCENARIOS if case.review_decision is not None or not case.expected.review_requested]
@@ -42,8 +42,8 @@ def test_a_hundred_onboardings_at_once_complete_exactly_once() -> None:
         answers.append((application_id, reviewer.main([VERBS[decision], application_id])))
         return None  # answered above, through the command
 
-    with LocalStepFunctions(prefix="load", review_timeout_seconds=REVIEW_TIMEOUT_SECONDS) as sfn:
-        results = sfn.run([case.application(application_id) for application_id, case in cases.items()],
+    with OnboardingStepFunctions(prefix="load", review_timeout_seconds=REVIEW_TIMEOUT_SECONDS) as sfn:
+        results = sfn.run_onboardings([case.application(application_id) for application_id, case in cases.items()],
                           reviewer=review, timeout_seconds=600)
         adapters = sfn.adapters()
         effects = {application_id: SideEffects.of(adapters, application_id) for application_id in cases}
@@ -64,7 +64,7 @@ def test_a_hundred_onboardings_at_once_complete_exactly_once() -> None:
         assert (found.account.status if found.account else None) == expected.account_status, case.name
         assert sorted(c.approved for c in found.charges) == [False] * expected.declined_charges + [
             True] * expected.approved_charges, case.name
-        assert len(found.messages) == expected.outbox_messages, case.name
+        assert len(found.outbox) == expected.outbox_messages, case.name
         assert (found.review is not None) is expected.review_requested, case.name
         if found.review is not None:
             assert found.review.decision is case.review_decision, case.name

@@ -35,22 +35,18 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
 from contract.definition import read_definition
-from contract.onboarding import DEFINITION_PATH, onboarding_asl
+from contract.onboarding import DEFINITION_PATH, ONBOARDING, onboarding_asl
 from lambdas.handlers import open_account
+from lambdas.registration import ONBOARDING_TASKS
 from lambdas.runtime import runtime_for
 from lambdas.settings import Settings
-from local.stepfunctions.runner import ExecutionResult, LocalStepFunctions
+from local.onboarding import OnboardingResult, OnboardingStepFunctions
 from onboarding.models import Account, OutcomeStatus, Product
 from onboarding.ports import Ledger
 from scenarios import scenario
-from tests.lambdas.support import SideEffects, leaks, service_view
-from tests.reliability.stepfunctions_support import (
-    StoreTotals,
-    attempts,
-    every_log_message,
-    failures,
-    new_application_id,
-)
+from tests.support.side_effects import SideEffects, new_application_id
+from tests.support.stepfunctions import leaks, service_view
+from tests.support.stepfunctions_totals import StoreTotals, attempts, every_log_message, failures
 from workers.workflows import RETRY_POLICY
 
 CASE = scenario("approved_low_risk")
@@ -58,7 +54,7 @@ STATE_TIMEOUT_SECONDS = 1
 SLOW_INVOCATION_SECONDS = 3.5
 
 
-def no_pii_anywhere(sfn: LocalStepFunctions, result: ExecutionResult) -> None:
+def no_pii_anywhere(sfn: OnboardingStepFunctions, result: OnboardingResult) -> None:
     causes = [text for failure in failures(result) for text in failure]
     assert causes  # there is a failure to look at
     assert leaks(causes, CASE.searchable_pii()) == set()
@@ -89,9 +85,9 @@ def slow_open_account(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("slow_open_account")
 def test_a_task_that_keeps_timing_out_is_retried_then_fails_and_its_late_writes_land_once() -> None:
     template = definition_with_short_timeout("OpenAccount")
-    with LocalStepFunctions(prefix="timeout", definition=onboarding_asl(template)) as sfn:
+    with OnboardingStepFunctions(prefix="timeout", definition=onboarding_asl(template)) as sfn:
         application_id = new_application_id()
-        result = sfn.wait(sfn.submit(CASE.application(application_id)))
+        result = sfn.wait_onboarding(sfn.submit(CASE.application(application_id)))
         function = sfn.resources.function_name("open_account")
         deadline = time.monotonic() + 60
         while sum(i.function == function for i in sfn.router.invocations) < RETRY_POLICY.maximum_attempts:
@@ -138,12 +134,13 @@ class DeniedLedger:
 
 
 def test_an_unexpected_exception_fails_the_execution_with_a_generic_cause() -> None:
-    with LocalStepFunctions(prefix="unexpected") as sfn:
-        runtime = runtime_for(Settings.from_env())  # the one the handlers get: same settings, same cache entry
-        ledger = DeniedLedger(runtime.adapters.ledger)
-        runtime.adapters = replace(runtime.adapters, ledger=ledger)
+    with OnboardingStepFunctions(prefix="unexpected") as sfn:
+        # The runtime the handlers get: same settings, same store factory, same cache entry.
+        runtime = runtime_for(Settings.from_env(ONBOARDING), ONBOARDING_TASKS.stores)
+        ledger = DeniedLedger(runtime.stores.ledger)
+        runtime.stores = replace(runtime.stores, ledger=ledger)
         application_id = new_application_id()
-        result = sfn.wait(sfn.submit(CASE.application(application_id)))
+        result = sfn.wait_onboarding(sfn.submit(CASE.application(application_id)))
 
         assert (result.status, result.description["error"]) == ("FAILED", "InternalError")
         # Retried like Temporal retries an unexpected activity error, then the execution fails.
@@ -184,8 +181,8 @@ class FailingInvoke:
 
 
 @pytest.fixture
-def failing_notify() -> Iterator[tuple[LocalStepFunctions, FailingInvoke]]:
-    with LocalStepFunctions(prefix="service-error") as sfn:
+def failing_notify() -> Iterator[tuple[OnboardingStepFunctions, FailingInvoke]]:
+    with OnboardingStepFunctions(prefix="service-error") as sfn:
         fault = FailingInvoke(sfn.resources.function_arn("notify"), times=2)
         events = boto3.DEFAULT_SESSION.events  # the session moto's interpreter invokes Lambda through
         events.register("before-parameter-build.lambda.Invoke", fault.stash)
@@ -198,11 +195,11 @@ def failing_notify() -> Iterator[tuple[LocalStepFunctions, FailingInvoke]]:
 
 
 def test_a_lambda_service_error_is_retried_and_the_step_runs_once(
-    failing_notify: tuple[LocalStepFunctions, FailingInvoke],
+    failing_notify: tuple[OnboardingStepFunctions, FailingInvoke],
 ) -> None:
     sfn, fault = failing_notify
     application_id = new_application_id()
-    result = sfn.wait(sfn.submit(CASE.application(application_id)))
+    result = sfn.wait_onboarding(sfn.submit(CASE.application(application_id)))
 
     assert result.status == "SUCCEEDED"
     assert result.outcome is not None and result.outcome.status is OutcomeStatus.APPROVED
@@ -211,6 +208,6 @@ def test_a_lambda_service_error_is_retried_and_the_step_runs_once(
     assert [error for error, _ in failures(result)] == ["Lambda.ServiceException"] * 2
     notify = sfn.resources.function_name("notify")
     assert [i.function for i in sfn.router.invocations].count(notify) == 1  # only the third reached the function
-    assert len(SideEffects.of(sfn.adapters(), application_id).messages) == 1
+    assert len(SideEffects.of(sfn.adapters(), application_id).outbox) == 1
     assert StoreTotals.of(sfn) == StoreTotals.expected([CASE.expected], claim_checks=1)
     no_pii_anywhere(sfn, result)

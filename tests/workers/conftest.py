@@ -12,10 +12,13 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from contract.profile import Profile
+from local.temporal import TEMPORAL_TEST_SERVER
+from local.temporal import require_binary as require
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.ports import Adapters
-from tests.workers.support import TEMPORAL_TEST_SERVER, keyring_codec, require
+from tests.support.temporal import keyring_codec
 from workers.converter import data_converter, header_codec_behavior
+from workers.registration import ONBOARDING_WORKER
 from workers.worker import build_worker
 
 
@@ -51,5 +54,6 @@ async def ts_worker(hardened_client: Client) -> AsyncIterator[RunningWorker]:
     adapters = in_memory_adapters()
     task_queue = f"onboarding-{uuid.uuid4().hex[:8]}"
     with ThreadPoolExecutor(8) as executor:
-        async with build_worker(hardened_client, task_queue=task_queue, adapters=adapters, executor=executor):
+        async with build_worker(hardened_client, ONBOARDING_WORKER, task_queue=task_queue, stores=adapters,
+                                executor=executor):
             yield RunningWorker(hardened_client, adapters, task_queue)

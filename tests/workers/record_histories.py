@@ -17,19 +17,14 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from contract.profile import Profile
+from local.temporal import TEMPORAL_TEST_SERVER
+from local.temporal import require_binary as require
 from onboarding.adapters.memory import in_memory_adapters
 from scenarios import SCENARIOS, Scenario, scenario
-from tests.workers.support import (
-    CURRENT_TEST_KEY,
-    HISTORIES,
-    OLD_TEST_KEY,
-    TEMPORAL_TEST_SERVER,
-    keyring_codec,
-    require,
-    run_scenario,
-)
+from tests.support.temporal import CURRENT_TEST_KEY, HISTORIES, OLD_TEST_KEY, keyring_codec, run_scenario
 from workers.converter import data_converter, header_codec_behavior
 from workers.messages import PRODUCTION_REVIEW_TIMEOUT_SECONDS
+from workers.registration import ONBOARDING_WORKER
 from workers.worker import build_worker
 
 OLD_KEY_DIR = HISTORIES / "old-key"
@@ -45,7 +40,8 @@ async def record(cases: tuple[Scenario, ...], directory: Path, *, key: str) -> N
         config["header_codec_behavior"] = header_codec_behavior(Profile.HARDENED)
         client = Client(**config)
         with ThreadPoolExecutor(4) as executor:
-            async with build_worker(client, task_queue="record", adapters=in_memory_adapters(), executor=executor):
+            async with build_worker(client, ONBOARDING_WORKER, task_queue="record", stores=in_memory_adapters(),
+                                    executor=executor):
                 for case in cases:
                     await run_scenario(client, case, case.application_id, task_queue="record",
                                        review_timeout_seconds=PRODUCTION_REVIEW_TIMEOUT_SECONDS)

@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 from temporalio.service import TLSConfig
 
+from contract.onboarding import ONBOARDING
 from contract.profile import Profile
 from workers.client import read_credentials
 from workers.settings import AuthMode, ClientSettings, SettingsError, WorkerSettings
@@ -21,9 +22,13 @@ BASE = {"PAYLOAD_KEY_ID": "alias/temporal-payloads", **TABLES}
 CLOUD = {"TEMPORAL_AUTH_MODE": "api_key", "TEMPORAL_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:t"}
 
 
+def settings_of(environ: dict[str, str]) -> WorkerSettings:
+    return WorkerSettings.from_env(environ, process=ONBOARDING)
+
+
 def refused(environ: dict[str, str], variable: str) -> str:
     with pytest.raises(SettingsError) as raised:
-        WorkerSettings.from_env(environ)
+        settings_of(environ)
     message = str(raised.value)
     assert variable in message
     assert SECRETISH not in message
@@ -31,12 +36,12 @@ def refused(environ: dict[str, str], variable: str) -> str:
 
 
 def test_defaults_for_a_local_dev_server() -> None:
-    settings = WorkerSettings.from_env(BASE)
+    settings = settings_of(BASE)
     assert (settings.address, settings.namespace, settings.task_queue) == ("localhost:7233", "default", "onboarding")
     assert settings.auth_mode is AuthMode.NONE and settings.tls is False
     assert settings.profile is Profile.HARDENED
     assert settings.graceful_shutdown_seconds == 30
-    assert settings.table_names is not None and settings.table_names.ledger == "t-led"
+    assert settings.table_names is not None and settings.table_names["ledger"] == "t-led"
 
 
 @pytest.mark.parametrize(
@@ -52,13 +57,13 @@ def test_a_bad_value_names_the_variable_not_the_value(variable: str) -> None:
 
 
 def test_empty_values_count_as_unset() -> None:
-    assert WorkerSettings.from_env({**BASE, "TEMPORAL_SECRET_ARN": "", "TEMPORAL_TLS": ""}).secret_arn is None
+    assert settings_of({**BASE, "TEMPORAL_SECRET_ARN": "", "TEMPORAL_TLS": ""}).secret_arn is None
 
 
 def test_credentials_need_a_secret_and_tls() -> None:
     refused({**BASE, "TEMPORAL_AUTH_MODE": "mtls"}, "TEMPORAL_SECRET_ARN")
     refused({**BASE, **CLOUD, "TEMPORAL_TLS": "false"}, "TEMPORAL_TLS")
-    assert WorkerSettings.from_env({**BASE, **CLOUD}).tls is True
+    assert settings_of({**BASE, **CLOUD}).tls is True
 
 
 def test_development_shortcuts_are_refused_with_credentials() -> None:
@@ -71,7 +76,7 @@ def test_development_shortcuts_are_refused_with_credentials() -> None:
 def test_payload_keys_are_required_when_hardened() -> None:
     refused(dict(TABLES), "PAYLOAD_KEY_ID")
     refused({**TABLES, "PAYLOAD_KEY_ID": "local"}, "PAYLOAD_LOCAL_KEYRING_FILE")
-    assert WorkerSettings.from_env({**TABLES, "PROTECTION_PROFILE": "baseline"}).payload_key_id is None
+    assert settings_of({**TABLES, "PROTECTION_PROFILE": "baseline"}).payload_key_id is None
 
 
 def test_tables_or_the_explicit_in_memory_flag() -> None:
@@ -81,7 +86,7 @@ def test_tables_or_the_explicit_in_memory_flag() -> None:
     assert "OUTBOX_TABLE" in refused({**no_tables, "LEDGER_TABLE": "t", "CHARGES_TABLE": "c", "REVIEWS_TABLE": "r"},
                                      "OUTBOX_TABLE")
     refused({**BASE, "WORKER_IN_MEMORY_ADAPTERS": "true"}, "WORKER_IN_MEMORY_ADAPTERS")
-    assert WorkerSettings.from_env({**no_tables, "WORKER_IN_MEMORY_ADAPTERS": "true"}).table_names is None
+    assert settings_of({**no_tables, "WORKER_IN_MEMORY_ADAPTERS": "true"}).table_names is None
 
 
 def test_the_health_age_must_exceed_the_refresh_interval() -> None:

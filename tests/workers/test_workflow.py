@@ -12,15 +12,19 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
+from contract.onboarding import ONBOARDING
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.models import OutcomeStatus, RejectionReason, ReviewDecision
 from onboarding.process import run_onboarding
 from ops.starter import StarterError, current_step, start_onboarding, submit_review
 from scenarios import SCENARIOS, Scenario, scenario
+from tests.support.conformance import activity_order_problems
+from tests.support.side_effects import SideEffects, matches_expected, new_application_id
+from tests.support.temporal import run_scenario, wait_for_step
 from tests.workers.conftest import RunningWorker
-from tests.workers.support import matches_expected, new_application_id, run_scenario, side_effects, wait_for_step
 from workers.codec import is_encrypted
 from workers.messages import PRODUCTION_REVIEW_TIMEOUT_SECONDS, OnboardingInput, Step
+from workers.registration import ONBOARDING_WORKER
 from workers.workflows import WORKFLOW_ID_MISMATCH, OnboardingWorkflow
 
 
@@ -41,8 +45,8 @@ async def test_scenario_matches_reference_process(
         reviewer=lambda _: case.review_decision,
     )
     assert outcome == reference
-    assert side_effects(ts_worker.adapters, application_id) == side_effects(reference_adapters, application_id)
-    assert matches_expected(case, outcome, side_effects(ts_worker.adapters, application_id)) == []
+    assert SideEffects.of(ts_worker.adapters, application_id) == SideEffects.of(reference_adapters, application_id)
+    assert matches_expected(case, outcome, SideEffects.of(ts_worker.adapters, application_id)) == []
     assert await current_step(ts_worker.client, application_id) == Step.COMPLETED.value
 
 
@@ -112,7 +116,7 @@ async def test_a_submission_under_another_workflow_id_is_rejected_without_side_e
     assert outcome.reason is RejectionReason.INVALID_APPLICATION
     assert outcome.error_codes == (WORKFLOW_ID_MISMATCH,)
     for application_id in (submitted_id, workflow_id):
-        effects = side_effects(ts_worker.adapters, application_id)
+        effects = SideEffects.of(ts_worker.adapters, application_id)
         assert effects.account is None and effects.charges == () and effects.review is None
 
 
@@ -159,3 +163,36 @@ async def test_headers_are_encrypted_too(ts_worker: RunningWorker) -> None:
     header = history.events[0].workflow_execution_started_event_attributes.header.fields["x-propagated"]
     assert is_encrypted(header)
     assert HEADER_SECRET.encode() not in History(events=history.events).SerializeToString()
+
+
+async def _activity_types(client: Client, workflow_id: str) -> list[str]:
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    return [event.activity_task_scheduled_event_attributes.activity_type.name for event in history.events
+            if event.HasField("activity_task_scheduled_event_attributes")]
+
+
+async def test_the_workflow_runs_the_described_steps_in_order(ts_worker: RunningWorker) -> None:
+    """The application that passes every step (a review, approved) runs exactly the described main path."""
+    passes_everything = next(case for case in SCENARIOS if case.review_decision is ReviewDecision.APPROVE
+                             and case.identity_transient_failures == 0)
+    application_id = new_application_id()
+    await run_scenario(ts_worker.client, passes_everything, application_id, task_queue=ts_worker.task_queue,
+                       review_timeout_seconds=PRODUCTION_REVIEW_TIMEOUT_SECONDS)
+    ran = await _activity_types(ts_worker.client, application_id)
+    assert activity_order_problems(ONBOARDING, ran, ONBOARDING_WORKER.engine_activities) == []
+
+
+async def test_the_workflow_compensates_with_the_described_compensations(ts_worker: RunningWorker) -> None:
+    compensated = next(case for case in SCENARIOS if case.expected.compensated)
+    application_id = new_application_id()
+    await run_scenario(ts_worker.client, compensated, application_id, task_queue=ts_worker.task_queue,
+                       review_timeout_seconds=PRODUCTION_REVIEW_TIMEOUT_SECONDS)
+    ran = await _activity_types(ts_worker.client, application_id)
+    assert {step.name for step in ONBOARDING.compensations} <= set(ran)
+    assert ran.index(ONBOARDING.compensations[0].name) > max(ran.index(step.name) for step in ONBOARDING.steps
+                                                             if step.name in ran)
+
+
+def test_the_order_check_names_a_step_the_workflow_never_runs() -> None:
+    ran = [step.name for step in ONBOARDING.steps if step.name != "assess_risk"]
+    assert activity_order_problems(ONBOARDING, ran) == ["the workflow never runs step assess_risk"]

@@ -14,14 +14,14 @@ from typing import Any
 from moto.stepfunctions.parser.api import ExecutionStatus
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-from local.stepfunctions.runner import LocalStepFunctions
+from local.onboarding import OnboardingStepFunctions
 from onboarding.models import RejectionReason, ReviewDecision
 from scenarios import scenario
 
 
 def test_a_decision_lands_while_another_execution_has_not_started() -> None:
     case = scenario("review_declined")
-    with LocalStepFunctions(prefix="race") as sfn:
+    with OnboardingStepFunctions(prefix="race") as sfn:
         application_id = "app_01JMOTORACE000000000001"
         arn = sfn.submit(case.application(application_id))
         deadline = time.monotonic() + 30
@@ -38,5 +38,5 @@ def test_a_decision_lands_while_another_execution_has_not_started() -> None:
             sfn.decide(application_id, ReviewDecision.DECLINE)
         finally:
             executions.remove(unstarted)
-        result = sfn.wait(arn)
+        result = sfn.wait_onboarding(arn)
     assert result.outcome is not None and result.outcome.reason is RejectionReason.REVIEW_DECLINED

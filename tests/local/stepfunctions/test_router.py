@@ -10,12 +10,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from contract.onboarding import onboarding_asl
-from local.stepfunctions.runner import LocalStepFunctions
+from local.onboarding import OnboardingStepFunctions
 from scenarios import scenario
 
 
 def test_invoke_through_boto3_like_a_client() -> None:
-    with LocalStepFunctions(prefix="router") as sfn:
+    with OnboardingStepFunctions(prefix="router") as sfn:
         lambda_client = sfn.client("lambda")
         with pytest.raises(ClientError) as missing:
             lambda_client.invoke(FunctionName="not-deployed", Payload=b"{}")
@@ -34,7 +34,7 @@ def test_invoke_through_boto3_like_a_client() -> None:
         assert "FunctionError" not in answered
         started = json.loads(answered["Payload"].read())
         assert started["application_id"] == application["application_id"]
-        assert sfn.wait(started["execution_arn"]).outcome is not None
+        assert sfn.wait_onboarding(started["execution_arn"]).outcome is not None
 
         logs = sfn.lambda_log_messages()
         intake = logs[sfn.resources.function_name("intake")]
@@ -51,17 +51,17 @@ def test_the_runner_runs_the_definition_it_is_given() -> None:
     asl = json.loads(onboarding_asl().text)
     asl["Comment"] = "from a synthesized template"
     template = onboarding_asl(json.dumps(asl))
-    with LocalStepFunctions(prefix="given", definition=template) as sfn:
+    with OnboardingStepFunctions(prefix="given", definition=template) as sfn:
         deployed = sfn.stepfunctions.describe_state_machine(stateMachineArn=sfn.state_machine_arn)["definition"]
         assert deployed == sfn.definition
         assert json.loads(deployed)["Comment"] == "from a synthesized template"
         assert "${" not in deployed
-        result = sfn.wait(sfn.submit(scenario("sanctions_match").application()))
+        result = sfn.wait_onboarding(sfn.submit(scenario("sanctions_match").application()))
         assert result.outcome is not None and result.outcome.reason is not None
 
 
 def test_a_moto_server_endpoint_must_be_on_the_loopback_interface() -> None:
-    runner = LocalStepFunctions(prefix="remote", endpoint_url="http://moto.example.com:5000")
+    runner = OnboardingStepFunctions(prefix="remote", endpoint_url="http://moto.example.com:5000")
     with pytest.raises(ValueError, match="endpoint_url: a moto server on the loopback interface"):
         runner.start()
     assert "AWS_ENDPOINT_URL" not in os.environ  # nothing was changed

@@ -1,4 +1,4 @@
-"""Helpers for the Step Functions tests: side-effect snapshots, PII search, direct handler calls."""
+"""Helpers for the Step Functions tests: corpus runs, PII search, direct handler calls."""
 
 from __future__ import annotations
 
@@ -7,43 +7,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from local.onboarding import OnboardingResult, OnboardingStepFunctions
 from local.stepfunctions.context import LocalLambdaContext
-from local.stepfunctions.runner import ExecutionResult, LocalStepFunctions
-from onboarding.models import Account, Charge, OutboxMessage, Product, ReviewRequest
-from onboarding.ports import Adapters
+from local.stepfunctions.runner import ExecutionResult
+from onboarding.models import Product
 from scenarios import MIN_SEARCHABLE_PII_LENGTH
 from scenarios.bad_inputs import base_application
-
-
-@dataclass(frozen=True)
-class SideEffects:
-    account: Account | None
-    charges: tuple[Charge, ...]
-    messages: tuple[OutboxMessage, ...]
-    review: ReviewRequest | None
-
-    @classmethod
-    def of(cls, adapters: Adapters, application_id: str) -> SideEffects:
-        return cls(
-            account=adapters.ledger.get(application_id),
-            charges=tuple(adapters.charges.for_application(application_id)),
-            messages=tuple(adapters.outbox.for_application(application_id)),
-            review=adapters.reviews.get(application_id),
-        )
-
-    def without_task_token(self) -> SideEffects:
-        """Only Step Functions stores a task token; everything else must match the reference run."""
-        review = self.review.model_copy(update={"task_token": None}) if self.review else None
-        return SideEffects(account=self.account, charges=self.charges, messages=self.messages, review=review)
-
-    @property
-    def empty(self) -> bool:
-        return self.account is None and not self.charges and not self.messages and self.review is None
+from tests.support.side_effects import SideEffects
 
 
 @dataclass(frozen=True)
 class CorpusRun:
-    results: dict[str, ExecutionResult]  # by application id
+    results: dict[str, OnboardingResult]  # by application id
     side_effects: dict[str, SideEffects]  # by application id
     lambda_logs: dict[str, list[str]]  # by function name
 
@@ -105,7 +80,7 @@ def _keys(payload: dict[str, Any]) -> set[str]:
     return keys
 
 
-def call(sfn: LocalStepFunctions, function: str, event: Any) -> dict[str, Any]:
+def call(sfn: OnboardingStepFunctions, function: str, event: Any) -> dict[str, Any]:
     """Invoke a handler the way Lambda does, through the router (errors come back as the runtime reports them)."""
     status, body = sfn.router.call(sfn.resources.function_name(function), event)
     payload: dict[str, Any] = json.loads(body)
@@ -114,7 +89,7 @@ def call(sfn: LocalStepFunctions, function: str, event: Any) -> dict[str, Any]:
     return payload
 
 
-def context_for(sfn: LocalStepFunctions, function: str) -> LocalLambdaContext:
+def context_for(sfn: OnboardingStepFunctions, function: str) -> LocalLambdaContext:
     return LocalLambdaContext(
         function_name=sfn.resources.function_name(function), function_arn=sfn.resources.function_arn(function)
     )

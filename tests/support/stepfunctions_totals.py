@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from local.stepfunctions.runner import ExecutionResult, LocalStepFunctions
+from local.onboarding import OnboardingResult, OnboardingStepFunctions
 from scenarios import Expected
 
 
@@ -32,13 +32,13 @@ class StoreTotals:
     claim_checks: int
 
     @classmethod
-    def of(cls, sfn: LocalStepFunctions) -> StoreTotals:
+    def of(cls, sfn: OnboardingStepFunctions) -> StoreTotals:
         tables = sfn.resources.tables
         return cls(
-            accounts=_count(sfn, tables.ledger),
-            charges=_count(sfn, tables.charges),
-            messages=_count(sfn, tables.outbox),
-            reviews=_count(sfn, tables.reviews),
+            accounts=_count(sfn, tables["ledger"]),
+            charges=_count(sfn, tables["charges"]),
+            messages=_count(sfn, tables["outbox"]),
+            reviews=_count(sfn, tables["reviews"]),
             claim_checks=len(claim_check_keys(sfn)),
         )
 
@@ -54,27 +54,27 @@ class StoreTotals:
         )
 
 
-def idempotency_records(sfn: LocalStepFunctions) -> int:
+def idempotency_records(sfn: OnboardingStepFunctions) -> int:
     return _count(sfn, sfn.resources.idempotency_table)
 
 
-def _count(sfn: LocalStepFunctions, table: str) -> int:
+def _count(sfn: OnboardingStepFunctions, table: str) -> int:
     paginator = sfn.client("dynamodb").get_paginator("scan")
     return sum(page["Count"] for page in paginator.paginate(TableName=table, Select="COUNT", ConsistentRead=True))
 
 
-def claim_check_keys(sfn: LocalStepFunctions) -> list[str]:
+def claim_check_keys(sfn: OnboardingStepFunctions) -> list[str]:
     paginator = sfn.client("s3").get_paginator("list_objects_v2")
     return [obj["Key"] for page in paginator.paginate(Bucket=sfn.resources.bucket) for obj in page.get("Contents", [])]
 
 
-def executions_named(sfn: LocalStepFunctions, name: str) -> list[dict[str, Any]]:
+def executions_named(sfn: OnboardingStepFunctions, name: str) -> list[dict[str, Any]]:
     paginator = sfn.stepfunctions.get_paginator("list_executions")
     pages = paginator.paginate(stateMachineArn=sfn.state_machine_arn)
     return [execution for page in pages for execution in page["executions"] if execution["name"] == name]
 
 
-def every_log_message(sfn: LocalStepFunctions) -> list[str]:
+def every_log_message(sfn: OnboardingStepFunctions) -> list[str]:
     """Every line in every log group of the account: the functions' groups and the state machine's."""
     logs = sfn.client("logs")
     messages: list[str] = []
@@ -85,7 +85,7 @@ def every_log_message(sfn: LocalStepFunctions) -> list[str]:
     return messages
 
 
-def scheduled_functions(result: ExecutionResult) -> list[str]:
+def scheduled_functions(result: OnboardingResult) -> list[str]:
     """The function name of every Lambda task the execution scheduled, attempts included, in order."""
     names = []
     for event in result.history:
@@ -95,11 +95,11 @@ def scheduled_functions(result: ExecutionResult) -> list[str]:
     return names
 
 
-def attempts(sfn: LocalStepFunctions, result: ExecutionResult, function: str) -> int:
+def attempts(sfn: OnboardingStepFunctions, result: OnboardingResult, function: str) -> int:
     return scheduled_functions(result).count(sfn.resources.function_name(function))
 
 
-def failures(result: ExecutionResult) -> Iterator[tuple[str, str]]:
+def failures(result: OnboardingResult) -> Iterator[tuple[str, str]]:
     """``(error, cause)`` of every failed or timed-out event, and of the execution itself."""
     for event in result.history:
         for key, details in event.items():

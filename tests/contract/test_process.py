@@ -1,0 +1,62 @@
+"""The process description refuses to contradict itself, naming the problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from contract.environment import table_environment, task_environment, worker_environment
+from contract.onboarding import ONBOARDING
+from contract.process import DescriptionError, ProcessDescription, Review, Step, StepKind, Table
+from contract.profile import Profile
+
+
+def _process(**changes: object) -> ProcessDescription:
+    base: dict[str, object] = {
+        "name": "tiny", "id_field": "case_id", "id_pattern": r"^case_[0-9]{4}$",
+        "steps": (Step(name="check", rejections=("CHECK_FAILED",)),
+                  Step(name="ask", kind=StepKind.REVIEW, writes=("queue",))),
+        "review": Review(step="ask", declined="DECLINED", timed_out="TIMED_OUT"),
+        "tables": (Table(role="queue"),),
+    }
+    return ProcessDescription(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def test_a_consistent_description_derives_its_reasons_and_table_variables() -> None:
+    process = _process()
+    assert process.reasons == ("CHECK_FAILED", "DECLINED", "TIMED_OUT")
+    assert process.table_variables == {"queue": "QUEUE_TABLE"}
+    assert process.step("ask").state_name == "Ask"
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"steps": (Step(name="check"), Step(name="check"))}, "steps described twice: check"),
+    ({"steps": (Step(name="check", writes=("ledger",)),), "review": None}, "writes undescribed tables: ledger"),
+    ({"steps": (Step(name="Check"),), "review": None}, "'Check' is not a snake_case name"),
+    ({"steps": (Step(name="check", rejections=("bad reason",)),), "review": None}, "reason codes must be UPPER_SNAKE"),
+    ({"review": Review(step="check", declined="D", timed_out="T")}, "review step check is not of kind review"),
+    ({"tables": (Table(role="queue", keys=()),)}, "partition key and at most a sort key: queue"),
+])
+def test_a_contradiction_is_refused_naming_it(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(DescriptionError, match=message):
+        _process(**changes)
+
+
+def test_an_unknown_step_or_table_is_named() -> None:
+    with pytest.raises(KeyError, match="no step 'missing'"):
+        ONBOARDING.step("missing")
+    with pytest.raises(KeyError, match="no table 'missing'"):
+        ONBOARDING.table_variable("missing")
+
+
+def test_the_environment_builders_name_every_table_of_the_process_and_refuse_others() -> None:
+    tables = {role: f"t-{role}" for role in ONBOARDING.table_roles}
+    assert table_environment(ONBOARDING, tables) == {f"{role.upper()}_TABLE": name for role, name in tables.items()}
+    with pytest.raises(KeyError, match="missing \\['ledger'\\]"):
+        table_environment(ONBOARDING, {role: name for role, name in tables.items() if role != "ledger"})
+    task = task_environment(ONBOARDING, tables=tables, idempotency_table="i", claim_check_bucket="b",
+                            claim_check_key_arn="k", state_machine_arn="s", review_timeout_seconds=60)
+    assert task["PROTECTION_PROFILE"] == "hardened" and task["REVIEW_TIMEOUT_SECONDS"] == "60"
+    worker = worker_environment(ONBOARDING, address="a:7233", namespace="n", task_queue="q", tables=tables,
+                                payload_key_id=None, profile=Profile.BASELINE)
+    assert "PAYLOAD_KEY_ID" not in worker and worker["PROTECTION_PROFILE"] == "baseline"
+    assert worker["LEDGER_TABLE"] == tables["ledger"] and worker["TEMPORAL_TASK_QUEUE"] == "q"
