@@ -1,29 +1,43 @@
-"""The eight business steps, as plain functions both engines call.
+"""The eight business steps, as plain functions both engines call, and the reference run that chains them.
 
 Each step either returns a small, PII-free result or raises :class:`BusinessRejection` (terminal) or
 :class:`TransientProviderError` (retry with backoff). Engines supply the adapters, the attempt number
 and the date; nothing here reads a clock or the environment, so both engines behave identically.
+
+:func:`run_onboarding` runs the steps synchronously, in process: the specification both engines must match. Engines
+do not call it; they orchestrate the same steps with their own retries, timers and compensation, and the tests
+compare every scenario's outcome and side effects with it.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date
 
 from onboarding import risk
-from onboarding.errors import BusinessRejection
+from onboarding.errors import BusinessRejection, TransientProviderError
 from onboarding.models import (
     Account,
     Application,
     Charge,
     OutboxMessage,
+    Outcome,
     RejectionReason,
     ReviewDecision,
     ReviewRequest,
     RiskAssessment,
     RiskLevel,
 )
-from onboarding.ports import CardProcessor, IdentityVerifier, Ledger, Outbox, ReviewQueue, SanctionsScreening
+from onboarding.ports import (
+    Adapters,
+    CardProcessor,
+    IdentityVerifier,
+    Ledger,
+    Outbox,
+    ReviewQueue,
+    SanctionsScreening,
+)
 from onboarding.validation import validate_application
 
 WELCOME_TEMPLATE = "welcome"
@@ -125,3 +139,65 @@ def notify(application_id: str, account_id: str, *, outbox: Outbox) -> OutboxMes
             account_id=account_id,
         )
     )
+
+
+# -- the reference run ------------------------------------------------------------------------------------------
+
+DEFAULT_IDENTITY_ATTEMPTS = 5
+
+ReviewerFn = Callable[[Application], ReviewDecision | None]
+
+
+def run_onboarding(
+    raw: object,
+    *,
+    adapters: Adapters,
+    today: date,
+    reviewer: ReviewerFn,
+    identity_attempts: int = DEFAULT_IDENTITY_ATTEMPTS,
+) -> Outcome:
+    """Run the eight steps synchronously. ``reviewer`` returns a decision, or ``None`` for a timeout."""
+    application_id = _application_id_of(raw)
+    try:
+        application = validate(raw, today=today)
+    except BusinessRejection as rejection:
+        return Outcome.rejected(application_id, rejection.reason, error_codes=rejection.field_errors)
+    try:
+        screen_sanctions(application, sanctions=adapters.sanctions)
+        _verify_with_retries(application, adapters, identity_attempts)
+        assessment = assess_risk(application, today=today)
+        if needs_review(assessment):
+            request_review(application_id, assessment, reviews=adapters.reviews)
+            decision = reviewer(application)
+            if decision is not None:
+                adapters.reviews.record_decision(application_id=application_id, decision=decision)
+            apply_review_decision(decision)
+        account = open_account(application, ledger=adapters.ledger)
+    except BusinessRejection as rejection:
+        return Outcome.rejected(application_id, rejection.reason)
+    try:
+        fund_account(application, cards=adapters.cards)
+    except BusinessRejection as rejection:
+        close_account(application_id, ledger=adapters.ledger)
+        return Outcome.rejected(application_id, rejection.reason, compensated=True)
+    notify(application_id, account.account_id, outbox=adapters.outbox)
+    return Outcome.approved(application_id, account.account_id)
+
+
+def _verify_with_retries(application: Application, adapters: Adapters, attempts: int) -> None:
+    for attempt in range(1, attempts + 1):
+        try:
+            verify_identity(application, identity=adapters.identity, attempt=attempt)
+        except TransientProviderError:
+            if attempt == attempts:
+                raise
+        else:
+            return
+
+
+def _application_id_of(raw: object) -> str:
+    if isinstance(raw, dict) and isinstance(raw.get("application_id"), str):
+        return str(raw["application_id"])
+    return ""
+
+

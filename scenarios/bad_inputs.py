@@ -179,5 +179,3 @@ BAD_INPUTS: tuple[BadInput, ...] = (
          errors=[("applicant.email", "invalid_format"), ("applicant.national_id", "invalid_number"),
                  ("funding.currency", "invalid_format")]),
 )
-
-BAD_INPUTS_BY_NAME: dict[str, BadInput] = {bad.name: bad for bad in BAD_INPUTS}

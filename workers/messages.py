@@ -22,20 +22,12 @@ PRODUCTION_REVIEW_TIMEOUT_SECONDS = 72 * 3600
 
 
 class Step(StrEnum):
-    """Values of the ``current_step`` query."""
+    """Values of the ``current_step`` query besides the step names: while a step's activity runs, the query answers
+    its name (``verify_identity``, ...), so a new step needs no new value here."""
 
     STARTED = "started"
-    VALIDATE = "validate"
-    SCREEN_SANCTIONS = "screen_sanctions"
-    VERIFY_IDENTITY = "verify_identity"
-    ASSESS_RISK = "assess_risk"
-    REQUEST_REVIEW = "request_review"
     AWAITING_REVIEW = "awaiting_review"
-    RECORD_REVIEW = "record_review"
-    OPEN_ACCOUNT = "open_account"
-    FUND_ACCOUNT = "fund_account"
-    CLOSE_ACCOUNT = "close_account"
-    NOTIFY = "notify"
+    REVIEW_DECIDED = "review_decided"  # a decision arrived (or the wait timed out): no further decision is accepted
     COMPLETED = "completed"
 
 

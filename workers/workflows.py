@@ -63,12 +63,12 @@ WORKFLOW_ID_MISMATCH = FieldError(field="application_id", code="does_not_match_w
 @workflow.defn(name=WORKFLOW_NAME)
 class OnboardingWorkflow:
     def __init__(self) -> None:
-        self._step = Step.STARTED
+        self._step: str = Step.STARTED
         self._decision: ReviewDecision | None = None
 
     @workflow.query(name=CURRENT_STEP_QUERY_NAME)
     def current_step(self) -> str:
-        return self._step.value
+        return str(self._step)
 
     @workflow.update(name=REVIEW_UPDATE_NAME)
     def submit_review(self, decision: ReviewDecision) -> None:
@@ -76,7 +76,7 @@ class OnboardingWorkflow:
 
     @submit_review.validator
     def _accept_review_only_while_awaiting(self, decision: ReviewDecision) -> None:
-        if self._step is not Step.AWAITING_REVIEW or self._decision is not None:
+        if self._step != Step.AWAITING_REVIEW or self._decision is not None:
             raise ValueError("this onboarding is not awaiting a review decision")
 
     @workflow.run
@@ -98,54 +98,52 @@ class OnboardingWorkflow:
             reason = error.reason if isinstance(error, BusinessRejection) else _rejection_of(error)[0]
             return self._done(Outcome.rejected(application_id, reason))
         try:
-            await self._activity(Step.FUND_ACCOUNT, OnboardingActivities.fund_account, application)
+            await self._activity(OnboardingActivities.fund_account, application)
         except ActivityError as error:
             reason, _ = _rejection_of(error)
             # Saga: the only business failure after the account exists is a declined charge; undo the account.
-            await self._activity(Step.CLOSE_ACCOUNT, OnboardingActivities.close_account, application_id)
+            await self._activity(OnboardingActivities.close_account, application_id)
             return self._done(Outcome.rejected(application_id, reason, compensated=True))
-        await self._activity(
-            Step.NOTIFY, OnboardingActivities.notify,
+        await self._activity(OnboardingActivities.notify,
             NotifyInput(application_id=application_id, account_id=account.account_id),
         )
         return self._done(Outcome.approved(application_id, account.account_id))
 
     async def _validate(self, submission: dict[str, Any], today: date) -> Application:
         application: Application = await self._activity(
-            Step.VALIDATE, OnboardingActivities.validate, ValidateInput(submission=submission, today=today)
+            OnboardingActivities.validate, ValidateInput(submission=submission, today=today)
         )
         return application
 
     async def _checks_and_account(self, application: Application, today: date, review_timeout: int) -> Account:
-        await self._activity(Step.SCREEN_SANCTIONS, OnboardingActivities.screen_sanctions, application)
-        await self._activity(Step.VERIFY_IDENTITY, OnboardingActivities.verify_identity, application)
+        await self._activity(OnboardingActivities.screen_sanctions, application)
+        await self._activity(OnboardingActivities.verify_identity, application)
         assessment: RiskAssessment = await self._activity(
-            Step.ASSESS_RISK, OnboardingActivities.assess_risk, RiskInput(application=application, today=today)
+            OnboardingActivities.assess_risk, RiskInput(application=application, today=today)
         )
         if steps.needs_review(assessment):
             await self._review(application.application_id, assessment, review_timeout)
-        account: Account = await self._activity(Step.OPEN_ACCOUNT, OnboardingActivities.open_account, application)
+        account: Account = await self._activity(OnboardingActivities.open_account, application)
         return account
 
     async def _review(self, application_id: str, assessment: RiskAssessment, timeout_seconds: int) -> None:
-        await self._activity(
-            Step.REQUEST_REVIEW, OnboardingActivities.request_review,
+        await self._activity(OnboardingActivities.request_review,
             ReviewRequestInput(application_id=application_id, assessment=assessment),
         )
         self._step = Step.AWAITING_REVIEW
         with contextlib.suppress(TimeoutError):  # no decision in time: decision stays None (REVIEW_TIMEOUT)
             await workflow.wait_condition(lambda: self._decision is not None, timeout=timeout_seconds)
         decision = self._decision
-        self._step = Step.RECORD_REVIEW  # from here on the validator refuses late decisions
+        self._step = Step.REVIEW_DECIDED  # from here on the validator refuses late decisions
         if decision is not None:
-            await self._activity(
-                Step.RECORD_REVIEW, OnboardingActivities.record_review_decision,
+            await self._activity(OnboardingActivities.record_review_decision,
                 ReviewDecisionInput(application_id=application_id, decision=decision),
             )
         steps.apply_review_decision(decision)  # raises BusinessRejection on DECLINE or timeout (None)
 
-    async def _activity(self, step: Step, method: Any, argument: Any) -> Any:
-        self._step = step
+    async def _activity(self, method: Any, argument: Any) -> Any:
+        """Run one step's activity; until it returns, ``current_step`` answers the activity's (the step's) name."""
+        self._step = getattr(method, "__temporal_activity_definition").name
         return await workflow.execute_activity_method(
             method, argument, start_to_close_timeout=STEP_TIMEOUT, schedule_to_close_timeout=STEP_BUDGET,
             retry_policy=RETRY_POLICY,
@@ -168,6 +166,6 @@ def _rejection_of(error: ActivityError) -> tuple[RejectionReason, tuple[FieldErr
 
 
 def _application_id_of(submission: dict[str, Any]) -> str:
-    # Same rule as onboarding.process: the outcome carries the submitted id, or "" when there is none.
+    # Same rule as onboarding.steps.run_onboarding: the outcome carries the submitted id, or "" when there is none.
     value = submission.get("application_id")
     return value if isinstance(value, str) else ""

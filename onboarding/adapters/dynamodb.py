@@ -1,6 +1,7 @@
 """DynamoDB stores through boto3. Idempotency comes from conditional writes, not read-then-write.
 
-Table layout (the infrastructure creates the same keys, see ``TABLE_KEYS``):
+Table layout (``TABLE_KEYS``; the process description passes it to the infrastructure and the local tooling, which
+create the tables):
 
 - ledger:  ``pk`` = application_id
 - charges: ``pk`` = application_id, ``sk`` = idempotency key
@@ -10,7 +11,7 @@ Table layout (the infrastructure creates the same keys, see ``TABLE_KEYS``):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -18,7 +19,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from onboarding.adapters.sandbox import SandboxCardProcessor, SandboxIdentity, SandboxSanctions
+from onboarding.adapters.sandbox import sandbox_adapters
 from onboarding.models import (
     Account,
     Charge,
@@ -50,20 +51,6 @@ class TableNames:
     @classmethod
     def with_prefix(cls, prefix: str) -> TableNames:
         return cls(**{role: f"{prefix}-{role}" for role in TABLE_KEYS})
-
-
-def create_tables(client: Any, names: TableNames) -> None:
-    """Create the tables (on-demand) with the layout above; for local runs against moto."""
-    for role, table_name in asdict(names).items():
-        keys = TABLE_KEYS[role]
-        client.create_table(
-            TableName=table_name,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[
-                {"AttributeName": name, "KeyType": kind} for name, kind in zip(keys, ("HASH", "RANGE"), strict=False)
-            ],
-            AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in keys],
-        )
 
 
 class _Table:
@@ -212,12 +199,6 @@ def dynamodb_adapters(names: TableNames, *, resource: Any | None = None) -> Adap
     """Sandbox providers over DynamoDB stores. ``resource`` defaults to ``boto3.resource("dynamodb")``."""
     dynamodb = resource if resource is not None else boto3.resource("dynamodb")
     charges = DynamoChargeStore(dynamodb.Table(names.charges))
-    return Adapters(
-        sanctions=SandboxSanctions(),
-        identity=SandboxIdentity(),
-        cards=SandboxCardProcessor(charges),
-        ledger=DynamoLedger(dynamodb.Table(names.ledger)),
-        charges=charges,
-        outbox=DynamoOutbox(dynamodb.Table(names.outbox)),
-        reviews=DynamoReviewQueue(dynamodb.Table(names.reviews)),
-    )
+    return sandbox_adapters(ledger=DynamoLedger(dynamodb.Table(names.ledger)), charges=charges,
+                            outbox=DynamoOutbox(dynamodb.Table(names.outbox)),
+                            reviews=DynamoReviewQueue(dynamodb.Table(names.reviews)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from onboarding.adapters.sandbox import SandboxCardProcessor, SandboxIdentity, SandboxSanctions
+from onboarding.adapters.sandbox import sandbox_adapters
 from onboarding.models import (
     Account,
     Charge,
@@ -104,12 +104,5 @@ class InMemoryReviewQueue:
 
 def in_memory_adapters() -> Adapters:
     charges = InMemoryChargeStore()
-    return Adapters(
-        sanctions=SandboxSanctions(),
-        identity=SandboxIdentity(),
-        cards=SandboxCardProcessor(charges),
-        ledger=InMemoryLedger(),
-        charges=charges,
-        outbox=InMemoryOutbox(),
-        reviews=InMemoryReviewQueue(),
-    )
+    return sandbox_adapters(ledger=InMemoryLedger(), charges=charges, outbox=InMemoryOutbox(),
+                            reviews=InMemoryReviewQueue())

@@ -12,7 +12,7 @@ import hashlib
 
 from onboarding.errors import TransientProviderError
 from onboarding.models import Applicant, Charge, Funding
-from onboarding.ports import ChargeStore
+from onboarding.ports import Adapters, ChargeStore, Ledger, Outbox, ReviewQueue
 
 SANDBOX_WATCH_LIST = frozenset({"dmitri watchlisted", "sanctioned person example"})
 IDENTITY_MISMATCH_GROUP = "44"
@@ -68,3 +68,10 @@ class SandboxCardProcessor:
                 approved=not funding.card_number.startswith(DECLINED_PAN_PREFIX),
             )
         )
+
+
+def sandbox_adapters(*, ledger: Ledger, charges: ChargeStore, outbox: Outbox, reviews: ReviewQueue) -> Adapters:
+    """The sandbox providers over the given stores: the one place that lists the providers (memory and DynamoDB
+    adapters both build their set here)."""
+    return Adapters(sanctions=SandboxSanctions(), identity=SandboxIdentity(), cards=SandboxCardProcessor(charges),
+                    ledger=ledger, charges=charges, outbox=outbox, reviews=reviews)

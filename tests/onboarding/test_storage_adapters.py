@@ -9,7 +9,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from onboarding.adapters.dynamodb import TableNames, create_tables, dynamodb_adapters
+from contract.onboarding import ONBOARDING
+from local.aws import create_process_tables
+from onboarding.adapters.dynamodb import TableNames, dynamodb_adapters
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.models import Charge, OutboxMessage, Product, ReviewDecision, RiskLevel
 from onboarding.ports import Adapters
@@ -23,8 +25,9 @@ def adapters(request: pytest.FixtureRequest) -> Iterator[Adapters]:
         yield in_memory_adapters()
         return
     with mock_aws():
-        names = TableNames.with_prefix("test")
-        create_tables(boto3.client("dynamodb", region_name="us-east-1"), names)
+        names = TableNames(**create_process_tables(boto3.client("dynamodb", region_name="us-east-1"), ONBOARDING,
+                                                   prefix="test"))
+        assert names == TableNames.with_prefix("test")  # the description's tables are the adapters' tables
         yield dynamodb_adapters(names, resource=boto3.resource("dynamodb", region_name="us-east-1"))
 
 
@@ -95,9 +98,8 @@ def test_concurrent_charges_with_one_key_record_one_charge(adapters: Adapters) -
 def test_dynamodb_conditional_write_is_what_prevents_duplicates() -> None:
     """Prove idempotency comes from DynamoDB's condition, not from a read before the write."""
     with mock_aws():
-        names = TableNames.with_prefix("cond")
         client = boto3.client("dynamodb", region_name="us-east-1")
-        create_tables(client, names)
+        names = TableNames(**create_process_tables(client, ONBOARDING, prefix="cond"))
         adapters = dynamodb_adapters(names, resource=boto3.resource("dynamodb", region_name="us-east-1"))
         adapters.charges.record(_charge(amount=5_000))
         with pytest.raises(client.exceptions.ConditionalCheckFailedException):

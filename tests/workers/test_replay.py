@@ -19,13 +19,13 @@ from temporalio.workflow import NondeterminismError
 from contract.profile import Profile
 from onboarding.models import Account, Application, Outcome
 from scenarios import SCENARIOS, SCENARIOS_BY_NAME
+from tests.support.temporal import CURRENT_TEST_KEY, HISTORIES, OLD_TEST_KEY, all_payloads, keyring_codec
 from tests.workers.record_histories import OLD_KEY_DIR, OLD_KEY_SCENARIO
-from tests.workers.support import CURRENT_TEST_KEY, HISTORIES, OLD_TEST_KEY, all_payloads, keyring_codec
 from workers.activities import OnboardingActivities
 from workers.codec import META_KEY_ID, is_encrypted
 from workers.converter import data_converter, header_codec_behavior
 from workers.errors import UnknownKeyError
-from workers.messages import WORKFLOW_NAME, OnboardingInput, Step
+from workers.messages import WORKFLOW_NAME, OnboardingInput
 from workers.workflows import OnboardingWorkflow
 
 
@@ -92,7 +92,7 @@ class SanctionsSkipped(OnboardingWorkflow):
         return await super().run(request)
 
     async def _checks_and_account(self, application: Application, today: date, review_timeout: int) -> Account:
-        await self._activity(Step.VERIFY_IDENTITY, OnboardingActivities.verify_identity, application)
+        await self._activity(OnboardingActivities.verify_identity, application)
         return await super()._checks_and_account(application, today, review_timeout)
 
 
