@@ -22,17 +22,16 @@ from temporalio.client import Client
 
 from bench import Sections, Size
 from bench.codec import kms_requests, payload_microseconds
+from contract.onboarding import ONBOARDING
 from contract.profile import Profile
-from contract.registry import ENV_CHARGES_TABLE, ENV_LEDGER_TABLE, ENV_OUTBOX_TABLE, ENV_REVIEWS_TABLE
-from local.temporal_stack import Stack, aws_emulator, local_stack, worker_process
+from local.aws import moto_server
+from local.temporal import TemporalStack, temporal_dev_server, temporal_stack, wait_for_temporal, worker_process
 from ops.starter import start_onboarding
-from scenarios import SCENARIOS
-from tests.workers.support import new_application_id
+from scenarios import SCENARIOS, new_application_id
 
 # No review and no retry backoff: a batch's time is work, not timers.
 BENCH_SCENARIOS = tuple(case for case in SCENARIOS
                         if not case.expected.review_requested and case.identity_transient_failures == 0)
-_TABLE_VARIABLES = (ENV_LEDGER_TABLE, ENV_CHARGES_TABLE, ENV_OUTBOX_TABLE, ENV_REVIEWS_TABLE)
 
 
 class BenchError(RuntimeError):
@@ -79,13 +78,15 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def worker_env(stack: Stack, profile: Profile, task_queue: str) -> dict[str, str]:
+def worker_env(stack: TemporalStack, profile: Profile, task_queue: str) -> dict[str, str]:
+    """The stack's worker configuration with in-memory adapters instead of its tables."""
+    table_variables = set(stack.process.table_variables.values())
     env = {name: value for name, value in stack.worker_env(profile, task_queue).items()
-           if name not in _TABLE_VARIABLES}
+           if name not in table_variables}
     return {**env, "WORKER_IN_MEMORY_ADAPTERS": "true"}
 
 
-async def throughput(stack: Stack, plan: Plan) -> dict[str, Any]:
+async def throughput(stack: TemporalStack, plan: Plan) -> dict[str, Any]:
     queues = {profile: f"bench-{profile.value}-{uuid.uuid4().hex[:6]}" for profile in Profile}
     clients = {profile: stack.client(profile) for profile in Profile}
     seconds: dict[Profile, list[float]] = {profile: [] for profile in Profile}
@@ -141,11 +142,13 @@ class TemporalBench:
     async def run(self, size: Size, workdir: Path) -> Sections:
         plan = PLANS[size]
         workdir.mkdir(parents=True, exist_ok=True)
-        with aws_emulator() as aws:
-            async with local_stack(aws, workdir) as stack:
+        with moto_server() as aws:
+            with temporal_dev_server(workdir) as server:  # stopped before the in-process codec measurements
+                stack = temporal_stack(ONBOARDING, aws, await wait_for_temporal(server), workdir,
+                                       prefix=f"bench-{uuid.uuid4().hex[:8]}")
                 measured = await throughput(stack, plan)
-            kms = kms_requests(lambda: aws.client("kms"), aws.alias, plan.kms_payloads)
-            micro = await payload_microseconds(aws.codec(), plan.iterations)
+            kms = kms_requests(lambda: aws.client("kms"), stack.resources.alias, plan.kms_payloads)
+            micro = await payload_microseconds(stack.codec(), plan.iterations)
         return {"codec": {**measured, **kms, "payload_microseconds": micro}}
 
     def summary(self, sections: Sections) -> list[str]:

@@ -38,6 +38,7 @@ ONBOARDING = ProcessDescription(
     compensations=(
         Step(name="close_account", writes=("ledger",), idempotent=True, kind=StepKind.COMPENSATION),
     ),
+    invalid_reason=RejectionReason.INVALID_APPLICATION,
     review=Review(step="request_review", declined=RejectionReason.REVIEW_DECLINED,
                   timed_out=RejectionReason.REVIEW_TIMEOUT),
     tables=tuple(Table(role=role, keys=keys) for role, keys in TABLE_KEYS.items()),

@@ -117,6 +117,7 @@ class ProcessDescription:
     review: Review | None = None
     tables: tuple[Table, ...] = ()  # side-effect tables; each gets a ``<ROLE>_TABLE`` variable
     entry_function: str = "intake"  # the task Lambda a client calls to submit (claim check, then start)
+    invalid_reason: str = "INVALID_APPLICATION"  # what a malformed submission (its id, its size) is rejected with
     rejection_error: type[Exception] = field(default=Exception, repr=False)
     transient_error: type[Exception] = field(default=Exception, repr=False)
     safe_message_errors: tuple[type[BaseException], ...] = field(default=(), repr=False)
@@ -133,7 +134,7 @@ class ProcessDescription:
             unknown = [table for table in step.writes if table not in self.table_roles]
             if unknown:
                 raise DescriptionError(f"step {step.name} writes undescribed tables: {', '.join(unknown)}")
-        bad = [reason for reason in self.reasons if not _REASON.fullmatch(reason)]
+        bad = [reason for reason in (*self.reasons, self.invalid_reason) if not _REASON.fullmatch(reason)]
         if bad:
             raise DescriptionError(f"reason codes must be UPPER_SNAKE: {', '.join(bad)}")
         bad_keys = [table.role for table in self.tables if not 1 <= len(table.keys) <= 2]

@@ -8,6 +8,7 @@ tell exactly which scenario's data leaked where. All values are synthetic.
 from __future__ import annotations
 
 import copy
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,11 @@ from onboarding.models import FieldError, OutcomeStatus, RejectionReason, Review
 DEMO_REVIEW_TIMEOUT_SECONDS = 5
 # Values shorter than this are not searched for by audits (they collide with ids and timestamps).
 MIN_SEARCHABLE_PII_LENGTH = 8
+
+
+def new_application_id() -> str:
+    """A fresh opaque application id (each engine run of a scenario needs its own)."""
+    return "app_" + uuid.uuid4().hex
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,7 +4,6 @@ bad input, sanitized errors, claim-check guards, idempotency on duplicate invoca
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +17,7 @@ from lambdas.registration import ONBOARDING_TASKS
 from lambdas.runtime import runtime_for
 from lambdas.settings import Settings
 from local.onboarding import OnboardingStepFunctions
-from scenarios import scenario
+from scenarios import new_application_id, scenario
 from scenarios.bad_inputs import BAD_INPUTS, BadInput, base_application
 from tests.support.side_effects import SideEffects
 from tests.support.stepfunctions import call, payload_values
@@ -32,10 +31,6 @@ def sfn() -> Iterator[Any]:
 
     with OnboardingStepFunctions(profile=Profile.HARDENED, prefix="unit") as local:
         yield local
-
-
-def new_id() -> str:
-    return "app_" + uuid.uuid4().hex
 
 
 def stored(sfn: Any, payload: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +55,7 @@ def idempotency_items(sfn: Any) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("bad", USABLE, ids=[b.name for b in USABLE])
 def test_validate_rejects_bad_input_with_codes_only_and_no_side_effect(sfn: Any, bad: BadInput) -> None:
-    payload = bad.application(new_id())
+    payload = bad.application(new_application_id())
     answer = call(sfn, "validate", submission_event(sfn, payload, started_at=STARTED_AT))
     assert answer["errorType"] == "INVALID_APPLICATION"
     detail = json.loads(answer["errorMessage"])
@@ -93,7 +88,7 @@ def test_a_malformed_task_event_names_fields_never_values(sfn: Any, event: dict[
 
 
 def test_hardened_tasks_refuse_an_inline_application(sfn: Any) -> None:
-    payload = base_application() | {"application_id": new_id()}
+    payload = base_application() | {"application_id": new_application_id()}
     answer = call(sfn, "validate", {"application_id": payload["application_id"], "submission": {"inline": payload},
                                     "started_at": STARTED_AT})
     assert answer["errorType"] == "InvalidTaskInput"
@@ -103,7 +98,7 @@ def test_hardened_tasks_refuse_an_inline_application(sfn: Any) -> None:
 
 @pytest.mark.parametrize("forged", [{"bucket": "someone-elses-bucket"}, {"key": "submissions/app_0000000000000.json"}])
 def test_a_claim_check_reference_must_name_this_applications_object(sfn: Any, forged: dict[str, str]) -> None:
-    payload = base_application() | {"application_id": new_id()}
+    payload = base_application() | {"application_id": new_application_id()}
     event = submission_event(sfn, payload)
     event["submission"]["claim_check"].update(forged)
     answer = call(sfn, "screen_sanctions", event)
@@ -113,7 +108,7 @@ def test_a_claim_check_reference_must_name_this_applications_object(sfn: Any, fo
 
 def test_business_errors_carry_the_reason_code_only(sfn: Any) -> None:
     case = scenario("sanctions_match")
-    payload = case.application(new_id())
+    payload = case.application(new_application_id())
     answer = call(sfn, "screen_sanctions", submission_event(sfn, payload))
     assert answer["errorType"] == "SANCTIONS_MATCH"
     assert json.loads(answer["errorMessage"]) == {"reason": "SANCTIONS_MATCH", "error_codes": []}
@@ -122,7 +117,7 @@ def test_business_errors_carry_the_reason_code_only(sfn: Any) -> None:
 
 def test_transient_faults_surface_as_the_retryable_error(sfn: Any) -> None:
     case = scenario("identity_transient_then_approved")
-    event = submission_event(sfn, case.application(new_id()))
+    event = submission_event(sfn, case.application(new_application_id()))
     first = call(sfn, "verify_identity", {**event, "attempt": 1})
     assert first["errorType"] == "TransientProviderError"
     assert first["errorMessage"] == "identity_provider temporarily unavailable (attempt 1)"
@@ -131,7 +126,7 @@ def test_transient_faults_surface_as_the_retryable_error(sfn: Any) -> None:
 
 
 def test_an_unexpected_failure_is_generic_outside_and_detailed_in_the_log_group(sfn: Any) -> None:
-    payload = base_application() | {"application_id": new_id()}
+    payload = base_application() | {"application_id": new_application_id()}
     event = submission_event(sfn, payload)
     sfn.client("s3").delete_object(Bucket=sfn.resources.bucket, Key=event["submission"]["claim_check"]["key"])
     answer = call(sfn, "screen_sanctions", event)
@@ -152,7 +147,7 @@ def test_a_missing_setting_is_named_without_its_value(sfn: Any, monkeypatch: pyt
 
 
 def test_open_account_twice_is_one_account_and_one_idempotency_record(sfn: Any) -> None:
-    payload = base_application() | {"application_id": new_id()}
+    payload = base_application() | {"application_id": new_application_id()}
     event = submission_event(sfn, payload)
     first, second = call(sfn, "open_account", event), call(sfn, "open_account", event)
     assert first == second and first["account_id"].startswith("acct_")
@@ -164,7 +159,7 @@ def test_open_account_twice_is_one_account_and_one_idempotency_record(sfn: Any) 
 
 
 def test_fund_account_twice_charges_once(sfn: Any) -> None:
-    payload = base_application() | {"application_id": new_id()}
+    payload = base_application() | {"application_id": new_application_id()}
     event = submission_event(sfn, payload)
     call(sfn, "open_account", event)
     first, second = call(sfn, "fund_account", event), call(sfn, "fund_account", event)
@@ -175,7 +170,7 @@ def test_fund_account_twice_charges_once(sfn: Any) -> None:
 
 
 def test_a_declined_card_stays_declined_once_and_compensation_is_idempotent(sfn: Any) -> None:
-    payload = scenario("funding_declined").application(new_id())
+    payload = scenario("funding_declined").application(new_application_id())
     event = submission_event(sfn, payload)
     call(sfn, "open_account", event)
     answers = [call(sfn, "fund_account", event) for _ in range(2)]
@@ -188,14 +183,14 @@ def test_a_declined_card_stays_declined_once_and_compensation_is_idempotent(sfn:
 
 
 def test_notify_twice_sends_one_message(sfn: Any) -> None:
-    application_id = new_id()
+    application_id = new_application_id()
     event = {"application_id": application_id, "account_id": "acct_0123456789abcdef01234567"}
     assert call(sfn, "notify", event) == call(sfn, "notify", event)
     assert len(SideEffects.of(sfn.adapters(), application_id).outbox) == 1
 
 
 def test_a_retried_review_task_replaces_the_token_until_decided(sfn: Any) -> None:
-    application_id = new_id()
+    application_id = new_application_id()
     for token in ("token-first-attempt", "token-second-attempt"):
         answer = call(sfn, "request_review", {"application_id": application_id, "risk_level": "MEDIUM",
                                               "task_token": token})
@@ -206,7 +201,7 @@ def test_a_retried_review_task_replaces_the_token_until_decided(sfn: Any) -> Non
 
 def test_hardened_results_hold_ids_and_codes_only(sfn: Any) -> None:
     case = scenario("approved_low_risk")
-    event = submission_event(sfn, case.application(new_id()), started_at=STARTED_AT)
+    event = submission_event(sfn, case.application(new_application_id()), started_at=STARTED_AT)
     answers = [call(sfn, "validate", event), call(sfn, "assess_risk", event)]
     assert answers[0] == {"application_id": event["application_id"], "valid": True}
     assert answers[1] == {"application_id": event["application_id"], "risk_level": "LOW"}

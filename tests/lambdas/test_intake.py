@@ -4,7 +4,6 @@ duplicates answered with the existing execution, conflicting resubmissions refus
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +13,7 @@ from contract.profile import Profile
 from lambdas.claim_check import MAX_SUBMISSION_BYTES, encode_submission
 from local.onboarding import OnboardingStepFunctions
 from local.stepfunctions.runner import SubmissionRefused
-from scenarios import scenario
+from scenarios import new_application_id, scenario
 from tests.support.stepfunctions import call
 
 CASE = scenario("approved_low_risk")
@@ -27,7 +26,7 @@ def sfn() -> Iterator[OnboardingStepFunctions]:
 
 
 def new_application() -> dict[str, Any]:
-    return CASE.application("app_" + uuid.uuid4().hex)
+    return CASE.application(new_application_id())
 
 
 def executions_named(sfn: OnboardingStepFunctions, name: str) -> list[dict[str, Any]]:

@@ -1,5 +1,5 @@
 """Every scenario of the corpus on moto's ASL interpreter with the real handlers: outcome, side effects,
-the path through the state machine, and parity with the reference run (``onboarding.process``)."""
+the path through the state machine, and parity with the reference run (``onboarding.steps``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from local.stepfunctions.runner import ExecutionResult
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.models import OutcomeStatus
-from onboarding.process import run_onboarding
+from onboarding.steps import run_onboarding
 from scenarios import SCENARIOS, Scenario, scenario
 from tests.support.side_effects import SideEffects
 from tests.support.stepfunctions import CorpusRun

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ from local.onboarding import OnboardingStepFunctions
 from onboarding.adapters.dynamodb import DynamoReviewQueue
 from onboarding.models import OutcomeStatus, RejectionReason, ReviewDecision
 from ops import reviewer
-from scenarios import scenario
+from scenarios import new_application_id, scenario
 
 CASE = scenario("review_approved")
 
@@ -30,7 +29,7 @@ def sfn() -> Iterator[OnboardingStepFunctions]:
 
 
 def waiting_for_review(sfn: OnboardingStepFunctions) -> tuple[str, str]:
-    application = CASE.application("app_" + uuid.uuid4().hex)
+    application = CASE.application(new_application_id())
     arn = sfn.submit(application)
     deadline = time.monotonic() + 30
     while sfn.pending_review(application["application_id"]) is None:
@@ -96,7 +95,7 @@ def test_the_first_decision_wins(sfn: OnboardingStepFunctions, capsys: pytest.Ca
 
 def test_an_unknown_review_is_reported_by_code(sfn: OnboardingStepFunctions) -> None:
     with pytest.raises(reviewer.ReviewError, match=r"^REVIEW_NOT_FOUND$"):
-        reviewer.decide("app_" + uuid.uuid4().hex, ReviewDecision.APPROVE, reviews=sfn.adapters().reviews,
+        reviewer.decide(new_application_id(), ReviewDecision.APPROVE, reviews=sfn.adapters().reviews,
                         stepfunctions=sfn.stepfunctions)
 
 

@@ -27,8 +27,8 @@ from lambdas.claim_check import object_key
 from local.onboarding import OnboardingResult, OnboardingStepFunctions
 from local.stepfunctions.runner import SubmissionRefused
 from onboarding.models import OutcomeStatus, RejectionReason
+from scenarios import new_application_id
 from scenarios.bad_inputs import BAD_INPUTS, BadInput
-from tests.support.side_effects import new_application_id
 from tests.support.stepfunctions import leaks, payload_values, service_view
 from tests.support.stepfunctions_totals import (
     StoreTotals,

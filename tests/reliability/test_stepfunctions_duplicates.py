@@ -25,8 +25,8 @@ from local.onboarding import OnboardingStepFunctions
 from local.stepfunctions.runner import SubmissionRefused
 from onboarding.models import OutcomeStatus, Product, ReviewDecision
 from ops import reviewer
-from scenarios import scenario
-from tests.support.side_effects import SideEffects, new_application_id
+from scenarios import new_application_id, scenario
+from tests.support.side_effects import SideEffects
 from tests.support.stepfunctions import leaks, service_view
 from tests.support.stepfunctions_totals import StoreTotals, every_log_message, executions_named, scheduled_functions
 

@@ -21,8 +21,8 @@ from comparison.cost.usage import count_lambda_usage
 from local.onboarding import OnboardingStepFunctions
 from onboarding.models import ReviewDecision
 from ops import reviewer
-from scenarios import SCENARIOS, Scenario
-from tests.support.side_effects import SideEffects, new_application_id
+from scenarios import SCENARIOS, Scenario, new_application_id
+from tests.support.side_effects import SideEffects
 from tests.support.stepfunctions_totals import StoreTotals, claim_check_keys
 
 ONBOARDINGS = 100

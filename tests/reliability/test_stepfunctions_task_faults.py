@@ -43,8 +43,8 @@ from lambdas.settings import Settings
 from local.onboarding import OnboardingResult, OnboardingStepFunctions
 from onboarding.models import Account, OutcomeStatus, Product
 from onboarding.ports import Ledger
-from scenarios import scenario
-from tests.support.side_effects import SideEffects, new_application_id
+from scenarios import new_application_id, scenario
+from tests.support.side_effects import SideEffects
 from tests.support.stepfunctions import leaks, service_view
 from tests.support.stepfunctions_totals import StoreTotals, attempts, every_log_message, failures
 from workers.workflows import RETRY_POLICY

@@ -28,13 +28,13 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from contract.profile import Profile
-from local.temporal_stack import Stack, clean_environment, worker_process
+from local.temporal import TemporalStack, clean_environment, worker_process
 from onboarding.models import Outcome, OutcomeStatus, RejectionReason
 from ops.starter import StarterError, start_onboarding
-from scenarios import MIN_SEARCHABLE_PII_LENGTH
+from scenarios import MIN_SEARCHABLE_PII_LENGTH, new_application_id
 from scenarios.bad_inputs import BAD_INPUTS, BadInput, base_application
-from tests.reliability.temporal_helpers import new_task_queue, outcomes, table_item_counts
-from tests.workers.support import new_application_id, stored_bytes
+from tests.support.temporal import stored_bytes
+from tests.support.temporal_totals import new_task_queue, outcomes, table_item_counts
 
 
 def transportable(bad: BadInput) -> bool:
@@ -90,7 +90,9 @@ def tmp_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("bad-inputs")
 
 
-def starter_cli(temporal: Stack, submission: Any, path: Path, task_queue: str) -> subprocess.CompletedProcess[str]:
+def starter_cli(
+    temporal: TemporalStack, submission: Any, path: Path, task_queue: str
+) -> subprocess.CompletedProcess[str]:
     path.write_text(json.dumps(submission), encoding="utf-8")
     env = {**clean_environment(), **temporal.worker_env(Profile.HARDENED, task_queue)}
     return subprocess.run([sys.executable, "-m", "ops.starter", "start", str(path)], env=env,
@@ -104,7 +106,7 @@ def test_the_corpus_splits_as_expected() -> None:
 
 @pytest.mark.parametrize("bad", REFUSED, ids=[bad.name for bad in REFUSED])
 async def test_a_submission_the_engine_cannot_take_is_refused_before_starting(
-    temporal: Stack, bad: BadInput, tmp_path: Path
+    temporal: TemporalStack, bad: BadInput, tmp_path: Path
 ) -> None:
     client, task_queue = temporal.client(Profile.HARDENED), new_task_queue("refused")
     with pytest.raises(StarterError) as refused:
@@ -127,14 +129,14 @@ async def test_a_submission_the_engine_cannot_take_is_refused_before_starting(
 
 @dataclass(frozen=True)
 class CorpusRun:
-    temporal: Stack
+    temporal: TemporalStack
     ids: dict[str, str]  # bad input name -> application id
     outcomes: dict[str, Outcome]  # application id -> outcome
     worker_log: str
 
 
 @pytest.fixture(scope="module")
-async def corpus_run(temporal_stack: Stack, tmp_module: Path) -> CorpusRun:
+async def corpus_run(temporal_stack: TemporalStack, tmp_module: Path) -> CorpusRun:
     """Every usable bad input through one worker process at once."""
     temporal, task_queue = temporal_stack.with_new_tables(), new_task_queue("bad")
     ids = {bad.name: new_application_id() for bad in USABLE}
@@ -158,7 +160,7 @@ def test_a_bad_input_is_an_invalid_application_with_its_field_codes(corpus_run: 
 
 def test_bad_inputs_cause_no_side_effect(corpus_run: CorpusRun) -> None:
     assert len(corpus_run.outcomes) == len(USABLE)
-    assert table_item_counts(corpus_run.temporal.aws) == Counter(ledger=0, charges=0, outbox=0, reviews=0)
+    assert table_item_counts(corpus_run.temporal) == Counter(ledger=0, charges=0, outbox=0, reviews=0)
 
 
 @pytest.mark.parametrize("bad", USABLE, ids=[bad.name for bad in USABLE])

@@ -24,11 +24,12 @@ from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 
 from contract.profile import Profile
-from local.temporal_stack import Stack, WorkerProcess, worker_process
+from local.aws import MOTO_CREDENTIALS
+from local.temporal import TemporalStack, WorkerProcess, worker_process
 from ops.starter import start_onboarding
-from scenarios import SCENARIOS_BY_NAME
-from tests.reliability.fault_proxy import FaultProxy, fault_proxy
-from tests.reliability.temporal_helpers import (
+from scenarios import SCENARIOS_BY_NAME, new_application_id
+from tests.support.fault_proxy import FaultProxy, fault_proxy
+from tests.support.temporal_totals import (
     exactly_once_problems,
     new_task_queue,
     outcomes,
@@ -36,7 +37,6 @@ from tests.reliability.temporal_helpers import (
     start_runs,
     table_item_counts,
 )
-from tests.workers.support import new_application_id
 from workers.codec import EnvelopeCodec
 from workers.converter import data_converter, header_codec_behavior
 from workers.errors import IntegrityError, KeyUnavailableError, UnknownKeyError
@@ -63,14 +63,13 @@ class TamperingCodec(PayloadCodec):
         return await self.inner.decode(payloads)
 
 
-def foreign_codec(temporal: Stack) -> EnvelopeCodec:
-    kms = boto3.client("kms", endpoint_url=temporal.aws.endpoint, region_name="eu-west-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+def foreign_codec(temporal: TemporalStack) -> EnvelopeCodec:
+    kms = boto3.client("kms", endpoint_url=temporal.aws.endpoint, region_name="eu-west-1", **MOTO_CREDENTIALS)
     key_arn = kms.create_key(Description="a key the worker's KMS (us-east-1) does not have")["KeyMetadata"]["Arn"]
     return EnvelopeCodec.for_provider(KmsKeyProvider(key_arn, kms_client=kms))
 
 
-def kms_behind(proxy: FaultProxy, temporal: Stack, task_queue: str) -> dict[str, str]:
+def kms_behind(proxy: FaultProxy, temporal: TemporalStack, task_queue: str) -> dict[str, str]:
     return {**temporal.worker_env(Profile.HARDENED, task_queue), "AWS_ENDPOINT_URL_KMS": proxy.endpoint,
             **FAST_FAILING_KMS}
 
@@ -106,17 +105,19 @@ def assert_logged(worker: WorkerProcess, error: type[Exception]) -> None:
 
 
 @pytest.mark.parametrize("fault", ["tampered", "unknown_key"])
-async def test_a_payload_that_does_not_decrypt_fails_the_task_on_every_attempt(temporal: Stack, fault: str) -> None:
+async def test_a_payload_that_does_not_decrypt_fails_the_task_on_every_attempt(
+    temporal: TemporalStack, fault: str
+) -> None:
     task_queue, application_id = new_task_queue(fault), new_application_id()
     submission = SCENARIOS_BY_NAME["approved_low_risk"].application(application_id=application_id)
     with fault_proxy(temporal.aws.endpoint) as proxy, \
             worker_process(kms_behind(proxy, temporal, task_queue), temporal.workdir) as worker:
         if fault == "tampered":
-            codec: PayloadCodec = TamperingCodec(temporal.aws.codec())
+            codec: PayloadCodec = TamperingCodec(temporal.codec())
             expected: type[Exception] = IntegrityError
         else:  # sealed under a key of another region's KMS: real ciphertext, under a key the worker's KMS lacks
             codec, expected = foreign_codec(temporal), UnknownKeyError
-        starter = Client(temporal.env.client.service_client, namespace="default",
+        starter = Client(temporal.connection.service_client, namespace="default",
                          data_converter=data_converter(Profile.HARDENED, codec=codec),
                          header_codec_behavior=header_codec_behavior(Profile.HARDENED))
         await start_onboarding(starter, submission, task_queue=task_queue)
@@ -131,11 +132,11 @@ async def test_a_payload_that_does_not_decrypt_fails_the_task_on_every_attempt(t
         assert_logged(worker, expected)
         assert worker.process.poll() is None
         await temporal.raw_client().get_workflow_handle(application_id).terminate("reliability test: poisoned input")
-    assert sum(table_item_counts(temporal.aws).values()) == 0
+    assert sum(table_item_counts(temporal).values()) == 0
     assert proxy.refused == 0
 
 
-async def test_kms_out_of_reach_for_a_while_then_everything_completes(temporal: Stack) -> None:
+async def test_kms_out_of_reach_for_a_while_then_everything_completes(temporal: TemporalStack) -> None:
     warm_up, *during = plan_runs(SCENARIOS_BY_NAME[name] for name in (
         "approved_savings", "approved_low_risk", "funding_declined", "high_risk"))
     task_queue = new_task_queue("kms-outage")
@@ -155,4 +156,4 @@ async def test_kms_out_of_reach_for_a_while_then_everything_completes(temporal: 
             assert proxy.refused > 0
         results = await outcomes(handles)  # the next retry of each task finds KMS back
         assert_logged(worker, KeyUnavailableError)
-    assert await exactly_once_problems(temporal.aws, [warm_up, *during], results) == {}
+    assert await exactly_once_problems(temporal, [warm_up, *during], results) == {}

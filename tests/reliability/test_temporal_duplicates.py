@@ -14,10 +14,10 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDReusePolicy
 
 from contract.profile import Profile
-from local.temporal_stack import Stack, worker_process
+from local.temporal import TemporalStack, worker_process
 from onboarding.models import Outcome
 from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS_BY_NAME
-from tests.reliability.temporal_helpers import (
+from tests.support.temporal_totals import (
     Reviewer,
     Run,
     exactly_once_problems,
@@ -42,7 +42,7 @@ async def executions_of(client: Client, workflow_id: str) -> list[WorkflowExecut
     raise AssertionError(f"visibility never showed {workflow_id} closed")
 
 
-async def test_starting_an_application_again_and_again_is_one_execution(temporal: Stack) -> None:
+async def test_starting_an_application_again_and_again_is_one_execution(temporal: TemporalStack) -> None:
     runs, task_queue = plan_runs(SCENARIOS_BY_NAME[name] for name in SCENARIOS), new_task_queue("dup")
     clients = [temporal.client(Profile.HARDENED), temporal.client(Profile.HARDENED)]
     with worker_process(temporal.worker_env(Profile.HARDENED, task_queue), temporal.workdir):
@@ -50,7 +50,7 @@ async def test_starting_an_application_again_and_again_is_one_execution(temporal
             start_runs(clients[n % 2], runs, task_queue=task_queue, review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS)
             for n in range(STARTS)
         ))
-        await Reviewer(clients[0], temporal.aws, runs).run()
+        await Reviewer(clients[0], temporal, runs).run()
         results = await outcomes(starts[0])
         # After completion the starter returns the closed execution instead of running it again.
         again = await start_runs(clients[1], runs, task_queue=task_queue,
@@ -60,10 +60,10 @@ async def test_starting_an_application_again_and_again_is_one_execution(temporal
         run_ids = {(await handles[run.application_id].describe()).run_id for handles in [*starts, again]}
         assert len(run_ids) == 1
         assert await executions_of(clients[0], run.application_id) == [WorkflowExecutionStatus.COMPLETED]
-    assert await exactly_once_problems(temporal.aws, runs, results) == {}
+    assert await exactly_once_problems(temporal, runs, results) == {}
 
 
-async def test_a_forced_second_run_adds_no_side_effect(temporal: Stack) -> None:
+async def test_a_forced_second_run_adds_no_side_effect(temporal: TemporalStack) -> None:
     runs = plan_runs(SCENARIOS_BY_NAME[name] for name in ("approved_low_risk", "funding_declined"))
     client, task_queue = temporal.client(Profile.HARDENED), new_task_queue("rerun")
     with worker_process(temporal.worker_env(Profile.HARDENED, task_queue), temporal.workdir):
@@ -72,7 +72,7 @@ async def test_a_forced_second_run_adds_no_side_effect(temporal: Stack) -> None:
     assert second == first  # same outcome, same account id
     for run in runs:
         assert len(await executions_of(client, run.application_id)) == 2  # the bypass really ran it twice
-    assert await exactly_once_problems(temporal.aws, runs, dict(
+    assert await exactly_once_problems(temporal, runs, dict(
         zip([run.application_id for run in runs], first, strict=True))) == {}
 
 

@@ -16,9 +16,10 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from contract.profile import Profile
-from local.temporal_stack import Stack, worker_process
+from local.temporal import TemporalStack, worker_process
 from scenarios import SCENARIOS_BY_NAME
-from tests.reliability.temporal_helpers import (
+from tests.support.temporal import all_payloads, wait_for_step
+from tests.support.temporal_totals import (
     Reviewer,
     exactly_once_problems,
     new_task_queue,
@@ -26,7 +27,6 @@ from tests.reliability.temporal_helpers import (
     plan_runs,
     start_runs,
 )
-from tests.workers.support import all_payloads, wait_for_step
 from workers.codec import META_KEY_ID, EnvelopeCodec
 from workers.converter import data_converter, header_codec_behavior
 from workers.keys import KmsKeyProvider
@@ -38,7 +38,7 @@ DATA_KEY_MAX_AGE_SECONDS = 1
 REVIEW_TIMEOUT_SECONDS = 10  # the timeout scenario's timer fires after the rotation
 
 
-def replayer(temporal: Stack, alias: str) -> tuple[Replayer, set[str]]:
+def replayer(temporal: TemporalStack, alias: str) -> tuple[Replayer, set[str]]:
     """A replayer with a KMS codec, and the set of key ids its KMS client is asked to decrypt under."""
     kms, decrypted_under = temporal.aws.client("kms"), set[str]()
     kms.meta.events.register("provide-client-params.kms.Decrypt",
@@ -52,7 +52,7 @@ def key_ids(history: WorkflowHistory) -> list[str]:
     return [payload.metadata[META_KEY_ID].decode() for payload in all_payloads(History(events=history.events))]
 
 
-async def test_onboardings_in_flight_complete_and_replay_across_a_key_rotation(temporal: Stack) -> None:
+async def test_onboardings_in_flight_complete_and_replay_across_a_key_rotation(temporal: TemporalStack) -> None:
     kms, alias = temporal.aws.client("kms"), f"alias/rotation-{uuid.uuid4().hex[:8]}"
     old_key = kms.create_key(Description="payload key, before rotation")["KeyMetadata"]["Arn"]
     kms.create_alias(AliasName=alias, TargetKeyId=old_key)
@@ -68,9 +68,9 @@ async def test_onboardings_in_flight_complete_and_replay_across_a_key_rotation(t
         kms.update_alias(AliasName=alias, TargetKeyId=new_key)
         await asyncio.sleep(DATA_KEY_MAX_AGE_SECONDS)  # let the worker's cached data key age out (not a measurement)
         reviewer = temporal.client(Profile.HARDENED, key_id=alias)  # a reviewer's process, started after rotation
-        await Reviewer(reviewer, temporal.aws, runs).run()
+        await Reviewer(reviewer, temporal, runs).run()
         results = await outcomes(handles)
-    assert await exactly_once_problems(temporal.aws, runs, results) == {}
+    assert await exactly_once_problems(temporal, runs, results) == {}
 
     for run in runs:
         history = await client.get_workflow_handle(run.application_id).fetch_history()

@@ -8,9 +8,9 @@ Tuning comes from the worker's environment only, as in a deployment (``WORKER_MA
 from __future__ import annotations
 
 from contract.profile import Profile
-from local.temporal_stack import Stack, worker_process
+from local.temporal import TemporalStack, worker_process
 from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS
-from tests.reliability.temporal_helpers import (
+from tests.support.temporal_totals import (
     Reviewer,
     exactly_once_problems,
     new_task_queue,
@@ -23,14 +23,14 @@ COPIES = 42  # x 12 scenarios = 504 onboardings
 WORKER_TUNING = {"WORKER_MAX_CONCURRENT_ACTIVITIES": "50", "WORKER_MAX_CONCURRENT_WORKFLOW_TASKS": "50"}
 
 
-async def test_five_hundred_onboardings_at_once(temporal: Stack) -> None:
+async def test_five_hundred_onboardings_at_once(temporal: TemporalStack) -> None:
     runs = plan_runs(scenario for _ in range(COPIES) for scenario in SCENARIOS)
     task_queue = new_task_queue("load")
     with worker_process({**temporal.worker_env(Profile.HARDENED, task_queue), **WORKER_TUNING}, temporal.workdir):
         client = temporal.client(Profile.HARDENED)
         handles = await start_runs(client, runs, task_queue=task_queue,
                                    review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS)
-        await Reviewer(client, temporal.aws, runs).run()
+        await Reviewer(client, temporal, runs).run()
         results = await outcomes(handles, within=480)
     assert len(results) == len(runs) >= 500
-    assert await exactly_once_problems(temporal.aws, runs, results) == {}
+    assert await exactly_once_problems(temporal, runs, results) == {}

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 
 from contract.profile import Profile
-from local.temporal_stack import Stack, worker_process
+from local.temporal import TemporalStack, worker_process
 from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS_BY_NAME
-from tests.reliability.fault_proxy import Hold, dynamodb_write, fault_proxy
-from tests.reliability.temporal_helpers import (
+from tests.support.fault_proxy import Hold, dynamodb_write, fault_proxy
+from tests.support.temporal import onboarding_adapters
+from tests.support.temporal_totals import (
     Reviewer,
     Run,
     exactly_once_problems,
@@ -38,7 +39,7 @@ HELD = {
 UNHELD = ("sanctions_match", "review_timeout")  # in flight too (a finished one; one in its review timer)
 
 
-async def test_a_worker_killed_mid_activity_is_replaced_and_nothing_happens_twice(temporal: Stack) -> None:
+async def test_a_worker_killed_mid_activity_is_replaced_and_nothing_happens_twice(temporal: TemporalStack) -> None:
     runs = plan_runs(SCENARIOS_BY_NAME[name] for name in (*HELD, *UNHELD))
     client, task_queue = temporal.client(Profile.HARDENED), new_task_queue("crash")
     with fault_proxy(temporal.aws.endpoint) as proxy:
@@ -46,7 +47,7 @@ async def test_a_worker_killed_mid_activity_is_replaced_and_nothing_happens_twic
         for run in runs:
             if run.scenario.name in HELD:
                 operation, role, _ = HELD[run.scenario.name]
-                table = getattr(temporal.aws.tables, role)
+                table = temporal.resources.tables[role]
                 holds[run.application_id] = proxy.hold(dynamodb_write(operation, table, run.application_id))
         env = {**temporal.worker_env(Profile.HARDENED, task_queue), "AWS_ENDPOINT_URL_DYNAMODB": proxy.endpoint}
         with worker_process(env, temporal.workdir) as doomed:
@@ -65,17 +66,17 @@ async def test_a_worker_killed_mid_activity_is_replaced_and_nothing_happens_twic
         assert_side_effects_committed_before_the_crash(temporal, runs)
         proxy.release_all()  # the held responses are dropped: their caller is gone
         with worker_process(env, temporal.workdir):
-            await Reviewer(client, temporal.aws, runs).run()
+            await Reviewer(client, temporal, runs).run()
             results = await outcomes(handles)
-    assert await exactly_once_problems(temporal.aws, runs, results) == {}
+    assert await exactly_once_problems(temporal, runs, results) == {}
     for run in runs:
         if run.scenario.name in HELD:
             activity = HELD[run.scenario.name][2]
             assert (await started_attempts(client, run.application_id))[activity] == 2, run.scenario.name
 
 
-def assert_side_effects_committed_before_the_crash(temporal: Stack, runs: list[Run]) -> None:
-    adapters = temporal.aws.adapters()
+def assert_side_effects_committed_before_the_crash(temporal: TemporalStack, runs: list[Run]) -> None:
+    adapters = onboarding_adapters(temporal)
     by_name = {run.scenario.name: run.application_id for run in runs}
     assert adapters.ledger.get(by_name["approved_low_risk"]) is not None
     assert len(adapters.charges.for_application(by_name["approved_savings"])) == 1

@@ -51,9 +51,3 @@ def matches_expected(scenario: Scenario, outcome: Outcome, effects: SideEffects)
     }
     return [f"{name}: expected {getattr(expected, name)!r}, got {value!r}"
             for name, value in actual.items() if getattr(expected, name) != value]
-
-
-def new_application_id() -> str:
-    import uuid
-
-    return "app_" + uuid.uuid4().hex

@@ -8,17 +8,12 @@ the totals below are exactly what that test caused: a duplicate anywhere shows u
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from local.onboarding import OnboardingResult, OnboardingStepFunctions
 from scenarios import Expected
-
-
-def new_application_id() -> str:
-    return "app_" + uuid.uuid4().hex
 
 
 @dataclass(frozen=True)

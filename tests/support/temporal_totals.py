@@ -7,7 +7,7 @@ import asyncio
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -15,12 +15,12 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.client import Client, WorkflowHandle
 
-from local.temporal_stack import AwsEmulator
+from local.temporal import TemporalStack
 from onboarding.adapters.dynamodb import PARTITION_KEY, SORT_KEY
 from onboarding.models import Account, Charge, OutboxMessage, Outcome, ReviewRequest
 from ops.starter import StarterError, start_onboarding, submit_review
-from scenarios import Scenario
-from tests.workers.support import SideEffects, matches_expected, new_application_id
+from scenarios import Scenario, new_application_id
+from tests.support.side_effects import SideEffects, matches_expected
 
 # Long enough that no decision is late under load; the timeout scenario gets its own short value.
 DECIDED_REVIEW_TIMEOUT_SECONDS = 3600
@@ -71,15 +71,15 @@ class Reviewer:
     that expects a decision gets it. A decision refused because the workflow is not awaiting it yet (its
     ``request_review`` activity wrote the queue entry but its result is not yet processed) is retried next round."""
 
-    def __init__(self, client: Client, aws: AwsEmulator, runs: Iterable[Run]) -> None:
+    def __init__(self, client: Client, stack: TemporalStack, runs: Iterable[Run]) -> None:
         self._client = client
-        self._aws = aws
+        self._stack = stack
         self._pending = {run.application_id: run.scenario.review_decision for run in runs
                          if run.scenario.review_decision is not None}
 
     async def run(self, interval: float = 0.5) -> None:
         while self._pending:
-            queued = await asyncio.to_thread(scan, self._aws, self._aws.tables.reviews)
+            queued = await asyncio.to_thread(scan, self._stack, self._stack.resources.tables["reviews"])
             waiting = [item["pk"] for item in queued if item["pk"] in self._pending and "decision" not in item]
             decided = await asyncio.gather(*(self._decide(application_id) for application_id in waiting))
             for application_id, accepted in zip(waiting, decided, strict=True):
@@ -97,10 +97,10 @@ class Reviewer:
         return True
 
 
-def scan(aws: AwsEmulator, table: str) -> list[dict[str, Any]]:
+def scan(stack: TemporalStack, table: str) -> list[dict[str, Any]]:
     """Every item of a table (strongly consistent), keys included, numbers as ints."""
     items, kwargs = [], {"ConsistentRead": True}
-    resource = aws.resource("dynamodb").Table(table)
+    resource = stack.aws.resource("dynamodb").Table(table)
     while True:
         page = resource.scan(**kwargs)
         items += [{k: int(v) if isinstance(v, Decimal) else v for k, v in item.items()} for item in page["Items"]]
@@ -109,10 +109,10 @@ def scan(aws: AwsEmulator, table: str) -> list[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def stored_side_effects(aws: AwsEmulator) -> tuple[dict[str, SideEffects], Counter[str]]:
-    """Every side effect in the tables, grouped by application id, and the number of items per table. Four scans,
-    instead of four reads per application."""
-    tables = {role: scan(aws, name) for role, name in asdict(aws.tables).items()}
+def stored_side_effects(stack: TemporalStack) -> tuple[dict[str, SideEffects], Counter[str]]:
+    """Every side effect in the stack's tables, grouped by application id, and the number of items per table. One
+    scan per table, instead of four reads per application."""
+    tables = {role: scan(stack, name) for role, name in stack.resources.tables.items()}
 
     def model(item: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in item.items() if k not in (PARTITION_KEY, SORT_KEY)}
@@ -134,16 +134,17 @@ def stored_side_effects(aws: AwsEmulator) -> tuple[dict[str, SideEffects], Count
 
 
 async def exactly_once_problems(
-    aws: AwsEmulator, runs: Iterable[Run], results: Mapping[str, Outcome]
+    stack: TemporalStack, runs: Iterable[Run], results: Mapping[str, Outcome]
 ) -> dict[str, Any]:
     """Differences from the scenarios' expectations, per application and in table totals (empty when none).
 
     Per application: outcome, account, charges, outbox and review as each scenario expects (so a duplicated charge
     or message shows as a count of 2). In total: the tables hold exactly the expected number of items, so nothing
-    was written under another key either. Use tables that only these runs wrote to (``Stack.with_new_tables``).
+    was written under another key either. Use tables that only these runs wrote to
+    (``TemporalStack.with_new_tables``).
     """
     runs = list(runs)
-    effects, stored = await asyncio.to_thread(stored_side_effects, aws)
+    effects, stored = await asyncio.to_thread(stored_side_effects, stack)
     nothing = SideEffects(account=None, charges=(), outbox=(), review=None)
     problems: dict[str, Any] = {
         run.application_id: diff for run in runs
@@ -167,8 +168,8 @@ def expected_item_counts(scenarios: Iterable[Scenario]) -> Counter[str]:
     return counts
 
 
-def table_item_counts(aws: AwsEmulator) -> Counter[str]:
-    return stored_side_effects(aws)[1]
+def table_item_counts(stack: TemporalStack) -> Counter[str]:
+    return stored_side_effects(stack)[1]
 
 
 async def pending_activities(client: Client, workflow_id: str) -> list[PendingActivityInfo]:

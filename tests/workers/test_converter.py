@@ -9,7 +9,7 @@ from temporalio.exceptions import ApplicationError
 
 from contract.profile import Profile
 from onboarding.models import Outcome, RejectionReason
-from tests.workers.support import keyring_codec
+from tests.support.temporal import keyring_codec
 from workers.codec import is_encrypted
 from workers.converter import data_converter, header_codec_behavior
 

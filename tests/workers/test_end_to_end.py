@@ -12,7 +12,7 @@ import json
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -20,62 +20,49 @@ from pathlib import Path
 import pytest
 
 from contract.profile import Profile
-from local.temporal_stack import (
-    AwsEmulator,
-    Stack,
-    WorkerProcess,
-    aws_emulator,
-    clean_environment,
-    local_stack,
-    worker_process,
-)
+from local.temporal import TemporalStack, WorkerProcess, clean_environment, worker_process, worker_processes
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.adapters.sandbox import SandboxIdentity
 from onboarding.models import Applicant, Outcome, OutcomeStatus, ReviewDecision
-from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS, SCENARIOS_BY_NAME
-from tests.workers.support import (
-    matches_expected,
-    new_application_id,
+from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS, SCENARIOS_BY_NAME, new_application_id
+from tests.support.side_effects import SideEffects, matches_expected
+from tests.support.temporal import (
+    onboarding_adapters,
     run_scenario,
-    side_effects,
     stored_bytes,
     wait_for_step,
 )
 from workers.messages import Step
+from workers.registration import ONBOARDING_WORKER
 from workers.worker import build_worker
 
 Runs = dict[str, tuple[str, Outcome]]  # scenario name -> (application id, outcome)
 
 
 @pytest.fixture(scope="module")
-def aws() -> Iterator[AwsEmulator]:
-    with aws_emulator() as emulator:
-        yield emulator
+def stack(temporal_stack: TemporalStack) -> TemporalStack:
+    """The session's dev server and this module's moto (its tables hold every side effect of this module)."""
+    return temporal_stack
 
 
 @pytest.fixture(scope="module")
-async def stack(aws: AwsEmulator, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    async with local_stack(aws, tmp_path_factory.mktemp("e2e")) as running:
-        yield running
+def workers(stack: TemporalStack) -> Iterator[dict[Profile, WorkerProcess]]:
+    """One worker process per profile, each on its own task queue."""
+    envs = {profile.value: stack.worker_env(profile, f"e2e-{profile.value}-{uuid.uuid4().hex[:6]}")
+            for profile in Profile}
+    with worker_processes(envs, stack.workdir) as started:
+        yield {profile: started[profile.value] for profile in Profile}
 
 
 @pytest.fixture(scope="module")
-def workers(stack: Stack) -> Iterator[dict[Profile, tuple[WorkerProcess, str]]]:
-    queues = {profile: f"e2e-{profile.value}-{uuid.uuid4().hex[:6]}" for profile in Profile}
-    with worker_process(stack.worker_env(Profile.HARDENED, queues[Profile.HARDENED]), stack.workdir) as hardened, \
-            worker_process(stack.worker_env(Profile.BASELINE, queues[Profile.BASELINE]), stack.workdir) as baseline:
-        yield {Profile.HARDENED: (hardened, queues[Profile.HARDENED]),
-               Profile.BASELINE: (baseline, queues[Profile.BASELINE])}
-
-
-@pytest.fixture(scope="module")
-async def corpus_runs(stack: Stack, workers: dict[Profile, tuple[WorkerProcess, str]]) -> dict[Profile, Runs]:
+async def corpus_runs(stack: TemporalStack, workers: dict[Profile, WorkerProcess]) -> dict[Profile, Runs]:
     """The whole corpus through both worker processes at once (review timeout: the demo's seconds)."""
 
     async def one(profile: Profile, name: str) -> tuple[Profile, str, str, Outcome]:
         application_id = new_application_id()
         outcome = await run_scenario(stack.client(profile), SCENARIOS_BY_NAME[name], application_id,
-                                     task_queue=workers[profile][1], review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS)
+                                     task_queue=workers[profile].task_queue,
+                                     review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS)
         return profile, name, application_id, outcome
 
     results = await asyncio.gather(*(one(profile, case.name) for profile in Profile for case in SCENARIOS))
@@ -86,17 +73,19 @@ async def corpus_runs(stack: Stack, workers: dict[Profile, tuple[WorkerProcess, 
 
 
 @pytest.mark.parametrize("profile", list(Profile), ids=[p.value for p in Profile])
-async def test_every_scenario_end_to_end(profile: Profile, corpus_runs: dict[Profile, Runs], aws: AwsEmulator) -> None:
-    adapters = aws.adapters()
+async def test_every_scenario_end_to_end(
+    profile: Profile, corpus_runs: dict[Profile, Runs], stack: TemporalStack
+) -> None:
+    adapters = onboarding_adapters(stack)
     problems = {
         name: diff for name, (application_id, outcome) in corpus_runs[profile].items()
-        if (diff := matches_expected(SCENARIOS_BY_NAME[name], outcome, side_effects(adapters, application_id)))
+        if (diff := matches_expected(SCENARIOS_BY_NAME[name], outcome, SideEffects.of(adapters, application_id)))
     }
     assert problems == {}
     assert len(corpus_runs[profile]) == len(SCENARIOS)
 
 
-async def exposed_pii(stack: Stack, runs: Runs) -> dict[str, set[str]]:
+async def exposed_pii(stack: TemporalStack, runs: Runs) -> dict[str, set[str]]:
     """For each scenario run: which of its PII values the service stores in plaintext."""
     exposed = {}
     for name, (application_id, _) in runs.items():
@@ -106,7 +95,7 @@ async def exposed_pii(stack: Stack, runs: Runs) -> dict[str, set[str]]:
 
 
 async def test_the_service_stores_no_pii_from_the_hardened_worker(
-    stack: Stack, corpus_runs: dict[Profile, Runs]
+    stack: TemporalStack, corpus_runs: dict[Profile, Runs]
 ) -> None:
     exposed = await exposed_pii(stack, corpus_runs[Profile.HARDENED])
     assert {name: values for name, values in exposed.items() if values} == {}
@@ -118,7 +107,7 @@ async def test_the_service_stores_no_pii_from_the_hardened_worker(
 
 
 async def test_the_same_check_finds_pii_from_the_baseline_worker(
-    stack: Stack, corpus_runs: dict[Profile, Runs]
+    stack: TemporalStack, corpus_runs: dict[Profile, Runs]
 ) -> None:
     exposed = await exposed_pii(stack, corpus_runs[Profile.BASELINE])
     assert exposed == {name: set(SCENARIOS_BY_NAME[name].searchable_pii()) for name in exposed}
@@ -126,9 +115,9 @@ async def test_the_same_check_finds_pii_from_the_baseline_worker(
 
 
 def test_worker_logs_are_json_lines_without_pii(
-    workers: dict[Profile, tuple[WorkerProcess, str]], corpus_runs: dict[Profile, Runs]
+    workers: dict[Profile, WorkerProcess], corpus_runs: dict[Profile, Runs]
 ) -> None:
-    lines = workers[Profile.HARDENED][0].log_lines()
+    lines = workers[Profile.HARDENED].log_lines()
     assert any("Completing activity as failed" in line for line in lines)  # the transient identity faults
     entries = [json.loads(line) for line in lines]
     assert all({"time", "level", "logger", "message"} <= entry.keys() for entry in entries)
@@ -150,13 +139,16 @@ class LeakyIdentity:
 
 
 @pytest.mark.parametrize("profile", list(Profile), ids=[p.value for p in Profile])
-async def test_a_failed_activity_message_is_ciphertext_only_when_hardened(stack: Stack, profile: Profile) -> None:
+async def test_a_failed_activity_message_is_ciphertext_only_when_hardened(
+    stack: TemporalStack, profile: Profile
+) -> None:
     case = SCENARIOS_BY_NAME["approved_low_risk"]
     email = case.payload["applicant"]["email"]
     client, task_queue, application_id = stack.client(profile), f"leaky-{uuid.uuid4().hex[:6]}", new_application_id()
     adapters = replace(in_memory_adapters(), identity=LeakyIdentity())
     with ThreadPoolExecutor(4) as executor:
-        async with build_worker(client, task_queue=task_queue, adapters=adapters, executor=executor):
+        async with build_worker(client, ONBOARDING_WORKER, task_queue=task_queue, stores=adapters, executor=executor,
+                                profile=profile):
             outcome = await run_scenario(client, case, application_id, task_queue=task_queue,
                                          review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS)
     assert outcome.status is OutcomeStatus.APPROVED  # the retry succeeded
@@ -173,15 +165,14 @@ async def test_a_failed_activity_message_is_ciphertext_only_when_hardened(stack:
         assert email.encode() in stored
 
 
-def cli(stack: Stack, task_queue: str, *args: str) -> subprocess.CompletedProcess[str]:
+def cli(stack: TemporalStack, task_queue: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**clean_environment(), **stack.worker_env(Profile.HARDENED, task_queue)}
     return subprocess.run([sys.executable, "-m", "ops.starter", *args], env=env, capture_output=True, text=True,
                           timeout=120, check=False)
 
 
-async def test_the_starter_cli(stack: Stack, workers: dict[Profile, tuple[WorkerProcess, str]], aws: AwsEmulator,
-                               tmp_path: Path) -> None:
-    task_queue, application_id = workers[Profile.HARDENED][1], new_application_id()
+async def test_the_starter_cli(stack: TemporalStack, workers: dict[Profile, WorkerProcess], tmp_path: Path) -> None:
+    task_queue, application_id = workers[Profile.HARDENED].task_queue, new_application_id()
     submission = tmp_path / "application.json"
     submission.write_text(json.dumps(SCENARIOS_BY_NAME["review_declined"].application(application_id=application_id)))
     started = cli(stack, task_queue, "start", str(submission), "--review-timeout-seconds", "600")
@@ -195,10 +186,11 @@ async def test_the_starter_cli(stack: Stack, workers: dict[Profile, tuple[Worker
     assert json.loads(again.stdout)["outcome"]["reason"] == "REVIEW_DECLINED"
     late = cli(stack, task_queue, "review", application_id, "APPROVE")
     assert late.returncode == 2 and "decision refused" in late.stderr
-    assert aws.adapters().reviews.get(application_id).decision is ReviewDecision.DECLINE  # type: ignore[union-attr]
+    review = onboarding_adapters(stack).reviews.get(application_id)
+    assert review is not None and review.decision is ReviewDecision.DECLINE
 
 
-def test_the_starter_refuses_an_id_that_is_not_opaque(stack: Stack, tmp_path: Path) -> None:
+def test_the_starter_refuses_an_id_that_is_not_opaque(stack: TemporalStack, tmp_path: Path) -> None:
     case = SCENARIOS_BY_NAME["approved_low_risk"]
     email = case.payload["applicant"]["email"]
     submission = tmp_path / "application.json"
@@ -208,7 +200,7 @@ def test_the_starter_refuses_an_id_that_is_not_opaque(stack: Stack, tmp_path: Pa
     assert "application_id" in refused.stderr and email not in refused.stderr + refused.stdout
 
 
-def test_health_and_graceful_shutdown_on_sigterm(stack: Stack) -> None:
+def test_health_and_graceful_shutdown_on_sigterm(stack: TemporalStack) -> None:
     env = stack.worker_env(Profile.HARDENED, f"shutdown-{uuid.uuid4().hex[:6]}")
     with worker_process(env, stack.workdir) as worker:
         health = [sys.executable, "-m", "workers.health"]

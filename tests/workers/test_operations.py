@@ -10,12 +10,15 @@ import sys
 import time
 from pathlib import Path
 
-from local.temporal_stack import clean_environment
+from local.temporal import clean_environment
 from onboarding.errors import TransientProviderError
 from workers.health import problem
-from workers.logs import JsonFormatter
+from workers.logs import SAFE_MESSAGE_TYPES, JsonFormatter
+from workers.registration import ONBOARDING_WORKER
 
 SECRETISH = "hunter2-do-not-print"
+# The worker's formatter: the codec's safe exception types plus those its process declares (workers/__main__.py).
+WORKER_FORMATTER = JsonFormatter((*SAFE_MESSAGE_TYPES, *ONBOARDING_WORKER.process.safe_message_errors))
 
 
 def run_module(module: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -57,7 +60,7 @@ def _formatted(error: BaseException) -> dict[str, object]:
         raise error
     except BaseException:
         record = logging.LogRecord("workers", logging.ERROR, __file__, 1, "activity failed", None, sys.exc_info())
-    entry: dict[str, object] = json.loads(JsonFormatter().format(record))
+    entry: dict[str, object] = json.loads(WORKER_FORMATTER.format(record))
     return entry
 
 

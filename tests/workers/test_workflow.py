@@ -15,11 +15,11 @@ from temporalio.testing import WorkflowEnvironment
 from contract.onboarding import ONBOARDING
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.models import OutcomeStatus, RejectionReason, ReviewDecision
-from onboarding.process import run_onboarding
+from onboarding.steps import run_onboarding
 from ops.starter import StarterError, current_step, start_onboarding, submit_review
-from scenarios import SCENARIOS, Scenario, scenario
+from scenarios import SCENARIOS, Scenario, new_application_id, scenario
 from tests.support.conformance import activity_order_problems
-from tests.support.side_effects import SideEffects, matches_expected, new_application_id
+from tests.support.side_effects import SideEffects, matches_expected
 from tests.support.temporal import run_scenario, wait_for_step
 from tests.workers.conftest import RunningWorker
 from workers.codec import is_encrypted

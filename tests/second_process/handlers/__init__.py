@@ -1,0 +1,1 @@
+"""The library-card task Lambdas (one module per task function, each exposing ``handler``)."""
