@@ -1,15 +1,14 @@
-"""The side-by-side comparison: runner, exposure audit, cost model and reports.
+"""The side-by-side comparison: engine runs, exposure audit, cost model, parity and reports.
 
-Module map:
+Two halves, imported one way:
 
-- entry points: ``demo`` (``make demo``, everything local) and ``deployed_audit`` (``make audit``, a deployment;
-  configured by ``deployed_config``);
-- the local stack: ``local_stack`` (moto server, Temporal dev server, workers) on ``processes`` (children that
-  never outlive the demo); ``local_engines`` runs both engines on it;
-- driving an engine: ``runs`` (plans with fresh ids, results), ``temporal_driver``, ``stepfunctions_driver``;
-- evidence and audit: ``collect``, ``audit`` (``audit_temporal``, ``audit_stepfunctions``), ``exposure``, ``pii``,
-  ``textscan``;
-- cost: ``usage`` (counts from histories), ``cost``, ``costmodel``, ``prices`` (``prices.json``);
-- parity and reports: ``models``, ``parity``, ``assemble`` (runs -> report), ``report`` and its renderers,
-  ``compliance`` (``reports/compliance.json``).
+- the platform, which knows no business process and any number of engines: ``models`` (engines, facts, cases,
+  runs), ``parity``, ``audit`` (evidence, the exposure audit per engine, PII matching), ``cost`` (usage counted
+  from histories, the priced cost model, ``prices.json``), ``report`` (the report model and its JSON, Markdown,
+  terminal, HTML and SVG renderings, ``assemble`` from engine runs to a report, ``compliance``), ``histories``
+  (reading Temporal history events, shared by the audit and the cost model);
+- the composition, which names the process: ``onboarding`` (the binding: onboarding's facts, cases and PII
+  values), ``engines`` (driving the corpus through Temporal and Step Functions, locally or deployed), and the
+  entry points ``demo`` (``make demo``, everything local) and ``deployed.audit`` (``make audit``, a deployment,
+  configured by ``deployed.config``).
 """

@@ -1,11 +1,12 @@
 """``python -m comparison.demo`` (``make demo``): the whole comparison on this machine, no AWS account needed.
 
-1. start the local stack (:mod:`local.stack`): a moto server and a Temporal dev server on 127.0.0.1,
-   then one ``python -m workers`` process per profile;
+1. start the local stack: a moto server (:mod:`local.aws`) and a Temporal dev server on 127.0.0.1, then one
+   ``python -m workers`` process per profile (:mod:`local.temporal`);
 2. synthesize the CDK app in process and take the state machine definition from its template (what deploys);
-3. run the scenario corpus through both engines in both profiles, each run under fresh application ids, printing
+3. run the scenario corpus through every engine in both profiles, each run under fresh application ids, printing
    a line per execution (Temporal and Step Functions side by side: Step Functions in a background thread);
-4. audit what each orchestrator stores, measure the cost model on the hardened histories, decide parity, and
+4. audit what each orchestrator stores, measure the cost model on the hardened histories, decide parity (facts
+   through the onboarding binding, :mod:`comparison.onboarding`), and
    write ``comparison.json``, ``comparison.md`` and ``comparison.html`` (default ``reports/``), then print the
    side-by-side table.
 
@@ -30,24 +31,17 @@ from pathlib import Path
 
 import moto
 
-from comparison.audit.pii import pii_from_scenarios
-from comparison.engines.local import Plans, stepfunctions_side, temporal_side
+from comparison.engines.local import ENGINES, Plans, stepfunctions_side, task_queue, temporal_side
 from comparison.engines.runs import ProgressPrinter, in_background, plan
-from comparison.models import Engine
+from comparison.onboarding import corpus, pii_from_scenarios
 from comparison.report.assemble import COMPLIANCE_REPORT, ProfileRun, assemble, publish, verdict
 from comparison.report.write import ComparisonReport
 from contract.definition import DefinitionTemplate
+from contract.onboarding import ONBOARDING
 from contract.profile import Profile
+from local.aws import moto_server
 from local.processes import stop_on_signals
-from local.stack import (
-    StackError,
-    moto_server,
-    provision_temporal_resources,
-    temporal_dev_server,
-    temporal_workers,
-    wait_for_temporal,
-    worker_environment,
-)
+from local.temporal import StackError, temporal_dev_server, temporal_stack, wait_for_temporal, worker_processes
 from scenarios import SCENARIOS
 
 # The CDK's jsii runtime warns about Node 20 on every start; the pinned CLI works with it (see DESIGN section 8).
@@ -64,35 +58,31 @@ class Options:
 
 def run_demo(options: Options, progress: ProgressPrinter) -> ComparisonReport:
     values = pii_from_scenarios(SCENARIOS)
-    plans: Plans = {(engine, profile): plan(SCENARIOS) for engine in Engine for profile in Profile}
+    plans: Plans = {(engine, profile): plan(SCENARIOS) for engine in ENGINES for profile in Profile}
     with ExitStack() as stack:
         stack.callback(progress, "stopped the local stack")
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="comparison-demo-")))
         aws = stack.enter_context(moto_server())
         progress(f"AWS emulation: moto server at {aws.endpoint}")
         server = stack.enter_context(temporal_dev_server(workdir, ui=options.ui))
-        asyncio.run(wait_for_temporal(server))
+        connection = asyncio.run(wait_for_temporal(server))
         progress(f"Temporal: dev server at {server.address}" + (f", UI at {server.ui_url}" if server.ui_url else ""))
-        resources = provision_temporal_resources(aws, prefix="demo-temporal")
-        by_worker_profile = stack.enter_context(temporal_workers({
-            Profile(profile.value): worker_environment(
-                profile=Profile(profile.value), address=server.address, task_queue=f"demo-{profile.value}",
-                aws=aws, resources=resources, health_file=workdir / f"worker-{profile.value}.health")
-            for profile in Profile
-        }, workdir=workdir))
-        workers = {profile: by_worker_profile[Profile(profile.value)] for profile in Profile}
+        temporal = temporal_stack(ONBOARDING, aws, connection, workdir, prefix="demo-temporal")
+        started = stack.enter_context(worker_processes(
+            {profile.value: temporal.worker_env(profile, task_queue(profile)) for profile in Profile}, workdir))
+        workers = {profile: started[profile.value] for profile in Profile}
         stack.callback(progress, "stopping the local stack")
         progress("Temporal: workers polling (python -m workers): hardened with the KMS codec, baseline without")
         progress("Step Functions: synthesizing the CDK app for the state machine definition")
         definition = _definition()
         progress(f"Step Functions: running the definition from {definition.source}")
-        progress(f"running {len(SCENARIOS)} scenarios x 2 engines x 2 profiles")
+        progress(f"running {len(SCENARIOS)} scenarios x {len(ENGINES)} engines x {len(Profile)} profiles")
         cancel = threading.Event()
         sfn, thread = in_background(lambda: stepfunctions_side(aws, definition, plans, progress, cancel),
                                     name="stepfunctions")
         try:
-            profile_runs: list[ProfileRun] = asyncio.run(temporal_side(
-                server, aws=aws, resources=resources, workers=workers, plans=plans, progress=progress))
+            profile_runs: list[ProfileRun] = asyncio.run(temporal_side(temporal, workers=workers, plans=plans,
+                                                                       progress=progress))
             profile_runs += sfn.result()
         finally:
             cancel.set()
@@ -100,7 +90,8 @@ def run_demo(options: Options, progress: ProgressPrinter) -> ComparisonReport:
                 progress("stopping the Step Functions executions")
                 thread.join(timeout=15)
         progress("auditing what each orchestrator stores, measuring cost, deciding parity")
-        report = assemble(profile_runs, values, notes=_notes(definition), compliance_path=options.compliance)
+        report = assemble(profile_runs, values, corpus=corpus(SCENARIOS), notes=_notes(definition),
+                          compliance_path=options.compliance)
         paths = publish(report, options.out, values)
         progress(f"wrote {paths.json}, {paths.markdown} and {paths.html}")
         if server.ui_url:
@@ -112,9 +103,9 @@ def run_demo(options: Options, progress: ProgressPrinter) -> ComparisonReport:
 
 
 def _definition() -> DefinitionTemplate:
-    from local.stepfunctions.deployed_definition import synthesized_definition  # noqa: PLC0415 - loads the CDK (jsii) only now
+    from local.onboarding import onboarding_definition  # noqa: PLC0415 - loads the CDK (jsii) only now
 
-    return synthesized_definition()
+    return onboarding_definition()
 
 
 def _notes(definition: DefinitionTemplate) -> list[str]:

@@ -14,8 +14,6 @@ from typing import Any
 from contract.definition import DefinitionTemplate
 from contract.onboarding import ONBOARDING, ONBOARDING_FUNCTIONS, onboarding_asl
 from contract.profile import Profile
-from infra.onboarding import onboarding_sources
-from local.stepfunctions.deployed_definition import synthesized_definition
 from local.stepfunctions.runner import DEFAULT_REVIEW_TIMEOUT_SECONDS, ExecutionResult, LocalStepFunctions
 from onboarding.adapters.dynamodb import DynamoReviewQueue, TableNames, dynamodb_adapters
 from onboarding.models import Outcome, ReviewDecision, ReviewRequest
@@ -27,6 +25,10 @@ Reviewer = Callable[[str], ReviewDecision | None]  # application id -> decision,
 
 def onboarding_definition() -> DefinitionTemplate:
     """The onboarding state machine exactly as the synthesized template deploys it (synthesized once per process)."""
+    # Imported here: importing the CDK starts its node process, which a run on the ASL file does not need.
+    from infra.onboarding import onboarding_sources  # noqa: PLC0415
+    from local.stepfunctions.deployed_definition import synthesized_definition  # noqa: PLC0415
+
     return synthesized_definition(onboarding_sources())
 
 

@@ -2,7 +2,8 @@
 
 Usable on its own: gather what the service stores for each execution as plain data (the evidence
 models below), then call :func:`audit_temporal` or :func:`audit_stepfunctions` with the values to
-search for (:func:`comparison.audit.pii.pii_from_scenarios` builds them from the scenario corpus).
+search for (a process's binding builds them from its corpus, e.g. ``comparison.onboarding.pii_from_scenarios``);
+:func:`audit_executions` picks the audit of an engine.
 
 - Temporal: history events as JSON (``google.protobuf.json_format.MessageToDict`` of the
   ``GetWorkflowExecutionHistory`` events, fetched without a codec), the workflow id, and the search
@@ -17,7 +18,7 @@ each hit by value label, execution, source, event id and field path, never by va
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,9 +30,11 @@ from comparison.models import Engine
 
 __all__ = [
     "CIPHERTEXT_ENCODINGS",
+    "ExecutionEvidence",
     "ExposureAudit",
     "StepFunctionsEvidence",
     "TemporalEvidence",
+    "audit_executions",
     "audit_stepfunctions",
     "audit_temporal",
 ]
@@ -92,3 +95,24 @@ def audit_stepfunctions(evidence: Sequence[StepFunctionsEvidence], values: Seque
         walker.logs(item.log_events)
         walker.plain(StepFunctionsChannel.IDENTIFIERS, item.tags, source="tags")
     return collector.result()
+
+
+ExecutionEvidence = TemporalEvidence | StepFunctionsEvidence
+_E = TypeVar("_E", TemporalEvidence, StepFunctionsEvidence)
+
+
+def audit_executions(engine: Engine, evidence: Sequence[ExecutionEvidence], values: Sequence[PiiValue]
+                     ) -> ExposureAudit:
+    """The audit of one engine's executions; every item must be evidence of that engine's kind."""
+    if engine is Engine.TEMPORAL:
+        return audit_temporal(_all_of(TemporalEvidence, evidence, engine), values)
+    if engine is Engine.STEPFUNCTIONS:
+        return audit_stepfunctions(_all_of(StepFunctionsEvidence, evidence, engine), values)
+    raise ValueError(f"no exposure audit for engine {engine.value}: add its walker and channels")
+
+
+def _all_of(kind: type[_E], evidence: Sequence[ExecutionEvidence], engine: Engine) -> list[_E]:
+    found = [item for item in evidence if isinstance(item, kind)]
+    if len(found) != len(evidence):
+        raise ValueError(f"evidence of {engine.value}: expected only {kind.__name__} items")
+    return found

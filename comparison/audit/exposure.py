@@ -151,6 +151,14 @@ class Collector:
         )
 
 
+def channel_names(audits: Iterable[ExposureAudit]) -> list[str]:
+    """The channels of one engine's audits (e.g. one per profile), in audit order, each once."""
+    names: list[str] = []
+    for audit in audits:
+        names += [name for name in audit.channels if name not in names]
+    return names
+
+
 def safe_location(path: Iterable[str | int], matcher: PiiMatcher | None = None) -> str:
     """A field path safe to publish: plain field names stay, any other map key (or a searched value) is ``*``."""
     parts: list[str] = []

@@ -1,6 +1,6 @@
 """The PII values an audit searches for, and the matcher that finds them in text.
 
-A value is known to the audit only as a ``SecretStr`` plus a label (``scenario.field.path``); results
+A value is known to the audit only as a ``SecretStr`` plus a label (e.g. ``case.field.path``); results
 carry the label and index, never the value. Matching is case-insensitive and also looks for forms an
 operator could trivially reverse: digits without separators, URL-encoding and base64.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -17,9 +17,9 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from scenarios import MIN_SEARCHABLE_PII_LENGTH, Scenario
-
 LABEL_PATTERN = r"^[A-Za-z0-9_.\-\[\]]{1,200}$"
+# Shorter values collide with ids and timestamps: a corpus keeps the PII it wants searched at least this long.
+MIN_VALUE_LENGTH = 8
 # Digit-only forms shorter than this collide with timestamps and counters.
 MIN_DIGITS_FORM = 9
 MIN_BASE64_FORM = 8
@@ -50,30 +50,29 @@ class PiiValue(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> PiiValue:
         secret = self.value.get_secret_value()
-        if len(secret) < MIN_SEARCHABLE_PII_LENGTH:
-            raise ValueError(f"value of {self.label}: shorter than {MIN_SEARCHABLE_PII_LENGTH} characters")
+        if len(secret) < MIN_VALUE_LENGTH:
+            raise ValueError(f"value of {self.label}: shorter than {MIN_VALUE_LENGTH} characters")
         if secret.casefold() in self.label.casefold():
             raise ValueError("label: must not contain the value it labels")
         return self
 
 
-def pii_from_scenarios(scenarios: Iterable[Scenario]) -> tuple[PiiValue, ...]:
-    """Every searchable PII value of the scenarios, labelled ``scenario.field.path``."""
+def pii_values(labelled: Iterable[tuple[str, str]]) -> tuple[PiiValue, ...]:
+    """The searched values from ``(label, value)`` pairs, each value once (its first label wins)."""
     values: list[PiiValue] = []
     seen: set[str] = set()
-    for scenario in scenarios:
-        searchable = set(scenario.searchable_pii())
-        for path, leaf in _leaves(scenario.payload, ()):
-            if leaf in searchable and leaf not in seen:
-                seen.add(leaf)
-                values.append(PiiValue(label=".".join((scenario.name, *path)), value=SecretStr(leaf)))
+    for label, value in labelled:
+        if value not in seen:
+            seen.add(value)
+            values.append(PiiValue(label=label, value=SecretStr(value)))
     return tuple(values)
 
 
-def _leaves(node: Any, path: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], str]]:
+def string_leaves(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Every string of a JSON-like document of mappings, with its key path (``("applicant", "email")``)."""
     if isinstance(node, Mapping):
         for key, child in node.items():
-            yield from _leaves(child, (*path, str(key)))
+            yield from string_leaves(child, (*path, str(key)))
     elif isinstance(node, str):
         yield path, node
 

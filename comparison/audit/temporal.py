@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from comparison.audit.exposure import Collector, TemporalChannel
+from comparison.histories import event_id, event_kind, normalise
 
 CIPHERTEXT_ENCODINGS: frozenset[str] = frozenset({"binary/encrypted"})
 _NO_DATA_ENCODINGS = frozenset({"binary/null"})
@@ -41,27 +42,6 @@ _EVENT_PAYLOAD_CHANNELS: tuple[tuple[str, TemporalChannel], ...] = (
     ("markerrecorded", TemporalChannel.ACTIVITY_IO),
     ("nexusoperation", TemporalChannel.ACTIVITY_IO),
 )
-
-
-def normalise(key: str) -> str:
-    """``lastFailure`` and ``last_failure`` -> ``lastfailure``."""
-    return key.replace("_", "").lower()
-
-
-def event_kind(event: Mapping[str, Any]) -> str:
-    """The event's kind, normalised, e.g. ``activitytaskscheduled``: from its attributes field, or from
-    ``eventType`` when the attributes are empty (proto JSON omits empty messages)."""
-    for key in event:
-        name = normalise(key)
-        if name.endswith("eventattributes"):
-            return name.removesuffix("eventattributes")
-    event_type = event.get("eventType", event.get("event_type"))
-    return normalise(event_type.removeprefix("EVENT_TYPE_")) if isinstance(event_type, str) else ""
-
-
-def event_id(event: Mapping[str, Any]) -> str | None:
-    value = event.get("eventId", event.get("event_id"))
-    return None if value is None else str(value)
 
 
 class TemporalWalker:

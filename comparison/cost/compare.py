@@ -3,6 +3,9 @@
 Measure usage from the run's histories (:func:`measure_temporal`, :func:`measure_stepfunctions`), then
 :func:`compare_costs` applies the dated price table (``prices.json``) and the fixed monthly costs of each
 architecture (:class:`comparison.cost.model.CostConfig`) and solves for the crossover volume(s).
+
+The result is keyed by engine (:class:`CostComparison`): an engine joins the comparison with its own measured
+usage and :class:`~comparison.cost.model.CostModel`; everything downstream (crossovers, curve, report) is generic.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from temporalio.api.history.v1 import HistoryEvent
 
 from comparison.cost.model import (
     CostConfig,
+    CostModel,
     StepFunctionsCost,
     StepFunctionsMeasured,
     TemporalCost,
@@ -39,15 +43,15 @@ class _Model(BaseModel):
 class VolumeCost(_Model):
     executions_per_month: int
     total_usd: float
-    breakdown: dict[str, float]
+    breakdown: dict[str, float]  # USD per cost item
 
 
 class EngineCost(_Model):
     engine: Engine
-    per_execution: dict[str, float]  # measured counts
+    per_execution: dict[str, float]  # measured counts; dotted names (``actions.timers``) break a count down
     usd_per_million_executions: float  # usage charges at list price: no allowance, minimum or fixed cost
     fixed_monthly_usd: float  # the month's cost with no execution at all
-    monthly: list[VolumeCost]
+    monthly: list[VolumeCost]  # one per volume of the comparison, in order
     price_table_date: date
 
 
@@ -60,8 +64,7 @@ class Crossover(_Model):
 
 class CurvePoint(_Model):
     executions_per_month: float
-    temporal_usd: float
-    stepfunctions_usd: float
+    usd: dict[Engine, float]  # monthly total per engine
 
 
 class PriceTableInfo(_Model):
@@ -72,13 +75,18 @@ class PriceTableInfo(_Model):
 
 
 class CostComparison(_Model):
-    temporal: EngineCost
-    stepfunctions: EngineCost
+    """Every engine's cost, keyed by engine in :class:`Engine` order; crossovers between every pair of engines."""
+
+    engines: dict[Engine, EngineCost]
     volumes: list[int]
     crossovers: list[Crossover]
     price_table: PriceTableInfo
     config: CostConfig
     curve: list[CurvePoint]
+
+    def cheapest(self, index: int) -> Engine:
+        """The cheapest engine at ``volumes[index]``."""
+        return min(self.engines, key=lambda engine: self.engines[engine].monthly[index].total_usd)
 
 
 def measure_temporal(
@@ -129,40 +137,43 @@ def compare_costs(
     config: CostConfig | None = None,
     prices: PriceTable | None = None,
 ) -> CostComparison:
+    """Each architecture's cost model from its measured usage, compared over the configured volumes."""
     config = config or CostConfig()
     prices = prices or load_prices()
     t_model = TemporalCost(temporal, config.temporal, prices)
     s_model = StepFunctionsCost(stepfunctions, config.stepfunctions, prices, free_tiers=config.apply_aws_free_tiers)
-    found = crossovers(t_model, s_model)
-    t_cost = _engine_cost(Engine.TEMPORAL, t_model, config, prices, {
-        "actions": temporal.actions_per_execution,
-        **{f"actions.{kind}": value for kind, value in temporal.actions_by_kind.items()},
-        "history_bytes": temporal.history_bytes_per_execution,
-        "open_seconds": temporal.open_seconds_per_execution,
-    })
-    s_cost = _engine_cost(Engine.STEPFUNCTIONS, s_model, config, prices, {
-        "state_transitions": stepfunctions.transitions_per_execution,
-        "retries": stepfunctions.retries_per_execution,
-        "lambda_invocations": stepfunctions.lambda_invocations_per_execution,
-        "lambda_billed_ms_per_invocation": stepfunctions.lambda_billed_ms_per_invocation,
-        "lambda_gb_seconds": s_model.gb_seconds,
-        "log_bytes": stepfunctions.log_bytes_per_execution,
-    })
+    models: dict[Engine, CostModel] = {Engine.TEMPORAL: t_model, Engine.STEPFUNCTIONS: s_model}
+    measured = {
+        Engine.TEMPORAL: {
+            "actions": temporal.actions_per_execution,
+            **{f"actions.{kind}": value for kind, value in temporal.actions_by_kind.items()},
+            "history_bytes": temporal.history_bytes_per_execution,
+            "open_seconds": temporal.open_seconds_per_execution,
+        },
+        Engine.STEPFUNCTIONS: {
+            "state_transitions": stepfunctions.transitions_per_execution,
+            "retries": stepfunctions.retries_per_execution,
+            "lambda_invocations": stepfunctions.lambda_invocations_per_execution,
+            "lambda_billed_ms_per_invocation": stepfunctions.lambda_billed_ms_per_invocation,
+            "lambda_gb_seconds": s_model.gb_seconds,
+            "log_bytes": stepfunctions.log_bytes_per_execution,
+        },
+    }
+    found = crossovers(models)
     return CostComparison(
-        temporal=t_cost,
-        stepfunctions=s_cost,
+        engines={engine: _engine_cost(engine, models[engine], config, prices, measured[engine])
+                 for engine in Engine if engine in models},
         volumes=list(config.volumes),
         crossovers=found,
         price_table=PriceTableInfo(as_of=prices.as_of, region=prices.region, note=prices.note,
                                    sources=prices.sources()),
         config=config,
-        curve=_curve(t_model, s_model, config.volumes, found),
+        curve=_curve(models, config.volumes, found),
     )
 
 
 def _engine_cost(
-    engine: Engine, model: TemporalCost | StepFunctionsCost, config: CostConfig, prices: PriceTable,
-    per_execution: dict[str, float],
+    engine: Engine, model: CostModel, config: CostConfig, prices: PriceTable, per_execution: dict[str, float],
 ) -> EngineCost:
     return EngineCost(
         engine=engine,
@@ -174,38 +185,46 @@ def _engine_cost(
     )
 
 
-def crossovers(t_model: TemporalCost, s_model: StepFunctionsCost) -> list[Crossover]:
-    """Every volume where the two monthly costs are equal, solved on the linear pieces."""
-    def difference(n: float) -> float:
-        return sum(t_model.breakdown(n).values()) - sum(s_model.breakdown(n).values())
-
-    kinks = [*t_model.kinks(VOLUME_UPPER), *s_model.kinks(VOLUME_UPPER)]
+def crossovers(models: Mapping[Engine, CostModel]) -> list[Crossover]:
+    """Every volume where two engines' monthly costs are equal (each pair, in engine order), solved on the linear
+    pieces; sorted by volume."""
+    engines = [engine for engine in Engine if engine in models]
     result: list[Crossover] = []
-    for root in linear_roots(difference, kinks, VOLUME_UPPER):
+    for index, first in enumerate(engines):
+        for second in engines[index + 1:]:
+            result += _pair_crossovers(first, models[first], second, models[second])
+    return sorted(result, key=lambda crossover: crossover.executions_per_month)
+
+
+def _pair_crossovers(first: Engine, a: CostModel, second: Engine, b: CostModel) -> list[Crossover]:
+    def difference(n: float) -> float:
+        return sum(a.breakdown(n).values()) - sum(b.breakdown(n).values())
+
+    result: list[Crossover] = []
+    for root in linear_roots(difference, [*a.kinks(VOLUME_UPPER), *b.kinks(VOLUME_UPPER)], VOLUME_UPPER):
         below, above = difference(root * 0.999 if root > 0 else 0.0), difference(root * 1.001 + 1)
         if below * above >= 0:
             continue  # touching without crossing
-        cheaper_below = Engine.TEMPORAL if below < 0 else Engine.STEPFUNCTIONS
         result.append(Crossover(
             executions_per_month=root,
-            monthly_usd=sum(t_model.breakdown(root).values()),
-            cheaper_below=cheaper_below,
-            cheaper_above=Engine.STEPFUNCTIONS if cheaper_below is Engine.TEMPORAL else Engine.TEMPORAL,
+            monthly_usd=sum(a.breakdown(root).values()),
+            cheaper_below=first if below < 0 else second,
+            cheaper_above=second if below < 0 else first,
         ))
     return result
 
 
-def _curve(
-    t_model: TemporalCost, s_model: StepFunctionsCost, volumes: Sequence[int], found: Sequence[Crossover]
-) -> list[CurvePoint]:
+def _curve(models: Mapping[Engine, CostModel], volumes: Sequence[int], found: Sequence[Crossover]
+           ) -> list[CurvePoint]:
+    """Monthly totals on a log-spaced grid, plus the volumes, the crossovers and every kink (exact corners)."""
     top = max([1e8, *volumes, *(c.executions_per_month * 3 for c in found)])
     steps = 96
     samples = {_CURVE_MIN * (top / _CURVE_MIN) ** (i / steps) for i in range(steps + 1)}
     samples |= {float(v) for v in volumes} | {c.executions_per_month for c in found}
-    samples |= {k for k in (*t_model.kinks(top), *s_model.kinks(top)) if k >= _CURVE_MIN}
+    samples |= {k for model in models.values() for k in model.kinks(top) if k >= _CURVE_MIN}
     return [
-        CurvePoint(executions_per_month=n, temporal_usd=sum(t_model.breakdown(n).values()),
-                   stepfunctions_usd=sum(s_model.breakdown(n).values()))
+        CurvePoint(executions_per_month=n,
+                   usd={engine: sum(model.breakdown(n).values()) for engine, model in models.items()})
         for n in sorted(samples)
     ]
 
@@ -250,6 +269,7 @@ def _parse_time(value: Any) -> datetime | None:
 __all__ = [
     "CostComparison",
     "CostConfig",
+    "CostModel",
     "compare_costs",
     "crossovers",
     "measure_stepfunctions",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,6 +81,22 @@ class StepFunctionsMeasured(_Config):
 
 
 Breakdown = dict[str, float]
+
+
+class CostModel(Protocol):
+    """An architecture's monthly cost as a piecewise-linear function of executions per month (USD)."""
+
+    def breakdown(self, n: float) -> Breakdown:
+        """USD per cost item for ``n`` executions in a month (fixed costs included)."""
+        ...
+
+    def unit_usd(self) -> float:
+        """Usage-priced charges of one execution at list price (no allowance, minimum or fixed cost)."""
+        ...
+
+    def kinks(self, upper: float) -> list[float]:
+        """The volumes in (0, ``upper``) where the cost's slope changes."""
+        ...
 
 
 def _over(amount: float, allowance: float) -> float:

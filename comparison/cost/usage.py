@@ -39,7 +39,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from comparison.audit.temporal import event_kind, normalise
+from comparison.histories import event_kind, normalise
 
 _LOCAL_ACTIVITY_MARKERS = frozenset({"corelocalactivity", "localactivity"})
 _CHANGE_VERSION_ONLY = frozenset({"TemporalChangeVersion"})

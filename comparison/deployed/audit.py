@@ -31,17 +31,17 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from comparison.audit.pii import pii_from_scenarios
 from comparison.deployed.config import AuditConfigError, DeployedTarget, load_target, read_context
 from comparison.engines.runs import Planned, ProgressPrinter, in_background, plan, scenario_run
 from comparison.engines.stepfunctions import StepFunctionsTarget, collect_stepfunctions_evidence, run_on_stepfunctions
 from comparison.engines.temporal import collect_temporal_evidence, raw_client, run_on_temporal
 from comparison.models import Engine
+from comparison.onboarding import corpus, pii_from_scenarios
 from comparison.report.assemble import COMPLIANCE_REPORT, ProfileRun, assemble, publish, verdict
 from comparison.report.write import ComparisonReport
 from contract.profile import Profile
 from local.processes import stop_on_signals
-from onboarding.adapters.dynamodb import dynamodb_adapters
+from onboarding.adapters.dynamodb import TableNames, dynamodb_adapters
 from onboarding.ports import Adapters
 from workers.client import build_codec, connect, read_credentials
 from workers.settings import SettingsError
@@ -83,12 +83,12 @@ async def _temporal(target: DeployedTarget, planned: Sequence[Planned], adapters
         client = await connect(settings, codec=codec, credentials=credentials)
     except RuntimeError as error:  # transport errors (DNS, TLS, auth) carry no payload data
         raise AuditConnectionError(f"could not connect to Temporal at {settings.address}: {error}") from None
-    finished = await run_on_temporal(client, planned, task_queue=settings.task_queue,
+    finished = await run_on_temporal(client, planned, task_queue=settings.queue,
                                      review_timeout_seconds=target.review_timeout_seconds,
                                      label="temporal/hardened", progress=progress)
     return ProfileRun(engine=Engine.TEMPORAL, profile=Profile.HARDENED,
                       runs=[scenario_run(Engine.TEMPORAL, Profile.HARDENED, item, adapters) for item in finished],
-                      temporal_evidence=await collect_temporal_evidence(raw_client(client), finished))
+                      evidence=await collect_temporal_evidence(raw_client(client), finished))
 
 
 def _stepfunctions(target: DeployedTarget, planned: Sequence[Planned], adapters: Adapters,
@@ -97,20 +97,21 @@ def _stepfunctions(target: DeployedTarget, planned: Sequence[Planned], adapters:
     sfn_target = StepFunctionsTarget(
         lambda_client=boto3.client("lambda", region_name=target.region),
         stepfunctions=boto3.client("stepfunctions", region_name=target.region),
-        reviews_table=boto3.resource("dynamodb", region_name=target.region).Table(target.tables.reviews),
+        reviews_table=boto3.resource("dynamodb", region_name=target.region).Table(target.tables["reviews"]),
         intake_function=target.intake_function, state_machine_arn=target.state_machine_arn,
         logs=boto3.client("logs", region_name=target.region), log_group=target.log_group,
     )
     finished = run_on_stepfunctions(sfn_target, planned, label="stepfunctions/hardened", progress=progress)
     return ProfileRun(engine=Engine.STEPFUNCTIONS, profile=Profile.HARDENED,
                       runs=[scenario_run(Engine.STEPFUNCTIONS, Profile.HARDENED, item, adapters) for item in finished],
-                      stepfunctions_evidence=collect_stepfunctions_evidence(sfn_target, finished))
+                      evidence=collect_stepfunctions_evidence(sfn_target, finished))
 
 
 def run_audit(target: DeployedTarget, out: Path, progress: ProgressPrinter,
               compliance: Path = COMPLIANCE_REPORT) -> ComparisonReport:
     values = pii_from_scenarios(target.scenarios)
-    adapters = dynamodb_adapters(target.tables, resource=boto3.resource("dynamodb", region_name=target.region))
+    adapters = dynamodb_adapters(TableNames(**target.tables),
+                                 resource=boto3.resource("dynamodb", region_name=target.region))
     progress(f"canaries: {len(target.scenarios)} scenarios on each engine ({target.environment_name}, "
              f"{target.region})")
     temporal_plan, sfn_plan = plan(target.scenarios), plan(target.scenarios)
@@ -120,7 +121,7 @@ def run_audit(target: DeployedTarget, out: Path, progress: ProgressPrinter,
     finally:
         thread.join(timeout=5)
     progress("auditing what each orchestrator stores, measuring cost, deciding parity")
-    report = assemble(runs, values, scenarios=target.scenarios, compliance_path=compliance, notes=[
+    report = assemble(runs, values, corpus=corpus(target.scenarios), compliance_path=compliance, notes=[
         f"Deployed environment {target.environment_name} ({target.region}): canary executions of the hardened "
         "profile started by `make audit` under fresh application ids.",
         "Step Functions `logs` channel: the state machine's log group, filtered to each canary's execution ARN.",

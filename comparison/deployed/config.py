@@ -32,8 +32,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from contract.onboarding import ONBOARDING
 from contract.profile import Profile
-from onboarding.adapters.dynamodb import TableNames
 from scenarios import SCENARIOS, SCENARIOS_BY_NAME, Scenario
 from workers.settings import ClientSettings, SettingsError
 
@@ -77,7 +77,7 @@ class DeployedTarget:
     state_machine_arn: str
     log_group: str
     intake_function: str
-    tables: TableNames
+    tables: dict[str, str]  # role -> table name, for every side-effect table of the process
     temporal: ClientSettings
     scenarios: tuple[Scenario, ...]
     review_timeout_seconds: int
@@ -111,18 +111,19 @@ def load_target(
             raise AuditConfigError("TEMPORAL_SECRET_ARN is not set and cdk.json context has no temporal_secret_name")
         temporal_env["TEMPORAL_SECRET_ARN"] = secret_arn_of(secret_name)
     try:
-        temporal = ClientSettings.from_env({**temporal_env, "PROTECTION_PROFILE": Profile.HARDENED.value})
+        temporal = ClientSettings.from_env({**temporal_env, "PROTECTION_PROFILE": Profile.HARDENED.value},
+                                           process=ONBOARDING)
     except SettingsError as error:
         raise AuditConfigError(str(error)) from None
-    state_machine = f"{name}-onboarding"
+    state_machine = f"{name}-{ONBOARDING.name}"
     return DeployedTarget(
         region=settings.region,
         environment_name=name,
         state_machine_arn=settings.state_machine_arn
         or f"arn:aws:states:{settings.region}:{account_of(settings.region)}:stateMachine:{state_machine}",
         log_group=settings.log_group or f"/aws/vendedlogs/states/{state_machine}",
-        intake_function=settings.intake_function or f"{name}-intake",
-        tables=TableNames.with_prefix(settings.table_prefix or name),
+        intake_function=settings.intake_function or f"{name}-{ONBOARDING.entry_function}",
+        tables={role: f"{settings.table_prefix or name}-{role}" for role in ONBOARDING.table_roles},
         temporal=temporal,
         scenarios=_scenarios(settings.scenarios),
         review_timeout_seconds=settings.review_timeout_seconds,

@@ -1,8 +1,9 @@
 """Both engines on the local stack, each profile on its own resources, each run under fresh application ids.
 
-- Temporal: one ``python -m workers`` process per profile (its own task queue), both profiles at once; the
-  hardened client encrypts with the KMS codec on moto, the baseline client has none. Evidence is read without a codec.
-- Step Functions: :class:`local.stepfunctions.runner.LocalStepFunctions` against the moto server, one profile after the
+- Temporal: one ``python -m workers`` process per profile (its own task queue), both profiles at once, on a
+  :class:`local.temporal.TemporalStack`; the hardened client encrypts with the KMS codec on moto, the baseline
+  client has none. Evidence is read without a codec.
+- Step Functions: :class:`local.onboarding.OnboardingStepFunctions` against the moto server, one profile after the
   other (the handlers run in this process and read their profile from its environment), with the definition from
   the synthesized template; submitted and reviewed through :mod:`comparison.engines.stepfunctions`.
 """
@@ -13,21 +14,19 @@ import asyncio
 import threading
 from collections.abc import Mapping, Sequence
 
-from temporalio.client import Client
-
 from comparison.engines.runs import Planned, Progress, scenario_run
 from comparison.engines.stepfunctions import StepFunctionsTarget, collect_stepfunctions_evidence, run_on_stepfunctions
-from comparison.engines.temporal import collect_temporal_evidence, raw_client, run_on_temporal
+from comparison.engines.temporal import collect_temporal_evidence, run_on_temporal
 from comparison.models import Engine
 from comparison.report.assemble import ProfileRun
 from contract.definition import DefinitionTemplate
 from contract.profile import Profile
-from local.stack import AwsEmulation, DevServer, TemporalResources, Worker
-from local.stepfunctions.runner import LocalStepFunctions
-from workers.client import profile_client
-from workers.codec import EnvelopeCodec
-from workers.keys import KmsKeyProvider
+from local.aws import AwsEmulation
+from local.onboarding import OnboardingStepFunctions
+from local.temporal import TemporalStack, WorkerProcess
+from onboarding.adapters.dynamodb import TableNames, dynamodb_adapters
 
+ENGINES = (Engine.TEMPORAL, Engine.STEPFUNCTIONS)  # the engines this module drives locally
 Plans = Mapping[tuple[Engine, Profile], Sequence[Planned]]
 # The manual-review timeout of every execution, on both engines: the review_timeout scenario waits this long, and the
 # other review scenarios must be answered within it. Twice the tests' 5 s: on a busy 2-core machine the Step Functions
@@ -35,32 +34,31 @@ Plans = Mapping[tuple[Engine, Profile], Sequence[Planned]]
 REVIEW_TIMEOUT_SECONDS = 10
 
 
+def task_queue(profile: Profile) -> str:
+    """The Temporal task queue of a profile's worker."""
+    return f"demo-{profile.value}"
+
+
 async def temporal_side(
-    server: DevServer, *, aws: AwsEmulation, resources: TemporalResources, workers: Mapping[Profile, Worker],
-    plans: Plans, progress: Progress,
+    stack: TemporalStack, *, workers: Mapping[Profile, WorkerProcess], plans: Plans, progress: Progress,
 ) -> list[ProfileRun]:
-    connection = await Client.connect(server.address, namespace="default")
-    codec = EnvelopeCodec.for_provider(KmsKeyProvider(resources.payload_key_alias, kms_client=aws.client("kms")))
-    clients = {
-        Profile.HARDENED: profile_client(connection.service_client, profile=Profile.HARDENED, codec=codec),
-        Profile.BASELINE: profile_client(connection.service_client, profile=Profile.BASELINE),
-    }
+    """Every planned Temporal run, all profiles at once; ``workers`` poll each profile's task queue."""
     profiles = [profile for profile in Profile if (Engine.TEMPORAL, profile) in plans]
     results = await asyncio.gather(*(
-        run_on_temporal(clients[profile], plans[(Engine.TEMPORAL, profile)], task_queue=workers[profile].task_queue,
-                        review_timeout_seconds=REVIEW_TIMEOUT_SECONDS, label=f"temporal/{profile.value}",
-                        progress=progress)
+        run_on_temporal(stack.client(profile), plans[(Engine.TEMPORAL, profile)],
+                        task_queue=workers[profile].task_queue, review_timeout_seconds=REVIEW_TIMEOUT_SECONDS,
+                        label=f"temporal/{profile.value}", progress=progress)
         for profile in profiles
     ))
-    adapters = aws.adapters(resources.tables)
-    operator = raw_client(connection)
+    adapters = dynamodb_adapters(TableNames(**stack.resources.tables), resource=stack.aws.resource("dynamodb"))
+    operator = stack.raw_client()
     runs = []
     for profile, finished in zip(profiles, results, strict=True):
         runs.append(ProfileRun(
             engine=Engine.TEMPORAL, profile=profile,
             runs=[scenario_run(Engine.TEMPORAL, profile, item, adapters) for item in finished],
-            temporal_evidence=await collect_temporal_evidence(operator, finished),
-            code_log_lines=workers[profile].log_file.read_text(encoding="utf-8").splitlines(),
+            evidence=await collect_temporal_evidence(operator, finished),
+            code_log_lines=workers[profile].log_lines(), code_log_source="worker log",
         ))
     return runs
 
@@ -69,17 +67,19 @@ def stepfunctions_side(
     aws: AwsEmulation, definition: DefinitionTemplate, plans: Plans, progress: Progress,
     cancel: threading.Event | None = None,
 ) -> list[ProfileRun]:
+    """Every planned Step Functions run, one profile after the other (each on its own resources)."""
     runs = []
     for profile in Profile:
         planned = plans.get((Engine.STEPFUNCTIONS, profile))
         if planned is None:
             continue
-        with LocalStepFunctions(profile=Profile(profile.value), definition=definition,
-                                review_timeout_seconds=REVIEW_TIMEOUT_SECONDS,
-                                prefix=f"demo-sfn-{profile.value}", endpoint_url=aws.endpoint) as sfn:
+        with OnboardingStepFunctions(profile=profile, definition=definition,
+                                     review_timeout_seconds=REVIEW_TIMEOUT_SECONDS,
+                                     prefix=f"demo-sfn-{profile.value}", endpoint_url=aws.endpoint) as sfn:
             target = StepFunctionsTarget(
                 lambda_client=sfn.client("lambda"), stepfunctions=sfn.stepfunctions,
-                reviews_table=sfn.reviews_table(), intake_function=sfn.resources.function_arn("intake"),
+                reviews_table=sfn.reviews_table(),
+                intake_function=sfn.resources.function_arn(sfn.process.entry_function),
                 state_machine_arn=sfn.state_machine_arn, logs=sfn.client("logs"),
                 log_group=sfn.resources.state_machine_log_group,
             )
@@ -89,7 +89,8 @@ def stepfunctions_side(
             runs.append(ProfileRun(
                 engine=Engine.STEPFUNCTIONS, profile=profile,
                 runs=[scenario_run(Engine.STEPFUNCTIONS, profile, item, adapters) for item in finished],
-                stepfunctions_evidence=collect_stepfunctions_evidence(target, finished),
+                evidence=collect_stepfunctions_evidence(target, finished),
                 code_log_lines=[line for lines in sfn.lambda_log_messages().values() for line in lines],
+                code_log_source="Lambda function log",
             ))
     return runs

@@ -1,5 +1,6 @@
 """Runs of the scenario corpus on an engine: the plan (a fresh application id per scenario), what each execution
-ended with, and the :class:`~comparison.models.ScenarioRun` the report reads.
+ended with, and the :class:`~comparison.models.ScenarioRun` the report reads (its facts through the onboarding
+binding, :mod:`comparison.onboarding`).
 
 Both engine drivers (:mod:`comparison.engines.temporal`, :mod:`comparison.engines.stepfunctions`) take a plan and
 return one :class:`Finished` per planned execution; the local demo and the deployed audit share them.
@@ -7,6 +8,7 @@ return one :class:`Finished` per planned execution; the local demo and the deplo
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -15,7 +17,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TextIO, TypeVar
 
-from comparison.models import Engine, ScenarioRun, side_effects_snapshot
+from comparison.models import Engine, ScenarioRun
+from comparison.onboarding import onboarding_run
+from contract.onboarding import ONBOARDING
 from contract.profile import Profile
 from onboarding.models import Outcome
 from onboarding.ports import Adapters
@@ -36,7 +40,11 @@ class Planned:
 
 
 def plan(scenarios: Iterable[Scenario]) -> list[Planned]:
-    return [Planned(scenario, f"app_{uuid.uuid4().hex}") for scenario in scenarios]
+    """A fresh application id per scenario (an opaque id the process accepts: no PII can become one)."""
+    planned = [Planned(scenario, f"app_{uuid.uuid4().hex}") for scenario in scenarios]
+    if any(not re.fullmatch(ONBOARDING.id_pattern, item.application_id) for item in planned):
+        raise ValueError(f"plan: application ids must match {ONBOARDING.id_pattern}")
+    return planned
 
 
 @dataclass(frozen=True)
@@ -55,14 +63,11 @@ class Finished:
 
 
 def scenario_run(engine: Engine, profile: Profile, finished: Finished, adapters: Adapters) -> ScenarioRun:
-    """The report's view of one execution: its outcome and the side effects read back through the ports."""
-    application_id = finished.planned.application_id
-    return ScenarioRun(
-        engine=engine, profile=profile, scenario=finished.planned.scenario.name, application_id=application_id,
-        outcome=finished.outcome, error=finished.error, duration_seconds=round(finished.duration_seconds, 3),
-        side_effects=side_effects_snapshot(application_id, ledger=adapters.ledger, charges=adapters.charges,
-                                           outbox=adapters.outbox, reviews=adapters.reviews),
-    )
+    """The report's view of one execution: its facts, from its outcome and the side effects read back through the
+    ports (:func:`comparison.onboarding.onboarding_run`)."""
+    return onboarding_run(engine, profile, finished.planned.scenario, finished.planned.application_id,
+                          outcome=finished.outcome, adapters=adapters, error=finished.error,
+                          duration_seconds=round(finished.duration_seconds, 3))
 
 
 class ProgressPrinter:

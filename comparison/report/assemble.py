@@ -1,7 +1,9 @@
 """From engine runs to the report: parity, the exposure audit per engine and profile, the cost model, compliance.
 
 The demo (both profiles, local engines) and the deployed audit (hardened canaries) both end here, so they write
-the same report shape (``reports/comparison.{json,md,html}``, keys per DESIGN section 7).
+the same report shape (``reports/comparison.{json,md,html}``, keys documented in :mod:`comparison.report.model`).
+Generic: the process comes in as a :class:`~comparison.models.Corpus` and the PII values to search for, the engines
+as :class:`ProfileRun` items.
 """
 
 from __future__ import annotations
@@ -10,46 +12,54 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from comparison.audit.evidence import StepFunctionsEvidence, TemporalEvidence, audit_stepfunctions, audit_temporal
+from comparison.audit.evidence import ExecutionEvidence, StepFunctionsEvidence, TemporalEvidence, audit_executions
 from comparison.audit.exposure import ExposureAudit
 from comparison.audit.pii import PiiMatcher, PiiValue
 from comparison.audit.textscan import scan_text
 from comparison.cost.compare import CostComparison, compare_costs, measure_stepfunctions, measure_temporal
-from comparison.models import Engine, ScenarioRun
+from comparison.models import Corpus, Engine, ScenarioRun
 from comparison.report.compliance import load_compliance
 from comparison.report.write import ComparisonReport, ReportPaths, build_scenarios, print_side_by_side, write_reports
 from contract.profile import Profile
-from scenarios import SCENARIOS, Scenario
 
 COMPLIANCE_REPORT = Path("reports/compliance.json")
 
 
 @dataclass
 class ProfileRun:
-    """One engine's run of the corpus in one profile: the report's runs and what the service stored for each."""
+    """One engine's run of the corpus in one profile: the report's runs and what the service stored for each.
+
+    ``evidence`` is ``None`` for an engine the exposure audit cannot read yet (its runs still count for parity);
+    ``code_log_lines`` are the business code's own logs (worker, functions), named by ``code_log_source``.
+    """
 
     engine: Engine
     profile: Profile
     runs: list[ScenarioRun]
-    temporal_evidence: list[TemporalEvidence] = field(default_factory=list)
-    stepfunctions_evidence: list[StepFunctionsEvidence] = field(default_factory=list)
-    code_log_lines: list[str] = field(default_factory=list)  # worker / function logs: not the orchestrator's store
+    evidence: Sequence[ExecutionEvidence] | None = None
+    code_log_lines: list[str] = field(default_factory=list)  # not the orchestrator's store: searched for a note
+    code_log_source: str = "code log"
 
-    def audit(self, values: Sequence[PiiValue]) -> ExposureAudit:
-        if self.engine is Engine.TEMPORAL:
-            return audit_temporal(self.temporal_evidence, values)
-        return audit_stepfunctions(self.stepfunctions_evidence, values)
+    def audit(self, values: Sequence[PiiValue]) -> ExposureAudit | None:
+        return None if self.evidence is None else audit_executions(self.engine, self.evidence, values)
 
 
 def assemble(
-    profile_runs: Sequence[ProfileRun], values: Sequence[PiiValue], *, notes: Iterable[str] = (),
-    compliance_path: Path = COMPLIANCE_REPORT, scenarios: Sequence[Scenario] = SCENARIOS,
+    profile_runs: Sequence[ProfileRun], values: Sequence[PiiValue], *, corpus: Corpus, notes: Iterable[str] = (),
+    compliance_path: Path = COMPLIANCE_REPORT,
 ) -> ComparisonReport:
+    """Parity over the engines that ran, the exposure audit of each engine and profile, the cost model on the
+    hardened runs, the compliance summary, and the notes."""
     exposure: dict[Engine, dict[Profile, ExposureAudit]] = {}
     for item in profile_runs:
-        exposure.setdefault(item.engine, {})[item.profile] = item.audit(values)
+        audit = item.audit(values)
+        if audit is not None:
+            exposure.setdefault(item.engine, {})[item.profile] = audit
+    engines = [engine for engine in Engine if any(item.engine is engine for item in profile_runs)]
     return ComparisonReport(
-        scenarios=build_scenarios((run for item in profile_runs for run in item.runs), scenarios),
+        engines=engines,
+        facts=list(corpus.facts),
+        scenarios=build_scenarios((run for item in profile_runs for run in item.runs), corpus, engines=engines),
         exposure=exposure,
         cost=hardened_cost(profile_runs),
         compliance=load_compliance(compliance_path),
@@ -58,16 +68,17 @@ def assemble(
 
 
 def hardened_cost(profile_runs: Sequence[ProfileRun]) -> CostComparison | None:
-    """The cost model measured on the hardened histories (what would be deployed), when both engines ran."""
-    hardened = {item.engine: item for item in profile_runs if item.profile is Profile.HARDENED}
-    temporal, stepfunctions = hardened.get(Engine.TEMPORAL), hardened.get(Engine.STEPFUNCTIONS)
-    if temporal is None or stepfunctions is None or not temporal.temporal_evidence \
-            or not stepfunctions.stepfunctions_evidence:
+    """The cost model measured on the hardened histories (what would be deployed), when both priced engines ran."""
+    hardened = [evidence for item in profile_runs if item.profile is Profile.HARDENED
+                for evidence in item.evidence or ()]
+    temporal = [evidence for evidence in hardened if isinstance(evidence, TemporalEvidence)]
+    stepfunctions = [evidence for evidence in hardened if isinstance(evidence, StepFunctionsEvidence)]
+    if not temporal or not stepfunctions:
         return None
     return compare_costs(
-        measure_temporal([evidence.history for evidence in temporal.temporal_evidence]),
-        measure_stepfunctions([evidence.history for evidence in stepfunctions.stepfunctions_evidence],
-                              [evidence.log_events for evidence in stepfunctions.stepfunctions_evidence]),
+        measure_temporal([evidence.history for evidence in temporal]),
+        measure_stepfunctions([evidence.history for evidence in stepfunctions],
+                              [evidence.log_events for evidence in stepfunctions]),
     )
 
 
@@ -80,16 +91,15 @@ def code_log_notes(profile_runs: Sequence[ProfileRun], values: Sequence[PiiValue
         if not item.code_log_lines:
             continue
         hits = sum(len(scan_text(line, matcher)) for line in item.code_log_lines)
-        source = "worker log" if item.engine is Engine.TEMPORAL else "Lambda function log"
-        notes.append(f"{item.engine.display_name} {item.profile.value}: {len(item.code_log_lines)} {source} lines "
-                     f"searched the same way, {hits} plaintext hit(s).")
+        notes.append(f"{item.engine.display_name} {item.profile.value}: {len(item.code_log_lines)} "
+                     f"{item.code_log_source} lines searched the same way, {hits} plaintext hit(s).")
     return notes
 
 
 def verdict(report: ComparisonReport) -> list[str]:
     """What must hold for the demo to succeed (empty when everything does)."""
     problems = [f"scenario {s.name} is not in parity" for s in report.scenarios if not s.parity]
-    for engine in Engine:
+    for engine in report.engines:
         hardened = report.exposure_total(engine, Profile.HARDENED)
         baseline = report.exposure_total(engine, Profile.BASELINE)
         if hardened:

@@ -5,16 +5,20 @@ from __future__ import annotations
 from html import escape
 
 from comparison.models import Engine
-from comparison.report.model import ComparisonReport, ScenarioComparison
-from comparison.report.svg import cost_chart_svg, heatmap_svg
-from comparison.report.text import (
+from comparison.report.formatting import (
     crossover_text,
+    effect_labels,
     effects_text,
     fmt_usd,
     fmt_volume,
+    measured_text,
     outcome_text,
     primary_run,
+    run_effects,
+    run_outcome,
 )
+from comparison.report.model import ComparisonReport, ScenarioComparison
+from comparison.report.svg import cost_chart_svg, heatmap_svg
 from contract.profile import Profile
 
 _CSS = """
@@ -56,7 +60,8 @@ def render_html(report: ComparisonReport) -> str:
     body = [
         f"<h1>{escape(report.title)}</h1>",
         f'<p class="sub">Generated {report.generated_at:%Y-%m-%d %H:%M} UTC from the scenario corpus run through '
-        "both engines. Everything below was measured, not assumed, except the prices (dated table).</p>",
+        f"{escape(' and '.join(engine.display_name for engine in report.engines))}. Everything below was measured, "
+        "not assumed, except the prices (dated table).</p>",
         _cards(report),
         f"<h2>Outcomes and side effects ({report.scenarios_in_parity}/{len(report.scenarios)} in parity)</h2>",
         _parity_table(report),
@@ -64,7 +69,7 @@ def render_html(report: ComparisonReport) -> str:
         '<p class="note">Plaintext hits per channel: a searched PII value found in one stored field (history event, '
         "log event, identifier), read the way an operator would, without keys. The hardened profile must show 0; "
         "the baseline profile exists to prove the audit sees leaks.</p>",
-        f'<div class="panel">{heatmap_svg(report.exposure)}</div>',
+        f'<div class="panel">{heatmap_svg(report.exposure, report.engines)}</div>',
         *_cost(report),
         "<h2>Compliance gates</h2>",
         _compliance(report),
@@ -86,8 +91,9 @@ def _cards(report: ComparisonReport) -> str:
     cards = [_card("Parity", f"{report.scenarios_in_parity} / {total} scenarios",
                    "good" if total and report.scenarios_in_parity == total else "bad")]
     for profile, want_zero in ((Profile.HARDENED, True), (Profile.BASELINE, False)):
-        totals = [report.exposure_total(engine, profile) for engine in Engine]
-        text = " · ".join(f"{e.display_name} {'n/a' if t is None else t}" for e, t in zip(Engine, totals, strict=True))
+        totals = [report.exposure_total(engine, profile) for engine in report.engines]
+        text = " · ".join(f"{e.display_name} {'n/a' if t is None else t}"
+                          for e, t in zip(report.engines, totals, strict=True))
         known = [t for t in totals if t is not None]
         good = bool(known) and (all(t == 0 for t in known) if want_zero else all(t > 0 for t in known))
         target = "must be 0" if want_zero else "must be above 0"
@@ -102,9 +108,10 @@ def _cards(report: ComparisonReport) -> str:
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
-def _run_cell(scenario: ScenarioComparison, engine: Engine) -> str:
+def _run_cell(report: ComparisonReport, scenario: ScenarioComparison, engine: Engine) -> str:
     run = primary_run(scenario, engine)
-    return f"<td>{escape(outcome_text(run))}<div class=\"effects\">{escape(effects_text(run))}</div></td>"
+    return (f"<td>{escape(run_outcome(report.facts, run))}"
+            f"<div class=\"effects\">{escape(run_effects(report.facts, run))}</div></td>")
 
 
 def _parity_table(report: ComparisonReport) -> str:
@@ -121,14 +128,15 @@ def _parity_table(report: ComparisonReport) -> str:
         rows.append(
             f"<tr><td><code>{escape(scenario.name)}</code>"
             f"<div class=\"effects\">{escape(scenario.description)}</div></td>"
-            f"<td>{escape(outcome_text(scenario.expected))}<div class=\"effects\">"
-            f"{escape(effects_text(scenario.expected))}</div></td>"
-            f"{_run_cell(scenario, Engine.TEMPORAL)}{_run_cell(scenario, Engine.STEPFUNCTIONS)}"
-            f"<td>{badges}{detail}</td></tr>"
+            f"<td>{escape(outcome_text(report.facts, scenario.expected))}<div class=\"effects\">"
+            f"{escape(effects_text(report.facts, scenario.expected))}</div></td>"
+            + "".join(_run_cell(report, scenario, engine) for engine in report.engines)
+            + f"<td>{badges}{detail}</td></tr>"
         )
-    return ("<table class=\"parity\"><thead><tr><th>Scenario</th><th>Expected</th><th>Temporal</th>"
-            "<th>Step Functions</th><th>Parity</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-            '<p class="note">Side effects: account status, charges approved/declined, outbox messages, manual review. '
+    engines = "".join(f"<th>{escape(engine.display_name)}</th>" for engine in report.engines)
+    return (f"<table class=\"parity\"><thead><tr><th>Scenario</th><th>Expected</th>{engines}"
+            "<th>Parity</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+            f'<p class="note">Under each outcome: {escape(effect_labels(report.facts))}, where there are any. '
             "Engine cells show the hardened run; parity covers every profile run.</p>")
 
 
@@ -136,31 +144,24 @@ def _cost(report: ComparisonReport) -> list[str]:
     cost = report.cost
     if cost is None:
         return ["<h2>Cost</h2>", '<p class="muted">No cost model in this report.</p>']
+    engines = list(cost.engines)
     rows = []
-    for t_month, s_month in zip(cost.temporal.monthly, cost.stepfunctions.monthly, strict=True):
-        cheaper = Engine.TEMPORAL if t_month.total_usd < s_month.total_usd else Engine.STEPFUNCTIONS
-        rows.append(f"<tr><td class=\"num\">{fmt_volume(t_month.executions_per_month)}</td>"
-                    f"<td class=\"num\">{fmt_usd(t_month.total_usd)}</td>"
-                    f"<td class=\"num\">{fmt_usd(s_month.total_usd)}</td><td>{cheaper.display_name}</td></tr>")
-    measured = (
-        f"Temporal: {cost.temporal.per_execution.get('actions', 0):.1f} Actions, "
-        f"{cost.temporal.per_execution.get('history_bytes', 0):,.0f} history bytes per execution. "
-        f"Step Functions: {cost.stepfunctions.per_execution.get('state_transitions', 0):.1f} state transitions "
-        f"({cost.stepfunctions.per_execution.get('retries', 0):.1f} retries), "
-        f"{cost.stepfunctions.per_execution.get('lambda_invocations', 0):.1f} Lambda invocations per execution."
-    )
+    for index, volume in enumerate(cost.volumes):
+        cells = "".join(f"<td class=\"num\">{fmt_usd(cost.engines[e].monthly[index].total_usd)}</td>"
+                        for e in engines)
+        rows.append(f"<tr><td class=\"num\">{fmt_volume(volume)}</td>{cells}"
+                    f"<td>{escape(cost.cheapest(index).display_name)}</td></tr>")
+    head = "".join(f"<th class=\"num\">{escape(e.display_name)}</th>" for e in engines)
+    unit = ", ".join(f"{e.display_name} {fmt_usd(cost.engines[e].usd_per_million_executions)}" for e in engines)
+    fixed = ", ".join(f"{e.display_name} {fmt_usd(cost.engines[e].fixed_monthly_usd)}" for e in engines)
     sources = ", ".join(escape(source) for source in cost.price_table.sources)
     return [
         "<h2>Cost against volume</h2>",
         f'<div class="panel">{cost_chart_svg(cost)}</div>',
-        "<table class=\"cost\"><thead><tr><th class=\"num\">Executions / month</th><th class=\"num\">Temporal</th>"
-        "<th class=\"num\">Step Functions</th><th>Cheaper</th></tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table>",
-        f'<p class="note">{escape(crossover_text(report))} USD per million executions (usage at list price): '
-        f"Temporal {fmt_usd(cost.temporal.usd_per_million_executions)}, Step Functions "
-        f"{fmt_usd(cost.stepfunctions.usd_per_million_executions)}. Fixed monthly: Temporal "
-        f"{fmt_usd(cost.temporal.fixed_monthly_usd)}, Step Functions {fmt_usd(cost.stepfunctions.fixed_monthly_usd)}. "
-        f"Measured: {escape(measured)}</p>",
+        f"<table class=\"cost\"><thead><tr><th class=\"num\">Executions / month</th>{head}<th>Cheaper</th></tr>"
+        "</thead><tbody>" + "".join(rows) + "</tbody></table>",
+        f'<p class="note">{escape(crossover_text(cost))} USD per million executions (usage at list price): '
+        f"{escape(unit)}. Fixed monthly: {escape(fixed)}. Measured per execution: {escape(measured_text(cost))}.</p>",
         f'<p class="note">Prices as of {cost.price_table.as_of} ({escape(cost.price_table.region)}): '
         f"{escape(cost.price_table.note)} Sources: {sources}.</p>",
     ]

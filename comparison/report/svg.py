@@ -9,14 +9,20 @@ import math
 from collections.abc import Mapping, Sequence
 from html import escape
 
-from comparison.audit.exposure import CHANNELS, ExposureAudit
+from comparison.audit.exposure import ExposureAudit, channel_names
 from comparison.cost.compare import CostComparison
 from comparison.models import Engine
-from comparison.report.text import fmt_usd, fmt_volume
+from comparison.report.formatting import fmt_usd, fmt_volume
 from contract.profile import Profile
 
 ENGINE_COLOURS = {Engine.TEMPORAL: "#6f42c1", Engine.STEPFUNCTIONS: "#c2410c"}
+# Engines without a colour of their own take one of these, by their position in Engine.
+_SPARE_COLOURS = ("#0969da", "#1a7f37", "#bf8700", "#cf222e")
 _FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', sans-serif\""
+
+
+def engine_colour(engine: Engine) -> str:
+    return ENGINE_COLOURS.get(engine) or _SPARE_COLOURS[list(Engine).index(engine) % len(_SPARE_COLOURS)]
 
 
 def _text(x: float, y: float, text: str, *, size: int = 12, anchor: str = "start", weight: str = "normal",
@@ -35,46 +41,54 @@ def _heat_colour(hits: int, peak: int) -> tuple[str, str]:
     return "#{:02x}{:02x}{:02x}".format(*rgb), ("#ffffff" if share > 0.45 else "#82071e")
 
 
-def heatmap_svg(exposure: Mapping[Engine, Mapping[Profile, ExposureAudit]]) -> str:
-    """One panel per engine: rows are channels, columns are profiles, cells are plaintext hits."""
+def heatmap_svg(exposure: Mapping[Engine, Mapping[Profile, ExposureAudit]], engines: Sequence[Engine]) -> str:
+    """One panel per engine: rows are channels (those of its audits), columns are profiles, cells are plaintext
+    hits; an engine without an audit gets a panel saying so."""
     label_w, cell_w, cell_h, gap, top = 250, 104, 34, 40, 58
     panel_w = label_w + cell_w * len(Profile)
-    rows = max(len(CHANNELS[engine]) for engine in Engine)
-    width, height = panel_w * len(Engine) + gap * (len(Engine) - 1) + 2, top + rows * cell_h + 30
+    channels = {engine: channel_names(exposure.get(engine, {}).values()) for engine in engines}
+    rows = max([len(names) or 1 for names in channels.values()] or [1])
+    width, height = panel_w * len(engines) + gap * max(len(engines) - 1, 0) + 2, top + rows * cell_h + 30
     peak = max([a.channels[c].plaintext_hits for e in exposure.values() for a in e.values() for c in a.channels] or [0])
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart heatmap" viewBox="0 0 {width} {height}" '
              f'width="{width}" height="{height}" role="img" aria-label="Plaintext PII hits by channel, engine and '
              f'profile" {_FONT}>']
-    for index, engine in enumerate(Engine):
+    for index, engine in enumerate(engines):
         x0 = index * (panel_w + gap) + 1
-        parts.append(_text(x0, 18, engine.display_name, size=15, weight="600", fill=ENGINE_COLOURS[engine]))
+        parts.append(_text(x0, 18, engine.display_name, size=15, weight="600", fill=engine_colour(engine)))
         for col, profile in enumerate(Profile):
             parts.append(_text(x0 + label_w + col * cell_w + cell_w / 2, top - 10, profile.value, anchor="middle",
                                weight="600"))
         audits = exposure.get(engine, {})
-        for row, channel in enumerate(CHANNELS[engine]):
+        if not channels[engine]:
+            parts.append(_text(x0 + label_w - 10, top + cell_h / 2 + 4, "not audited", anchor="end", fill="#6e7781"))
+        for row, channel in enumerate(channels[engine]):
             y = top + row * cell_h
-            parts.append(_text(x0 + label_w - 10, y + cell_h / 2 + 4, channel.value, anchor="end"))
+            parts.append(_text(x0 + label_w - 10, y + cell_h / 2 + 4, channel, anchor="end"))
             for col, profile in enumerate(Profile):
-                x = x0 + label_w + col * cell_w
-                audit = audits.get(profile)
-                if audit is None:
-                    fill, ink, label, tip = "#f6f8fa", "#6e7781", "n/a", "not run"
-                else:
-                    item = audit.channels[channel.value]
-                    fill, ink = _heat_colour(item.plaintext_hits, peak)
-                    label = str(item.plaintext_hits)
-                    tip = (f"{item.plaintext_hits} hits, {item.values_exposed} distinct values, "
-                           f"{item.ciphertext_payloads} ciphertext payloads, {item.strings_scanned} strings scanned")
-                title = escape(f"{engine.display_name} {profile.value} {channel.value}: {tip}")
-                parts.append(f'<rect class="cell" x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" '
-                             f'rx="4" fill="{fill}"><title>{title}</title></rect>')
-                parts.append(_text(x + cell_w / 2, y + cell_h / 2 + 5, label, size=14, anchor="middle",
-                                   weight="600", fill=ink))
+                parts += _cell(x0 + label_w + col * cell_w, y, (cell_w, cell_h), engine=engine, profile=profile,
+                               channel=channel, audit=audits.get(profile), peak=peak)
     parts.append(_text(1, height - 8, "cells: plaintext hits (searched value found in clear in one stored field); "
                        "green = none", size=11, fill="#57606a"))
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _cell(x: float, y: float, size: tuple[int, int], *, engine: Engine, profile: Profile, channel: str,
+          audit: ExposureAudit | None, peak: int) -> list[str]:
+    cell_w, cell_h = size
+    item = None if audit is None else audit.channels.get(channel)
+    if item is None:
+        fill, ink, label, tip = "#f6f8fa", "#6e7781", "n/a", "not run"
+    else:
+        fill, ink = _heat_colour(item.plaintext_hits, peak)
+        label = str(item.plaintext_hits)
+        tip = (f"{item.plaintext_hits} hits, {item.values_exposed} distinct values, "
+               f"{item.ciphertext_payloads} ciphertext payloads, {item.strings_scanned} strings scanned")
+    title = escape(f"{engine.display_name} {profile.value} {channel}: {tip}")
+    return [f'<rect class="cell" x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" '
+            f'rx="4" fill="{fill}"><title>{title}</title></rect>',
+            _text(x + cell_w / 2, y + cell_h / 2 + 5, label, size=14, anchor="middle", weight="600", fill=ink)]
 
 
 def _compact_usd(value: float) -> str:
@@ -91,7 +105,7 @@ def cost_chart_svg(cost: CostComparison) -> str:
     width, height, left, right, top, bottom = 900, 430, 84, 24, 34, 58
     points = cost.curve
     xs = [p.executions_per_month for p in points]
-    ys = [v for p in points for v in (p.temporal_usd, p.stepfunctions_usd) if v > 0]
+    ys = [v for p in points for v in p.usd.values() if v > 0]
     x_ticks = _log_ticks(min(xs), max(xs))
     y_ticks = _log_ticks(min(ys), max(ys))
     x_lo, x_hi = math.log10(x_ticks[0]), math.log10(x_ticks[-1])
@@ -117,16 +131,16 @@ def cost_chart_svg(cost: CostComparison) -> str:
     parts.append(_text(left + plot_w / 2, height - 14, "executions per month (log scale)", anchor="middle"))
     parts.append(f'<text x="14" y="{top + plot_h / 2:.1f}" font-size="12" text-anchor="middle" fill="#1f2328" '
                  f'transform="rotate(-90 14 {top + plot_h / 2:.1f})">USD per month (log scale)</text>')
-    for engine, key in ((Engine.TEMPORAL, "temporal_usd"), (Engine.STEPFUNCTIONS, "stepfunctions_usd")):
-        path = " ".join(f"{px(p.executions_per_month):.1f},{py(getattr(p, key)):.1f}" for p in points)
-        parts.append(f'<polyline class="series {engine.value}" fill="none" stroke="{ENGINE_COLOURS[engine]}" '
+    for engine in cost.engines:
+        path = " ".join(f"{px(p.executions_per_month):.1f},{py(p.usd[engine]):.1f}" for p in points)
+        parts.append(f'<polyline class="series {engine.value}" fill="none" stroke="{engine_colour(engine)}" '
                      f'stroke-width="2.5" points="{path}"/>')
-    for engine, item in ((Engine.TEMPORAL, cost.temporal), (Engine.STEPFUNCTIONS, cost.stepfunctions)):
+    for engine, item in cost.engines.items():
         for month in item.monthly:
             x, y = px(month.executions_per_month), py(month.total_usd)
             tip = escape(f"{engine.display_name}: {fmt_volume(month.executions_per_month)}/month = "
                          f"{fmt_usd(month.total_usd)}")
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{ENGINE_COLOURS[engine]}">'
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{engine_colour(engine)}">'
                          f'<title>{tip}</title></circle>')
     for crossover in cost.crossovers:
         x, y = px(crossover.executions_per_month), py(crossover.monthly_usd)
@@ -137,16 +151,17 @@ def cost_chart_svg(cost: CostComparison) -> str:
                      f'stroke-width="2"/>')
         anchor = "end" if x > left + plot_w * 0.7 else "start"
         parts.append(_text(x + (-10 if anchor == "end" else 10), top + 16, label, anchor=anchor, weight="600"))
-    parts += _legend(left + 12, top + 14 + (22 if cost.crossovers else 0))
+    parts += _legend(left + 12, top + 14 + (22 if cost.crossovers else 0), list(cost.engines))
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def _legend(x: float, y: float) -> Sequence[str]:
-    parts = [f'<rect x="{x - 6}" y="{y - 12}" width="150" height="48" fill="#ffffff" fill-opacity="0.9" rx="4"/>']
-    for index, engine in enumerate(Engine):
+def _legend(x: float, y: float, engines: Sequence[Engine]) -> Sequence[str]:
+    height = 8 + 20 * len(engines)
+    parts = [f'<rect x="{x - 6}" y="{y - 12}" width="150" height="{height}" fill="#ffffff" fill-opacity="0.9" rx="4"/>']
+    for index, engine in enumerate(engines):
         row = y + index * 20
-        parts.append(f'<line x1="{x}" y1="{row - 4}" x2="{x + 22}" y2="{row - 4}" stroke="{ENGINE_COLOURS[engine]}" '
+        parts.append(f'<line x1="{x}" y1="{row - 4}" x2="{x + 22}" y2="{row - 4}" stroke="{engine_colour(engine)}" '
                      f'stroke-width="3"/>')
         parts.append(_text(x + 30, row, engine.display_name))
     return parts

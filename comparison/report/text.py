@@ -3,63 +3,26 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
-from typing import Any, TextIO
+from collections.abc import Callable, Mapping, Sequence
+from typing import TextIO
 
-from comparison.audit.exposure import CHANNELS
+from comparison.audit.exposure import ExposureAudit
+from comparison.cost.compare import CostComparison
 from comparison.models import Engine
-from comparison.report.model import ComparisonReport, RunSummary, ScenarioComparison
+from comparison.report.formatting import (
+    crossover_text,
+    effects_text,
+    fmt_usd,
+    fmt_volume,
+    measured_text,
+    outcome_text,
+    parity_text,
+    primary_run,
+    run_effects,
+    run_outcome,
+)
+from comparison.report.model import ComparisonReport
 from contract.profile import Profile
-
-
-def outcome_text(facts: Mapping[str, Any] | RunSummary | None) -> str:
-    """``APPROVED``, ``REJECTED HIGH_RISK``, ``FAILED FUNDING_DECLINED (compensated)``."""
-    if facts is None:
-        return "not run"
-    values = facts.model_dump() if isinstance(facts, RunSummary) else dict(facts)
-    if values.get("error"):
-        return f"error: {values['error']}"
-    if values.get("status") is None:
-        return "no outcome"
-    text = " ".join(str(part) for part in (values["status"], values.get("reason")) if part)
-    return text + (" (compensated)" if values.get("compensated") else "")
-
-
-def effects_text(facts: Mapping[str, Any] | RunSummary | None) -> str:
-    """``account OPEN, charges 1/0, outbox 1, review`` (approved/declined charges)."""
-    if facts is None:
-        return ""
-    values = facts.model_dump() if isinstance(facts, RunSummary) else dict(facts)
-    parts = [f"account {values['account_status'] or 'none'}",
-             f"charges {values['approved_charges']}/{values['declined_charges']}",
-             f"outbox {values['outbox_messages']}"]
-    if values["review_requested"]:
-        parts.append("review")
-    return ", ".join(parts)
-
-
-def primary_run(scenario: ScenarioComparison, engine: Engine) -> RunSummary | None:
-    """The hardened run when there is one (the product), else whatever profile ran."""
-    runs = scenario.temporal if engine is Engine.TEMPORAL else scenario.stepfunctions
-    return runs.get(Profile.HARDENED) or next(iter(runs.values()), None)
-
-
-def parity_text(scenario: ScenarioComparison) -> str:
-    return "yes" if scenario.parity else "NO"
-
-
-def fmt_usd(value: float) -> str:
-    if value >= 100:
-        return f"${value:,.0f}"
-    return f"${value:,.2f}"
-
-
-def fmt_volume(value: float) -> str:
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if value >= size:
-            scaled = value / size
-            return f"{scaled:.1f}".rstrip("0").rstrip(".") + suffix
-    return f"{value:.0f}"
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -69,27 +32,32 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def render_markdown(report: ComparisonReport) -> str:
+    specs = report.facts
     lines = [f"# {report.title}", "", f"Generated {report.generated_at:%Y-%m-%d %H:%M} UTC.", ""]
     lines += [f"## Outcomes and side effects ({report.scenarios_in_parity}/{len(report.scenarios)} in parity)", ""]
     rows = []
     for scenario in report.scenarios:
-        cells = [f"`{scenario.name}`", f"{outcome_text(scenario.expected)}<br>{effects_text(scenario.expected)}"]
-        for engine in Engine:
+        cells = [f"`{scenario.name}`", _cell(outcome_text(specs, scenario.expected),
+                                             effects_text(specs, scenario.expected))]
+        for engine in report.engines:
             run = primary_run(scenario, engine)
-            cells.append(f"{outcome_text(run)}<br>{effects_text(run)}")
+            cells.append(_cell(run_outcome(specs, run), run_effects(specs, run)))
         cells.append(parity_text(scenario))
         rows.append(cells)
-    lines += _table(["scenario", "expected", "Temporal", "Step Functions", "parity"], rows)
+    lines += _table(["scenario", "expected", *(e.display_name for e in report.engines), "parity"], rows)
     mismatches = [(s.name, m) for s in report.scenarios for r in s.parity_by_profile.values() for m in r.mismatches]
     if mismatches:
         lines += ["", "Mismatches:", ""] + [f"- `{name}`: {text}" for name, text in mismatches]
     lines += ["", "## Plaintext PII visible to the orchestrator's operator", ""]
     lines += ["Hits = (searched value, stored field) pairs found in clear. Hardened must be 0; baseline proves the "
               "audit can see.", ""]
-    for engine in Engine:
+    for engine in report.engines:
         audits = report.exposure.get(engine, {})
-        rows = [[f"`{channel.value}`", *(_hits(audits, profile, channel.value) for profile in Profile)]
-                for channel in CHANNELS[engine]]
+        if not audits:
+            lines += [f"### {engine.display_name}", "", "Not audited.", ""]
+            continue
+        rows = [[f"`{channel}`", *(_hits(audits, profile, channel) for profile in Profile)]
+                for channel in report.channels(engine)]
         rows.append(["**total**", *(_total(audits, profile) for profile in Profile)])
         lines += [f"### {engine.display_name}", "", *_table(["channel", *(p.value for p in Profile)], rows), ""]
     lines += _cost_markdown(report)
@@ -99,12 +67,16 @@ def render_markdown(report: ComparisonReport) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _hits(audits: Mapping[Profile, Any], profile: Profile, channel: str) -> str:
+def _cell(outcome: str, effects: str) -> str:
+    return f"{outcome}<br>{effects}" if effects else outcome
+
+
+def _hits(audits: Mapping[Profile, ExposureAudit], profile: Profile, channel: str) -> str:
     audit = audits.get(profile)
     return "n/a" if audit is None else str(audit.channels[channel].plaintext_hits)
 
 
-def _total(audits: Mapping[Profile, Any], profile: Profile) -> str:
+def _total(audits: Mapping[Profile, ExposureAudit], profile: Profile) -> str:
     audit = audits.get(profile)
     return "n/a" if audit is None else f"**{audit.total_hits}**"
 
@@ -115,39 +87,20 @@ def _cost_markdown(report: ComparisonReport) -> list[str]:
         return []
     lines = ["## Cost", "", f"Prices as of {cost.price_table.as_of} ({cost.price_table.region}); re-check them "
              "before use (`comparison/cost/prices.json`).", ""]
-    rows = []
-    for volume, t_month, s_month in zip(cost.volumes, cost.temporal.monthly, cost.stepfunctions.monthly, strict=True):
-        cheaper = Engine.TEMPORAL if t_month.total_usd < s_month.total_usd else Engine.STEPFUNCTIONS
-        rows.append([fmt_volume(volume), fmt_usd(t_month.total_usd), fmt_usd(s_month.total_usd), cheaper.display_name])
-    lines += [*_table(["executions / month", "Temporal", "Step Functions", "cheaper"], rows), ""]
-    lines += [f"- USD per million executions (usage at list price): Temporal "
-              f"{fmt_usd(cost.temporal.usd_per_million_executions)}, Step Functions "
-              f"{fmt_usd(cost.stepfunctions.usd_per_million_executions)}",
-              f"- Fixed monthly cost: Temporal {fmt_usd(cost.temporal.fixed_monthly_usd)}, Step Functions "
-              f"{fmt_usd(cost.stepfunctions.fixed_monthly_usd)}",
-              f"- {crossover_text(report)}",
-              "- Measured per execution: Temporal " + _counts(cost.temporal.per_execution, ("actions", "history_bytes"))
-              + "; Step Functions " + _counts(cost.stepfunctions.per_execution,
-                                              ("state_transitions", "retries", "lambda_invocations")), ""]
+    engines = list(cost.engines)
+    rows = [[fmt_volume(volume), *(fmt_usd(cost.engines[e].monthly[index].total_usd) for e in engines),
+             cost.cheapest(index).display_name] for index, volume in enumerate(cost.volumes)]
+    lines += [*_table(["executions / month", *(e.display_name for e in engines), "cheaper"], rows), ""]
+    lines += ["- USD per million executions (usage at list price): " + _per_engine(
+                  cost, lambda e: fmt_usd(cost.engines[e].usd_per_million_executions)),
+              "- Fixed monthly cost: " + _per_engine(cost, lambda e: fmt_usd(cost.engines[e].fixed_monthly_usd)),
+              f"- {crossover_text(cost)}",
+              f"- Measured per execution: {measured_text(cost)}", ""]
     return lines
 
 
-def _counts(values: Mapping[str, float], keys: Sequence[str]) -> str:
-    return ", ".join(f"{key} {values[key]:,.1f}" for key in keys if key in values)
-
-
-def crossover_text(report: ComparisonReport) -> str:
-    cost = report.cost
-    if cost is None:
-        return "no cost model"
-    if not cost.crossovers:
-        cheaper = Engine.TEMPORAL if cost.temporal.fixed_monthly_usd < cost.stepfunctions.fixed_monthly_usd else (
-            Engine.STEPFUNCTIONS)
-        return f"No crossover up to 10B executions/month: {cheaper.display_name} is cheaper throughout."
-    parts = [f"{fmt_volume(c.executions_per_month)} executions/month ({fmt_usd(c.monthly_usd)}/month): "
-             f"{c.cheaper_below.display_name} cheaper below, {c.cheaper_above.display_name} above"
-             for c in cost.crossovers]
-    return "Crossover at " + "; ".join(parts) + "."
+def _per_engine(cost: CostComparison, show: Callable[[Engine], str]) -> str:
+    return ", ".join(f"{engine.display_name} {show(engine)}" for engine in cost.engines)
 
 
 def _compliance_markdown(report: ComparisonReport) -> list[str]:
@@ -166,13 +119,15 @@ def _compliance_markdown(report: ComparisonReport) -> list[str]:
 
 
 def render_terminal(report: ComparisonReport) -> str:
+    specs = report.facts
     name_w = max([len("scenario"), *(len(s.name) for s in report.scenarios)])
-    titles = ("expected", "Temporal", "Step Functions")
+    titles = ("expected", *(engine.display_name for engine in report.engines))
     rows = []
     for scenario in report.scenarios:
-        expected = outcome_text(scenario.expected)
+        expected = outcome_text(specs, scenario.expected)
         # An engine's outcome is spelled out only where it differs from the expected one: differences stand out.
-        rows.append([expected, *(_same_or(outcome_text(primary_run(scenario, e)), expected) for e in Engine)])
+        rows.append([expected, *(_same_or(run_outcome(specs, primary_run(scenario, e)), expected)
+                                 for e in report.engines)])
     widths = [max(len(cell) for cell in column) for column in zip(titles, *rows, strict=True)]
     header = f"{'scenario':<{name_w}}  " + "  ".join(f"{t:<{w}}" for t, w in zip(titles, widths, strict=True))
     header += "  parity"
@@ -182,16 +137,16 @@ def render_terminal(report: ComparisonReport) -> str:
                      + f"  {parity_text(scenario)}")
     lines += ["-" * len(header), f"parity: {report.scenarios_in_parity}/{len(report.scenarios)} scenarios", ""]
     lines.append("plaintext PII hits     " + "  ".join(f"{p.value:>9}" for p in Profile))
-    for engine in Engine:
+    for engine in report.engines:
         totals = [report.exposure_total(engine, p) for p in Profile]
         lines.append(f"  {engine.display_name:<20} " + "  ".join(f"{'n/a' if t is None else t:>9}" for t in totals))
     if report.cost is not None:
         cost = report.cost
         lines += ["", "USD per month          " + "  ".join(f"{fmt_volume(v):>9}" for v in cost.volumes)]
-        for engine, item in ((Engine.TEMPORAL, cost.temporal), (Engine.STEPFUNCTIONS, cost.stepfunctions)):
+        for engine, item in cost.engines.items():
             months = "  ".join(f"{fmt_usd(m.total_usd):>9}" for m in item.monthly)
             lines.append(f"  {engine.display_name:<20} {months}")
-        lines.append(crossover_text(report))
+        lines.append(crossover_text(cost))
     return "\n".join(lines) + "\n"
 
 

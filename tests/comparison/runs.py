@@ -1,36 +1,41 @@
 """Scenario runs for the comparison tests, from the reference in-process run of the real business steps.
 
-Stands in for the engines (which report the same :class:`ScenarioRun` shape): outcome and side effects are
-real, read back through the ports with :func:`side_effects_snapshot`.
+Stands in for the engines (which report the same :class:`ScenarioRun` shape): the facts are real, the outcome's
+and the side effects read back through the ports (:func:`comparison.onboarding.onboarding_run`).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from comparison.models import Engine, ScenarioRun, side_effects_snapshot
+from comparison.models import Engine, ScenarioRun
+from comparison.onboarding import onboarding_run
 from contract.profile import Profile
 from onboarding.adapters.memory import in_memory_adapters
-from onboarding.models import Application, ReviewDecision
-from onboarding.process import run_onboarding
+from onboarding.models import Application, Outcome, ReviewDecision
+from onboarding.ports import Adapters
+from onboarding.steps import run_onboarding
 from scenarios import SCENARIOS, Scenario
 
 TODAY = date(2026, 6, 1)
 
 
-def reference_run(scenario: Scenario, engine: Engine, profile: Profile = Profile.HARDENED) -> ScenarioRun:
+def run_in_memory(scenario: Scenario) -> tuple[Outcome, Adapters]:
+    """The scenario through the real steps on in-memory stores: its outcome and the stores it wrote."""
     adapters = in_memory_adapters()
 
     def reviewer(_: Application) -> ReviewDecision | None:
         return scenario.review_decision
 
-    outcome = run_onboarding(scenario.application(), adapters=adapters, today=TODAY, reviewer=reviewer)
-    effects = side_effects_snapshot(scenario.application_id, ledger=adapters.ledger, charges=adapters.charges,
-                                    outbox=adapters.outbox, reviews=adapters.reviews)
-    return ScenarioRun(engine=engine, profile=profile, scenario=scenario.name,
-                       application_id=scenario.application_id, outcome=outcome, side_effects=effects,
-                       duration_seconds=0.01)
+    return run_onboarding(scenario.application(), adapters=adapters, today=TODAY, reviewer=reviewer), adapters
 
 
-def all_reference_runs(profiles: tuple[Profile, ...] = tuple(Profile)) -> list[ScenarioRun]:
-    return [reference_run(s, e, p) for s in SCENARIOS for e in Engine for p in profiles]
+def reference_run(scenario: Scenario, engine: Engine, profile: Profile = Profile.HARDENED) -> ScenarioRun:
+    outcome, adapters = run_in_memory(scenario)
+    return onboarding_run(engine, profile, scenario, scenario.application_id, outcome=outcome, adapters=adapters,
+                          duration_seconds=0.01)
+
+
+def all_reference_runs(profiles: tuple[Profile, ...] = tuple(Profile),
+                       engines: tuple[Engine, ...] = tuple(Engine)) -> list[ScenarioRun]:
+    return [reference_run(s, e, p) for s in SCENARIOS for e in engines for p in profiles]

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from comparison.audit.evidence import StepFunctionsEvidence, TemporalEvidence, audit_stepfunctions, audit_temporal
 from comparison.audit.exposure import ExposureAudit
-from comparison.audit.pii import PiiValue, pii_from_scenarios
+from comparison.audit.pii import PiiValue
 from comparison.cost.compare import compare_costs, measure_stepfunctions, measure_temporal
 from comparison.models import Engine
+from comparison.onboarding import FACTS, corpus, pii_from_scenarios
 from comparison.report.compliance import ComplianceSummary
 from comparison.report.write import ComparisonReport, build_scenarios, write_reports
 from contract.profile import Profile
@@ -70,7 +71,8 @@ def sample_report() -> tuple[ComparisonReport, tuple[PiiValue, ...]]:
     cost = compare_costs(measure_temporal([e.history for e in temporal[True]]),
                          measure_stepfunctions([e.history for e in sfn[True]], [e.log_events for e in sfn[True]]))
     report = ComparisonReport(
-        scenarios=build_scenarios(all_reference_runs()),
+        facts=list(FACTS),
+        scenarios=build_scenarios(all_reference_runs(), corpus()),
         exposure=exposure,
         cost=cost,
         compliance=sample_compliance(),

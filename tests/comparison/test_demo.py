@@ -54,16 +54,19 @@ def test_the_demo_succeeds_and_writes_the_three_reports(demo: DemoRun) -> None:
 def test_every_scenario_is_in_parity_in_both_profiles(demo: DemoRun) -> None:
     scenarios = demo.report["scenarios"]
     assert [s["name"] for s in scenarios] == [s.name for s in SCENARIOS]
+    assert demo.report["engines"] == [engine.value for engine in Engine]
     for scenario in scenarios:
         assert scenario["parity"], scenario["name"]
-        assert set(scenario["temporal"]) == set(scenario["stepfunctions"]) == {"hardened", "baseline"}
+        assert set(scenario["runs"]) == {engine.value for engine in Engine}
+        for runs in scenario["runs"].values():
+            assert set(runs) == {profile.value for profile in Profile}
         assert all(result["parity"] for result in scenario["parity_by_profile"].values()), scenario["name"]
 
 
 def test_every_run_used_its_own_application_id(demo: DemoRun) -> None:
-    ids = [run["application_id"] for s in demo.report["scenarios"] for engine in ("temporal", "stepfunctions")
-           for run in s[engine].values()]
-    assert len(ids) == len(set(ids)) == len(SCENARIOS) * 4
+    ids = [run["business_id"] for s in demo.report["scenarios"] for runs in s["runs"].values()
+           for run in runs.values()]
+    assert len(ids) == len(set(ids)) == len(SCENARIOS) * len(Engine) * len(Profile)
     assert not {s.application_id for s in SCENARIOS} & set(ids)
 
 
@@ -92,20 +95,20 @@ def test_baseline_shows_plaintext_on_both_engines_including_failures(
 
 def test_the_report_has_the_design_section_7_keys(demo: DemoRun) -> None:
     for scenario in demo.report["scenarios"]:
-        assert {"name", "expected", "temporal", "stepfunctions", "parity"} <= scenario.keys()
+        assert {"name", "expected", "runs", "parity", "parity_by_profile"} <= scenario.keys()
     for engine in Engine:
         for profile in Profile:
             audit = demo.report["exposure"][engine.value][profile.value]
             assert isinstance(audit["total_hits"], int)
             for channel in CHANNELS[engine]:
                 assert isinstance(audit["channels"][channel.value]["plaintext_hits"], int)
-        cost = demo.report["cost"][engine.value]
+        cost = demo.report["cost"]["engines"][engine.value]
         assert cost["per_execution"] and cost["usd_per_million_executions"] > 0 and cost["price_table_date"]
 
 
 def test_the_demo_shows_progress_and_the_side_by_side_table(demo: DemoRun) -> None:
     results = [line for line in demo.output.splitlines() if line.rstrip().endswith((" ok", "UNEXPECTED"))]
-    assert len(results) == len(SCENARIOS) * 4
+    assert len(results) == len(SCENARIOS) * len(Engine) * len(Profile)
     assert all(line.rstrip().endswith(" ok") for line in results)
     assert f"parity: {len(SCENARIOS)}/{len(SCENARIOS)} scenarios" in demo.output
     assert "the synthesized StepFunctions stack template" in demo.output  # what deploys is what ran
@@ -203,7 +206,8 @@ def test_an_interrupted_demo_leaves_no_process_behind(
 
     def children_up() -> bool:
         commands = [command(pid) for pid in alive(descendants(started_demo.pid))]
-        return sum(b"-m\x00workers" in c for c in commands) == 2 and any(expect.encode() in c for c in commands)
+        workers = sum(b"-m\x00workers" in c for c in commands)  # one per profile
+        return workers == len(Profile) and any(expect.encode() in c for c in commands)
 
     wait_for(children_up)
     children = descendants(started_demo.pid)

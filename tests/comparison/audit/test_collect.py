@@ -21,8 +21,8 @@ from temporalio.worker import Worker
 from comparison.audit.collect import stepfunctions_evidence, temporal_evidence
 from comparison.audit.evidence import audit_stepfunctions, audit_temporal
 from comparison.audit.exposure import StepFunctionsChannel, TemporalChannel
-from comparison.audit.pii import pii_from_scenarios
 from comparison.cost.usage import count_temporal_actions
+from comparison.onboarding import pii_from_scenarios
 from scenarios import scenario
 from tests.comparison.echo_workflow import EchoWorkflow, lookup
 from tests.comparison.sfn_history import log_event

@@ -14,7 +14,8 @@ from pydantic import SecretStr
 
 from comparison.audit.evidence import StepFunctionsEvidence, audit_stepfunctions
 from comparison.audit.exposure import ExposureAudit, StepFunctionsChannel
-from comparison.audit.pii import PiiValue, pii_from_scenarios
+from comparison.audit.pii import PiiValue
+from comparison.onboarding import pii_from_scenarios
 from scenarios import scenario
 from tests.comparison import sfn_history
 from tests.comparison.sfn_history import SfnHistory, lambda_result, log_event

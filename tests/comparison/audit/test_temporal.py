@@ -12,7 +12,8 @@ from temporalio.api.enums.v1 import EventType
 
 from comparison.audit.evidence import TemporalEvidence, audit_temporal
 from comparison.audit.exposure import ExposureAudit, TemporalChannel
-from comparison.audit.pii import PiiValue, pii_from_scenarios
+from comparison.audit.pii import PiiValue
+from comparison.onboarding import pii_from_scenarios
 from scenarios import SCENARIOS, scenario
 from tests.comparison import temporal_history
 from tests.comparison.temporal_history import TemporalHistory
@@ -235,12 +236,3 @@ def test_pii_value_validation_never_echoes_the_value() -> None:
     with pytest.raises(ValueError, match="must not contain") as inside:
         PiiValue(label="s.secretvalue1", value=SecretStr("secretvalue1"))
     assert "secretvalue1" not in str(inside.value)
-
-
-def test_corpus_values_are_labelled_by_scenario_and_field() -> None:
-    values = pii_from_scenarios(SCENARIOS)
-    labels = {v.label for v in values}
-    assert "approved_low_risk.applicant.address.line1" in labels
-    assert "approved_low_risk.funding.card_number" in labels
-    assert not any(label.endswith("card_expiry") for label in labels)  # too short to search without false hits
-    assert len(values) == len({v.value.get_secret_value() for v in values})

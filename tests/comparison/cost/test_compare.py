@@ -123,7 +123,7 @@ def test_crossover_is_solved_exactly_where_both_costs_are_linear() -> None:
     workers = 2 * (0.5 * 0.04048 + 0.004445) * 730
     expected = (workers + 100 - 50) / (500e-6 - 200e-6)
     assert 250_000 < expected < 1_500_000
-    [found] = crossovers(t_model, s_model)
+    [found] = crossovers({Engine.TEMPORAL: t_model, Engine.STEPFUNCTIONS: s_model})
     assert found.executions_per_month == pytest.approx(expected, rel=1e-9)
     assert (found.cheaper_below, found.cheaper_above) == (Engine.STEPFUNCTIONS, Engine.TEMPORAL)
     assert found.monthly_usd == pytest.approx(sum(s_model.breakdown(expected).values()), rel=1e-9)
@@ -134,7 +134,7 @@ def test_crossover_on_a_tier_boundary_segment_is_still_exact() -> None:
     t_model = TemporalCost(temporal_measured(12, history_bytes=30_000), TemporalSetup(), PRICES)
     s_model = StepFunctionsCost(sfn_measured(22, invocations=11, ms=150, log_bytes=9_000), StepFunctionsSetup(),
                                 PRICES, free_tiers=False)
-    found = crossovers(t_model, s_model)
+    found = crossovers({Engine.TEMPORAL: t_model, Engine.STEPFUNCTIONS: s_model})
     assert found, "expected Temporal's volume discounts to overtake Step Functions"
     for item in found:
         n = item.executions_per_month
@@ -148,7 +148,7 @@ def test_crossover_on_a_tier_boundary_segment_is_still_exact() -> None:
 def test_no_crossover_when_one_side_is_cheaper_everywhere() -> None:
     t_model = TemporalCost(temporal_measured(30), TemporalSetup(), PRICES)
     s_model = StepFunctionsCost(sfn_measured(5), StepFunctionsSetup(), PRICES, free_tiers=False)
-    assert crossovers(t_model, s_model) == []
+    assert crossovers({Engine.TEMPORAL: t_model, Engine.STEPFUNCTIONS: s_model}) == []
 
 
 def test_linear_roots_finds_every_sign_change_between_kinks() -> None:
@@ -183,24 +183,26 @@ def test_measured_counts_come_from_the_histories() -> None:
 def test_compare_costs_reports_volumes_unit_cost_and_the_price_date() -> None:
     comparison = compare_costs(temporal_measured(13, 25_000), sfn_measured(13, 11, 120, 6_000))
     dumped: dict[str, Any] = comparison.model_dump(mode="json")
-    for engine in ("temporal", "stepfunctions"):
-        item = dumped[engine]
+    assert list(dumped["engines"]) == [engine.value for engine in Engine]
+    for engine in Engine:
+        item = dumped["engines"][engine.value]
         assert item["price_table_date"] == str(PRICES.as_of)
         assert [m["executions_per_month"] for m in item["monthly"]] == [10_000, 100_000, 1_000_000, 10_000_000]
         assert item["usd_per_million_executions"] > 0
-    assert comparison.temporal.per_execution["actions"] == 13
-    assert comparison.stepfunctions.per_execution["state_transitions"] == 13
+    temporal, stepfunctions = comparison.engines[Engine.TEMPORAL], comparison.engines[Engine.STEPFUNCTIONS]
+    assert temporal.per_execution["actions"] == 13
+    assert stepfunctions.per_execution["state_transitions"] == 13
     # Unit price per million: 13M actions at $50/M, 25 kB x 1M retained 30 days, twice the history over NAT,
     # 0.01 KMS requests per execution.
     retained = 25_000 * 1e6 / 1e9 * 30 * 24 * 0.00105
     network = 25_000 * 2 * 1e6 / 1e9 * 0.045
-    assert comparison.temporal.usd_per_million_executions == pytest.approx(13 * 50 + retained + network + 0.03)
-    assert comparison.stepfunctions.usd_per_million_executions == pytest.approx(
+    assert temporal.usd_per_million_executions == pytest.approx(13 * 50 + retained + network + 0.03)
+    assert stepfunctions.usd_per_million_executions == pytest.approx(
         13 * 25 + 11 * 0.20 + 11 * 0.120 * 0.5 * 0.0000166667 * 1e6 + 7.4 + 3 + 6_000 * 1e6 / 1e9 * 0.5)
     curve = comparison.curve
     assert [p.executions_per_month for p in curve] == sorted(p.executions_per_month for p in curve)
     for crossover in comparison.crossovers:
-        for month_t, month_s in zip(comparison.temporal.monthly, comparison.stepfunctions.monthly, strict=True):
+        for month_t, month_s in zip(temporal.monthly, stepfunctions.monthly, strict=True):
             cheaper = Engine.TEMPORAL if month_t.total_usd < month_s.total_usd else Engine.STEPFUNCTIONS
             side = crossover.cheaper_below if month_t.executions_per_month < crossover.executions_per_month else (
                 crossover.cheaper_above)
@@ -221,3 +223,17 @@ def test_config_rejects_bad_values_naming_the_field() -> None:
 def test_price_table_model_round_trips() -> None:
     again = PriceTable.model_validate(PRICES.model_dump(by_alias=True))
     assert again == PRICES
+
+
+def test_the_comparison_is_keyed_by_engine_and_every_curve_point_prices_every_engine() -> None:
+    comparison = compare_costs(temporal_measured(12, 30_000), sfn_measured(22, 11, 150, 9_000))
+    assert list(comparison.engines) == list(Engine)
+    assert all(list(point.usd) == list(Engine) for point in comparison.curve)
+    for index, volume in enumerate(comparison.volumes):
+        totals = {engine: item.monthly[index].total_usd for engine, item in comparison.engines.items()}
+        assert all(item.monthly[index].executions_per_month == volume for item in comparison.engines.values())
+        assert comparison.cheapest(index) is min(totals, key=lambda engine: totals[engine])
+    crossing = {point.executions_per_month: point.usd for point in comparison.curve}
+    for crossover in comparison.crossovers:  # every crossover is on the curve, where the two totals meet
+        usd = crossing[crossover.executions_per_month]
+        assert usd[crossover.cheaper_below] == pytest.approx(usd[crossover.cheaper_above], rel=1e-9)

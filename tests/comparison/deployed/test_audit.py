@@ -21,21 +21,18 @@ from moto import mock_aws
 from comparison.deployed import audit as deployed_audit
 from comparison.deployed.config import CANARY_SCENARIOS, AuditConfigError, load_target, read_context
 from comparison.engines.local import REVIEW_TIMEOUT_SECONDS
+from comparison.models import Engine
+from contract.environment import worker_environment
+from contract.onboarding import ONBOARDING
 from contract.profile import Profile
-from local.stack import (
-    TemporalResources,
-    moto_server,
-    temporal_dev_server,
-    temporal_workers,
-    wait_for_temporal,
-    worker_environment,
-)
-from local.stepfunctions.deployed_definition import synthesized_definition
-from local.stepfunctions.runner import LocalStepFunctions
+from local.aws import create_key, moto_server
+from local.onboarding import OnboardingStepFunctions, onboarding_definition
+from local.temporal import NAMESPACE, temporal_dev_server, wait_for_temporal, worker_process
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CONTEXT = read_context(ROOT / "cdk.json")
 ACCOUNT = "123456789012"
+CANARIES = ("approved_low_risk", "funding_declined", "review_approved")
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:blueprint-dev/temporal-credentials-AbCdEf"
 
 
@@ -50,7 +47,7 @@ def test_everything_defaults_from_the_cdk_json_context_and_the_region() -> None:
     assert resolved.state_machine_arn == f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:{name}-onboarding"
     assert resolved.log_group == f"/aws/vendedlogs/states/{name}-onboarding"
     assert resolved.intake_function == f"{name}-intake"
-    assert resolved.tables.reviews == f"{name}-reviews"
+    assert resolved.tables == {role: f"{name}-{role}" for role in ONBOARDING.table_roles}
     assert resolved.temporal.address == CONTEXT["temporal_address"]
     assert resolved.temporal.secret_arn == SECRET_ARN and resolved.temporal.tls
     assert resolved.temporal.payload_key_id == f"alias/{name}/payload"
@@ -111,20 +108,21 @@ def deployment() -> Iterator[StandIn]:
     """A deployment named ``deployed``: moto server, Temporal dev server, a hardened worker, the state machine."""
     with tempfile.TemporaryDirectory() as tmp, moto_server() as aws, temporal_dev_server(Path(tmp)) as server:
         asyncio.run(wait_for_temporal(server))
-        with LocalStepFunctions(profile=Profile.HARDENED, definition=synthesized_definition(), prefix="deployed",
-                                review_timeout_seconds=REVIEW_TIMEOUT_SECONDS, endpoint_url=aws.endpoint) as sfn:
-            kms = aws.client("kms")
-            key = kms.create_key(Description="payload key")["KeyMetadata"]["Arn"]
-            kms.create_alias(AliasName="alias/deployed/payload", TargetKeyId=key)
-            resources = TemporalResources(tables=sfn.resources.tables, payload_key_alias="alias/deployed/payload")
-            env = worker_environment(profile=Profile.HARDENED, address=server.address, task_queue="canaries",
-                                     aws=aws, resources=resources, health_file=Path(tmp) / "health")
-            with temporal_workers({Profile.HARDENED: env}, workdir=Path(tmp)):
+        with OnboardingStepFunctions(profile=Profile.HARDENED, definition=onboarding_definition(), prefix="deployed",
+                                     review_timeout_seconds=REVIEW_TIMEOUT_SECONDS, endpoint_url=aws.endpoint) as sfn:
+            alias = "alias/deployed/payload"
+            create_key(aws.client("kms"), description="payload key", alias=alias)
+            # The worker writes the same tables as the task Lambdas, as in a deployment.
+            env = {**aws.credentials_env,
+                   **worker_environment(ONBOARDING, address=server.address, namespace=NAMESPACE,
+                                        task_queue="canaries", tables=sfn.resources.tables, payload_key_id=alias,
+                                        profile=Profile.HARDENED)}
+            with worker_process(env, Path(tmp)):
                 yield StandIn({
                     "AWS_REGION": "us-east-1", "AUDIT_ENVIRONMENT_NAME": "deployed",
-                    "TEMPORAL_ADDRESS": server.address, "TEMPORAL_NAMESPACE": "default",
+                    "TEMPORAL_ADDRESS": server.address, "TEMPORAL_NAMESPACE": NAMESPACE,
                     "TEMPORAL_TASK_QUEUE": "canaries", "TEMPORAL_AUTH_MODE": "none", "TEMPORAL_TLS": "false",
-                    "AUDIT_SCENARIOS": "approved_low_risk,funding_declined,review_approved",
+                    "AUDIT_SCENARIOS": ",".join(CANARIES),
                 })
 
 
@@ -138,13 +136,16 @@ def test_the_audit_runs_canaries_on_both_engines_and_finds_nothing_in_the_harden
     assert code == 0, output
     report = json.loads((tmp_path / "comparison.json").read_text())
     ran = {s["name"]: s for s in report["scenarios"]}
-    assert set(ran) == {"approved_low_risk", "funding_declined", "review_approved"}
-    assert all(s["parity"] and set(s["temporal"]) == set(s["stepfunctions"]) == {"hardened"} for s in ran.values())
-    for engine in ("temporal", "stepfunctions"):
-        assert set(report["exposure"][engine]) == {"hardened"}
-        audit = report["exposure"][engine]["hardened"]
-        assert audit["total_hits"] == 0 and audit["executions"] == 3
+    assert set(ran) == set(CANARIES)
+    assert report["engines"] == [engine.value for engine in Engine]
+    assert all(s["parity"] and set(s["runs"]) == {e.value for e in Engine} for s in ran.values())
+    assert all(set(runs) == {"hardened"} for s in ran.values() for runs in s["runs"].values())
+    for engine in Engine:
+        assert set(report["exposure"][engine.value]) == {"hardened"}
+        audit = report["exposure"][engine.value]["hardened"]
+        assert audit["total_hits"] == 0 and audit["executions"] == len(CANARIES)
         assert sum(channel["strings_scanned"] for channel in audit["channels"].values()) > 0
-    assert report["exposure"]["temporal"]["hardened"]["channels"]["workflow_input"]["ciphertext_payloads"] >= 3
-    assert report["cost"]["temporal"]["per_execution"]["actions"] > 0
+    assert (report["exposure"]["temporal"]["hardened"]["channels"]["workflow_input"]["ciphertext_payloads"]
+            >= len(CANARIES))
+    assert report["cost"]["engines"]["temporal"]["per_execution"]["actions"] > 0
     assert "clean: no plaintext PII" in output

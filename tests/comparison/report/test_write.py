@@ -11,14 +11,17 @@ import pytest
 
 from comparison.audit.exposure import CHANNELS
 from comparison.audit.pii import PiiValue
-from comparison.models import Engine
+from comparison.models import Case, Corpus, Engine, FactRole, Facts, FactSpec, ScenarioRun
+from comparison.onboarding import FACTS
 from comparison.report.compliance import ComplianceSummary, load_compliance
 from comparison.report.model import HITS_LISTED_PER_CHANNEL
 from comparison.report.write import (
     ComparisonReport,
     ReportLeakError,
+    build_scenarios,
     print_side_by_side,
     render_html,
+    render_json,
     render_markdown,
     write_reports,
 )
@@ -69,10 +72,16 @@ def written(tmp_path_factory: pytest.TempPathFactory, sample: tuple[ComparisonRe
 def test_json_has_the_keys_of_the_interface_contract(written: Path) -> None:
     data = json.loads((written / "comparison.json").read_text())
     assert len(data["scenarios"]) == len(SCENARIOS)
+    assert data["engines"] == [engine.value for engine in Engine]
+    assert [fact["name"] for fact in data["facts"]] == [spec.name for spec in FACTS]
     for row in data["scenarios"]:
-        assert {"name", "expected", "temporal", "stepfunctions", "parity"} <= set(row)
+        assert {"name", "expected", "runs", "parity", "parity_by_profile"} <= set(row)
         assert row["parity"] is True
-        assert row["temporal"]["hardened"]["status"] == row["expected"]["status"]
+        assert set(row["runs"]) == {engine.value for engine in Engine}
+        for engine in Engine:
+            assert row["runs"][engine.value]["hardened"]["facts"] == row["expected"]
+        for result in row["parity_by_profile"].values():
+            assert result["matches_expected"] == {engine.value: True for engine in Engine}
     for engine in Engine:
         for profile in Profile:
             audit = data["exposure"][engine.value][profile.value]
@@ -80,12 +89,21 @@ def test_json_has_the_keys_of_the_interface_contract(written: Path) -> None:
             for channel in CHANNELS[engine]:
                 assert isinstance(audit["channels"][channel.value]["plaintext_hits"], int)
             assert audit["total_hits"] == sum(c["plaintext_hits"] for c in audit["channels"].values())
-        cost = data["cost"][engine.value]
+        cost = data["cost"]["engines"][engine.value]
         assert cost["usd_per_million_executions"] > 0
         assert cost["price_table_date"]
         assert cost["per_execution"]
     assert data["exposure"]["temporal"]["hardened"]["total_hits"] == 0
     assert data["exposure"]["stepfunctions"]["baseline"]["total_hits"] > 0
+
+
+def test_json_reads_back_into_the_same_report(sample: tuple[ComparisonReport, tuple[PiiValue, ...]]) -> None:
+    report, _ = sample
+    again = ComparisonReport.model_validate_json(render_json(report))
+    assert again.scenarios == report.scenarios  # code-set facts come back as tuples, engines and profiles as enums
+    assert (again.engines, again.facts, again.exposure, again.cost) == (report.engines, report.facts,
+                                                                          report.exposure, report.cost)
+    assert render_json(again) == render_json(report)
 
 
 def test_json_lists_a_few_hits_per_channel_and_counts_the_rest(written: Path) -> None:
@@ -108,7 +126,7 @@ def test_html_is_well_formed_self_contained_and_has_both_charts(written: Path) -
     assert svg_classes == ["chart heatmap", "chart cost"]
     cells = [attrs for tag, attrs in tags if tag == "rect" and attrs.get("class") == "cell"]
     assert len(cells) == sum(len(CHANNELS[e]) for e in Engine) * len(Profile)
-    assert [tag for tag, attrs in tags if tag == "polyline"] == ["polyline", "polyline"]
+    assert [attrs.get("class") for tag, attrs in tags if tag == "polyline"] == [f"series {e.value}" for e in Engine]
     assert any(tag == "line" and attrs.get("class") == "crossover" for tag, attrs in tags)
     assert not any(tag in {"script", "link", "img", "iframe"} for tag, _ in tags)
     assert not any(key in {"src", "href"} for _, attrs in tags for key in attrs)
@@ -157,8 +175,10 @@ def test_the_terminal_spells_out_an_outcome_that_differs_from_the_expected_one(
 ) -> None:
     report, _ = sample
     first = report.scenarios[0]
-    wrong = first.stepfunctions[Profile.HARDENED].model_copy(update={"status": "REJECTED", "reason": "HIGH_RISK"})
-    row = first.model_copy(update={"stepfunctions": {**first.stepfunctions, Profile.HARDENED: wrong}})
+    right = first.runs[Engine.STEPFUNCTIONS][Profile.HARDENED]
+    wrong = right.model_copy(update={"facts": {**right.facts, "status": "REJECTED", "reason": "HIGH_RISK"}})
+    row = first.model_copy(update={"runs": {**first.runs, Engine.STEPFUNCTIONS: {
+        **first.runs[Engine.STEPFUNCTIONS], Profile.HARDENED: wrong}}})
     stream = StringIO()
     print_side_by_side(report.model_copy(update={"scenarios": [row, *report.scenarios[1:]]}), stream)
     line = next(line for line in stream.getvalue().splitlines() if line.startswith(first.name))
@@ -212,3 +232,50 @@ def test_notes_show_backticked_spans_as_code_and_escape_the_rest(
     html = render_html(report)
     assert "<li>run <code>make audit</code> &lt;now&gt;</li>" in html
     assert "<li>a lone ` stays</li>" in html
+
+
+def test_a_report_of_other_facts_and_one_engine_renders_them_from_their_specs() -> None:
+    """Nothing of onboarding and a single engine: the columns are the engines that ran, the cells the facts."""
+    facts = (FactSpec(name="state", role=FactRole.OUTCOME, label="state"),
+             FactSpec(name="urgent", role=FactRole.OUTCOME, label="urgent"),
+             FactSpec(name="parcels", role=FactRole.EFFECT, label="parcels"),
+             FactSpec(name="internal", role=FactRole.CHECK, label="internal"))
+    expected: Facts = {"state": "SHIPPED", "urgent": True, "parcels": 3, "internal": "k1"}
+    corpus = Corpus(facts, (Case(name="ship_one", description="One parcel order.", expected=expected),))
+    engine = Engine.STEPFUNCTIONS
+    run = ScenarioRun(engine=engine, profile=Profile.HARDENED, scenario="ship_one", business_id="order_1",
+                      facts={**expected, "parcels": 2})
+    report = ComparisonReport(facts=list(facts), scenarios=build_scenarios([run], corpus), exposure={})
+    assert report.engines == [engine]
+    assert report.title == f"{engine.display_name}: side by side"
+    markdown = render_markdown(report)
+    assert f"| scenario | expected | {engine.display_name} | parity |" in markdown
+    assert "SHIPPED (urgent)<br>parcels 3" in markdown and "SHIPPED (urgent)<br>parcels 2" in markdown
+    assert f"{engine.value}: parcels expected 3, got 2" in markdown
+    assert "k1" not in markdown  # a check fact is compared, not shown
+    stream = StringIO()
+    print_side_by_side(report, stream)
+    header = next(line for line in stream.getvalue().splitlines() if line.startswith("scenario"))
+    assert header.split() == ["scenario", "expected", *engine.display_name.split(), "parity"]
+    html = render_html(report)
+    checker = TreeChecker()
+    checker.feed(html)
+    assert checker.errors == [] and checker.stack == []
+    assert f"<th>Expected</th><th>{engine.display_name}</th><th>Parity</th>" in html
+    assert "not audited" in html and "Under each outcome: parcels" in html
+    assert not [attrs for tag, attrs in checker.tags if tag == "rect" and attrs.get("class") == "cell"]
+
+
+def test_an_engine_with_runs_but_no_audit_still_gets_its_column_and_heat_map_panel(
+    sample: tuple[ComparisonReport, tuple[PiiValue, ...]],
+) -> None:
+    report, _ = sample
+    audited = Engine.TEMPORAL
+    partial = report.model_copy(update={"exposure": {audited: report.exposure[audited]}})
+    assert partial.engines == list(Engine)  # the report's engines were those that ran
+    checker = TreeChecker()
+    checker.feed(render_html(partial))
+    cells = [attrs for tag, attrs in checker.tags if tag == "rect" and attrs.get("class") == "cell"]
+    assert len(cells) == len(CHANNELS[audited]) * len(Profile)
+    assert render_html(partial).count("not audited") == len(Engine) - 1
+    assert render_markdown(partial).count("Not audited.") == len(Engine) - 1

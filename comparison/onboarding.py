@@ -1,0 +1,138 @@
+"""Account onboarding, bound to the comparison platform: the one module of ``comparison`` that knows the process.
+
+The platform (``comparison.audit``, ``.cost``, ``.report``, ``.parity``, ``.models``) compares plain facts; this
+module says which facts onboarding has and how to read them:
+
+- :data:`FACTS`: the facts compared, in report order, with how reports show each;
+- :func:`run_facts`: a run's facts, from its :class:`~onboarding.models.Outcome` and the side effects it left,
+  read back through the onboarding ports (:func:`side_effects_snapshot`), so any adapter set works;
+- :func:`expected_facts`, :func:`corpus`: the scenarios' expectations as the report's cases;
+- :func:`onboarding_run`: the :class:`~comparison.models.ScenarioRun` of one execution;
+- :func:`pii_from_scenarios`: the values the exposure audit searches for (every searchable PII value).
+
+The engine drivers, the demo and the deployed audit (composition code) use it; the platform never imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from comparison.audit.pii import PiiValue, pii_values, string_leaves
+from comparison.models import Case, Corpus, Engine, FactRole, Facts, FactSpec, ScenarioRun
+from contract.profile import Profile
+from onboarding.models import FieldError, Outcome, OutcomeStatus
+from onboarding.ports import Adapters
+from scenarios import SCENARIOS, Expected, Scenario
+
+FACTS: tuple[FactSpec, ...] = (
+    FactSpec(name="status", role=FactRole.OUTCOME, label="status"),
+    FactSpec(name="reason", role=FactRole.OUTCOME, label="reason"),
+    FactSpec(name="compensated", role=FactRole.OUTCOME, label="compensated"),
+    FactSpec(name="error_codes", role=FactRole.EFFECT, label="field errors"),
+    FactSpec(name="account_status", role=FactRole.EFFECT, label="account"),
+    FactSpec(name="approved_charges", role=FactRole.EFFECT, label="approved charges"),
+    FactSpec(name="declined_charges", role=FactRole.EFFECT, label="declined charges"),
+    FactSpec(name="outbox_messages", role=FactRole.EFFECT, label="outbox"),
+    FactSpec(name="review_requested", role=FactRole.EFFECT, label="review"),
+    # The account id itself is opaque but per run: whether there is one is the comparable fact.
+    FactSpec(name="has_account_id", role=FactRole.CHECK, label="account id"),
+)
+
+
+class SideEffects(BaseModel):
+    """What one application left in the shared stores, as counts and statuses."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    account_status: Literal["OPEN", "CLOSED"] | None = None
+    approved_charges: int = Field(default=0, ge=0)
+    declined_charges: int = Field(default=0, ge=0)
+    outbox_messages: int = Field(default=0, ge=0)
+    review_requested: bool = False
+
+
+def side_effects_snapshot(application_id: str, adapters: Adapters) -> SideEffects:
+    """Read one application's side effects through the ports (works with any adapter set)."""
+    account = adapters.ledger.get(application_id)
+    recorded = adapters.charges.for_application(application_id)
+    return SideEffects(
+        account_status=account.status if account is not None else None,
+        approved_charges=sum(1 for charge in recorded if charge.approved),
+        declined_charges=sum(1 for charge in recorded if not charge.approved),
+        outbox_messages=len(adapters.outbox.for_application(application_id)),
+        review_requested=adapters.reviews.get(application_id) is not None,
+    )
+
+
+def run_facts(outcome: Outcome | None, effects: SideEffects) -> Facts:
+    """A run's facts, in :data:`FACTS` order; ``outcome`` is ``None`` when the engine reached no business outcome."""
+    return {
+        "status": outcome.status.value if outcome is not None else None,
+        "reason": outcome.reason.value if outcome is not None and outcome.reason is not None else None,
+        "compensated": outcome.compensated if outcome is not None else None,
+        "error_codes": _codes(outcome.error_codes) if outcome is not None else (),
+        **_effect_facts(effects),
+        "has_account_id": outcome is not None and outcome.account_id is not None,
+    }
+
+
+def expected_facts(expected: Expected) -> Facts:
+    """A scenario's expectation as facts, in :data:`FACTS` order."""
+    return {
+        "status": expected.status.value,
+        "reason": expected.reason.value if expected.reason is not None else None,
+        "compensated": expected.compensated,
+        "error_codes": _codes(expected.error_codes),
+        "account_status": expected.account_status,
+        "approved_charges": expected.approved_charges,
+        "declined_charges": expected.declined_charges,
+        "outbox_messages": expected.outbox_messages,
+        "review_requested": expected.review_requested,
+        "has_account_id": expected.status is OutcomeStatus.APPROVED,
+    }
+
+
+def onboarding_run(
+    engine: Engine, profile: Profile, scenario: Scenario, application_id: str, *, outcome: Outcome | None,
+    adapters: Adapters, error: str | None = None, duration_seconds: float | None = None,
+) -> ScenarioRun:
+    """The comparison's view of one execution: its outcome and the side effects read back through the ports."""
+    return ScenarioRun(
+        engine=engine, profile=profile, scenario=scenario.name, business_id=application_id,
+        facts=run_facts(outcome, side_effects_snapshot(application_id, adapters)), error=error,
+        duration_seconds=duration_seconds,
+    )
+
+
+def corpus(scenarios: Iterable[Scenario] = SCENARIOS) -> Corpus:
+    """The report's cases: each scenario's name, description and expected facts."""
+    return Corpus(FACTS, tuple(Case(name=scenario.name, description=scenario.description,
+                                    expected=expected_facts(scenario.expected)) for scenario in scenarios))
+
+
+def pii_from_scenarios(scenarios: Iterable[Scenario]) -> tuple[PiiValue, ...]:
+    """Every searchable PII value of the scenarios, labelled ``scenario.field.path`` (each value once)."""
+    return pii_values(
+        (".".join((scenario.name, *path)), leaf)
+        for scenario in scenarios
+        for path, leaf in string_leaves(scenario.payload)
+        if leaf in set(scenario.searchable_pii())
+    )
+
+
+def _effect_facts(effects: SideEffects) -> Facts:
+    return {
+        "account_status": effects.account_status,
+        "approved_charges": effects.approved_charges,
+        "declined_charges": effects.declined_charges,
+        "outbox_messages": effects.outbox_messages,
+        "review_requested": effects.review_requested,
+    }
+
+
+def _codes(errors: Iterable[FieldError]) -> tuple[str, ...]:
+    """Field errors as sorted ``field:code`` codes (order-free: engines may report them in any order)."""
+    return tuple(sorted(f"{error.field}:{error.code}" for error in errors))

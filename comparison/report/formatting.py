@@ -1,0 +1,114 @@
+"""Formatting shared by the renderers (Markdown, terminal, HTML, SVG): amounts, volumes and facts as text.
+
+Facts are rendered from their :class:`~comparison.models.FactSpec` only, never by name: the headline joins the
+``outcome`` facts (``REJECTED HIGH_RISK``, a true flag as ``(compensated)``), the detail line lists the ``effect``
+facts that say something (``account OPEN, approved charges 1, review``: zero counts, absent values and false flags
+are left out), ``check`` facts are not shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from comparison.cost.compare import VOLUME_UPPER, CostComparison
+from comparison.models import Engine, FactRole, FactSpec, FactValue
+from comparison.report.model import RunSummary, ScenarioComparison
+from contract.profile import Profile
+
+
+def fmt_usd(value: float) -> str:
+    """``$1,234`` from 100 up, ``$12.50`` below."""
+    if value >= 100:
+        return f"${value:,.0f}"
+    return f"${value:,.2f}"
+
+
+def fmt_volume(value: float) -> str:
+    """``10k``, ``1.5M``, ``10B``."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if value >= size:
+            scaled = value / size
+            return f"{scaled:.1f}".rstrip("0").rstrip(".") + suffix
+    return f"{value:.0f}"
+
+
+def fact_text(value: FactValue) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(value) + "]"
+    return "none" if value is None else str(value)
+
+
+def outcome_text(specs: Sequence[FactSpec], facts: Mapping[str, FactValue] | None, *, error: str | None = None
+                 ) -> str:
+    """The headline: ``APPROVED``, ``REJECTED HIGH_RISK``, ``FAILED FUNDING_DECLINED (compensated)``."""
+    if facts is None:
+        return "not run"
+    if error:
+        return f"error: {error}"
+    parts: list[str] = []
+    for spec in specs:
+        value = facts.get(spec.name)
+        if spec.role is not FactRole.OUTCOME or value is None or value is False or value == ():
+            continue
+        parts.append(f"({spec.label})" if value is True else fact_text(value))
+    return " ".join(parts) or "no outcome"
+
+
+def effects_text(specs: Sequence[FactSpec], facts: Mapping[str, FactValue] | None) -> str:
+    """The detail line: ``account OPEN, approved charges 1, outbox 1, review`` (only what says something)."""
+    if facts is None:
+        return ""
+    parts: list[str] = []
+    for spec in specs:
+        value = facts.get(spec.name)
+        if spec.role is not FactRole.EFFECT or value in (None, False, 0, ()):
+            continue
+        parts.append(spec.label if value is True else f"{spec.label} {fact_text(value)}")
+    return ", ".join(parts)
+
+
+def effect_labels(specs: Sequence[FactSpec]) -> str:
+    """What the detail line can show: ``field errors, account, approved charges, ...``."""
+    return ", ".join(spec.label for spec in specs if spec.role is FactRole.EFFECT)
+
+
+def run_outcome(specs: Sequence[FactSpec], run: RunSummary | None) -> str:
+    return outcome_text(specs, None if run is None else run.facts, error=None if run is None else run.error)
+
+
+def run_effects(specs: Sequence[FactSpec], run: RunSummary | None) -> str:
+    return effects_text(specs, None if run is None else run.facts)
+
+
+def primary_run(scenario: ScenarioComparison, engine: Engine) -> RunSummary | None:
+    """The hardened run when there is one (the product), else whatever profile ran."""
+    runs = scenario.runs.get(engine, {})
+    return runs.get(Profile.HARDENED) or next(iter(runs.values()), None)
+
+
+def parity_text(scenario: ScenarioComparison) -> str:
+    return "yes" if scenario.parity else "NO"
+
+
+def crossover_text(cost: CostComparison | None) -> str:
+    """Where the monthly costs cross, or which engine is cheaper throughout."""
+    if cost is None:
+        return "no cost model"
+    if not cost.crossovers:
+        # No crossing: the order at any volume holds at every volume.
+        cheaper = min(cost.engines, key=lambda engine: cost.engines[engine].fixed_monthly_usd)
+        return (f"No crossover up to {fmt_volume(VOLUME_UPPER)} executions/month: {cheaper.display_name} is cheaper "
+                "throughout.")
+    parts = [f"{fmt_volume(c.executions_per_month)} executions/month ({fmt_usd(c.monthly_usd)}/month): "
+             f"{c.cheaper_below.display_name} cheaper below, {c.cheaper_above.display_name} above"
+             for c in cost.crossovers]
+    return "Crossover at " + "; ".join(parts) + "."
+
+
+def measured_text(cost: CostComparison) -> str:
+    """Each engine's measured counts per execution (their breakdowns, dotted names, left out)."""
+    return "; ".join(
+        f"{engine.display_name} " + ", ".join(f"{name} {value:,.1f}" for name, value in item.per_execution.items()
+                                              if "." not in name)
+        for engine, item in cost.engines.items()
+    )
