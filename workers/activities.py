@@ -1,6 +1,6 @@
 """Activities: one per business step, each a thin call into :mod:`onboarding.steps` with injected adapters.
 
-Error mapping (the Temporal half of DESIGN section 4):
+Error mapping (Step Functions does the same in ``lambdas.task``):
 
 - :class:`~onboarding.errors.BusinessRejection` -> non-retryable ``ApplicationError`` whose ``type`` is the
   rejection reason (``SANCTIONS_MATCH`` ...); validation field codes ride along as the error's details.

@@ -14,7 +14,7 @@ from onboarding.adapters.memory import (
 from onboarding.errors import TransientProviderError
 from onboarding.models import Application, Outcome, OutcomeStatus, RejectionReason, ReviewDecision
 from onboarding.ports import Adapters
-from onboarding.process import run_onboarding
+from onboarding.steps import run_onboarding
 from scenarios import SCENARIOS, Scenario, scenario
 from scenarios.bad_inputs import BAD_INPUTS, BadInput
 from tests.conftest import TODAY
