@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CDK := node_modules/.bin/cdk
+# The browser tests drive Debian's Chromium through Playwright (Playwright's own download needs the internet).
+CHROMIUM := /usr/bin/chromium
 # checkov's dependencies conflict with the project's, so it lives in its own venv.
 CHECKOV_VENV := .tools/checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
@@ -20,7 +22,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install lint test demo synth diff deploy destroy audit bench clean temporal-histories test-sfn sfn-local bundle checkov
+.PHONY: help install lint test demo synth diff deploy destroy audit bench clean temporal-histories test-sfn sfn-local bundle checkov browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,7 +44,7 @@ lint: $(VENV)/.installed ## ruff, mypy and the import contracts (lint-imports)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
-test: install lint bundle $(CHECKOV) ## the whole suite (unit, both engines, infra + compliance gates, comparison)
+test: install lint bundle $(CHECKOV) $(CHROMIUM) ## the whole suite (unit, both engines, infra + compliance gates, comparison)
 	$(VENV)/bin/pytest
 
 demo: install bundle ## every scenario through both engines, both profiles, locally; reports/comparison.{json,md,html}
@@ -70,6 +72,13 @@ $(CHECKOV):
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 
 checkov: $(CHECKOV) ## install checkov in its own venv (.tools/checkov)
+
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "the browser tests need Chromium at $(CHROMIUM) (Debian: apt-get install chromium)"; exit 1; }
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium >/dev/null
+
+browser: $(CHROMIUM) ## install Debian's Chromium for the browser tests (needs root or sudo)
 
 bundle: $(VENV)/.installed ## build the Lambda bundle (build/lambda) and the worker image context (build/worker), no Docker
 	$(PY) -m infra.bundle

@@ -44,7 +44,7 @@ from local.processes import stop_on_signals
 from local.temporal import StackError, temporal_dev_server, temporal_stack, wait_for_temporal, worker_processes
 from scenarios import SCENARIOS
 
-# The CDK's jsii runtime warns about Node 20 on every start; the pinned CLI works with it (see DESIGN section 8).
+# The CDK's jsii runtime warns about Node 20 on every start; the pinned CLI works with it (the Makefile does the same).
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 

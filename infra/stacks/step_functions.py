@@ -27,9 +27,6 @@ from infra.config import BlueprintConfig
 from infra.permissions import allow_object_read, allow_object_write, allow_table_read_write
 from infra.task_access import access_for
 
-ENV_STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
-ENV_REVIEW_TIMEOUT_SECONDS = "REVIEW_TIMEOUT_SECONDS"
-
 
 @dataclass(frozen=True, kw_only=True)
 class StepFunctionsDependencies:

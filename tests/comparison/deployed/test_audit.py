@@ -20,7 +20,6 @@ from moto import mock_aws
 
 from comparison.deployed import audit as deployed_audit
 from comparison.deployed.config import CANARY_SCENARIOS, AuditConfigError, load_target, read_context
-from comparison.engines.local import REVIEW_TIMEOUT_SECONDS
 from comparison.models import Engine
 from contract.environment import worker_environment
 from contract.onboarding import ONBOARDING
@@ -34,6 +33,8 @@ CONTEXT = read_context(ROOT / "cdk.json")
 ACCOUNT = "123456789012"
 CANARIES = ("approved_low_risk", "funding_declined", "review_approved")
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:blueprint-dev/temporal-credentials-AbCdEf"
+
+STAND_IN_REVIEW_TIMEOUT_SECONDS = 120
 
 
 def target(environ: dict[str, str], context: dict[str, Any] | None = None) -> Any:
@@ -108,8 +109,11 @@ def deployment() -> Iterator[StandIn]:
     """A deployment named ``deployed``: moto server, Temporal dev server, a hardened worker, the state machine."""
     with tempfile.TemporaryDirectory() as tmp, moto_server() as aws, temporal_dev_server(Path(tmp)) as server:
         asyncio.run(wait_for_temporal(server))
+        # The canaries never let a review time out, so the stand-in's timeout only bounds how late a decision may be
+        # on a busy machine (a deployment waits 72 h).
         with OnboardingStepFunctions(profile=Profile.HARDENED, definition=onboarding_definition(), prefix="deployed",
-                                     review_timeout_seconds=REVIEW_TIMEOUT_SECONDS, endpoint_url=aws.endpoint) as sfn:
+                                     review_timeout_seconds=STAND_IN_REVIEW_TIMEOUT_SECONDS,
+                                     endpoint_url=aws.endpoint) as sfn:
             alias = "alias/deployed/payload"
             create_key(aws.client("kms"), description="payload key", alias=alias)
             # The worker writes the same tables as the task Lambdas, as in a deployment.
