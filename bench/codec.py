@@ -14,9 +14,9 @@ from typing import Any
 
 from temporalio.api.common.v1 import Payload
 
+from envelope.key_cache import CachePolicy, DataKeyCache
+from envelope.keys import KmsKeyProvider
 from workers.codec import EnvelopeCodec
-from workers.key_cache import CachePolicy, DataKeyCache
-from workers.keys import KmsKeyProvider
 
 KB = 1024
 PAYLOAD_SIZES = {"1KB": KB, "64KB": 64 * KB, "1MB": 1024 * KB}

@@ -31,7 +31,7 @@ PYTHON_VERSION = "3.12"
 EXTRA = "lambda"
 # The Lambda package and the packages it imports; the worker package likewise.
 LAMBDA_PACKAGES = ("lambdas", "contract", "onboarding")
-WORKER_PACKAGES = ("workers", "contract", "onboarding")
+WORKER_PACKAGES = ("workers", "envelope", "contract", "onboarding")
 WORKER_DOCKERFILE = Path("workers/Dockerfile")
 _CACHES = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
 _STAMP = ".requirements-hash"

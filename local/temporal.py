@@ -29,11 +29,11 @@ from temporalio.client import Client
 from contract import environment as names
 from contract.process import ProcessDescription
 from contract.profile import Profile
+from envelope.keys import KmsKeyProvider
 from local.aws import AwsEmulation, create_key, create_process_tables
 from local.processes import free_port, spawn, stop
 from workers.client import profile_client
 from workers.codec import EnvelopeCodec
-from workers.keys import KmsKeyProvider
 
 NAMESPACE = "default"
 BIN = Path(sys.executable).parent

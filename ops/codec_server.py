@@ -28,10 +28,10 @@ from typing import ClassVar
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 
+from envelope.errors import CodecError
 from workers import logs
 from workers.client import build_codec
 from workers.codec import EnvelopeCodec
-from workers.errors import CodecError
 from workers.settings import ClientSettings, SettingsError
 
 LOOPBACK = "127.0.0.1"

@@ -8,9 +8,8 @@ Module map (read in this order):
 - ``registration`` what this worker registers for the process, checked against its description
 - ``worker``       the generic worker process (activity check, health file, graceful SIGTERM); ``__main__`` is
   ``python -m workers``, the container's entrypoint
-- ``keys``         key providers: KMS (``GenerateDataKey``/``Decrypt``) and a local keyring for development
-- ``key_cache``    data-key cache bounded by age and use count (KMS calls do not grow with payloads)
-- ``codec``        the AES-256-GCM envelope payload codec; ``errors`` holds its exceptions
+- ``codec``        the payload codec: each payload sealed in the KMS envelope of :mod:`envelope` (key providers,
+  data-key cache, format and errors live there, shared with the other engines)
 - ``converter``    data converters for the hardened and baseline profiles, and the header policy
 - ``settings``     configuration from environment variables; ``client`` connects (credentials, TLS, codec)
 - ``health``       ``python -m workers.health``, the container health check; ``logs`` JSON logging without PII

@@ -21,10 +21,10 @@ from temporalio.runtime import Runtime
 from temporalio.service import ServiceClient, TLSConfig
 
 from contract.profile import Profile
+from envelope.key_cache import DataKeyCache
+from envelope.keys import KeyProvider, KmsKeyProvider, LocalKeyProvider
 from workers.codec import EnvelopeCodec
 from workers.converter import data_converter, header_codec_behavior
-from workers.key_cache import DataKeyCache
-from workers.keys import KeyProvider, KmsKeyProvider, LocalKeyProvider
 from workers.settings import LOCAL_KEY_ID, AuthMode, ClientSettings, SettingsError
 
 

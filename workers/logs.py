@@ -16,7 +16,7 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any
 
-from workers.errors import CodecError
+from envelope.errors import CodecError
 
 # Exception types whose messages are built from codes and ids only (a process adds its own, see configure).
 SAFE_MESSAGE_TYPES: tuple[type[BaseException], ...] = (CodecError,)

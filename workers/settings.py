@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from contract import environment as env_names
 from contract.process import ProcessDescription
 from contract.profile import Profile
+from envelope.key_cache import CachePolicy
 from workers.health import DEFAULT_HEALTH_FILE, DEFAULT_MAX_AGE_SECONDS
-from workers.key_cache import CachePolicy
 
 LOCAL_KEY_ID = "local"
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"

@@ -25,7 +25,7 @@ NEVER_IN_LAMBDA_PACKAGES = {"temporalio", "aws_cdk", "jsii", "constructs", "cdk_
                             "comparison", "tests", "local", "ops", "scenarios", "bench"}
 NEVER_IN_WORKER_PACKAGES = {"aws_cdk", "jsii", "constructs", "cdk_nag", "infra", "lambdas", "comparison", "tests",
                             "local", "ops", "scenarios", "bench", "aws_lambda_powertools"}
-PROJECT_PACKAGES = {"onboarding", "scenarios", "contract", "workers", "lambdas", "infra", "ops", "local",
+PROJECT_PACKAGES = {"onboarding", "scenarios", "contract", "envelope", "workers", "lambdas", "infra", "ops", "local",
                     "comparison", "bench", "tests"}
 
 

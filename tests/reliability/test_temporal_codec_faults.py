@@ -24,6 +24,8 @@ from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 
 from contract.profile import Profile
+from envelope.errors import IntegrityError, KeyUnavailableError, UnknownKeyError
+from envelope.keys import KmsKeyProvider
 from local.aws import MOTO_CREDENTIALS
 from local.temporal import TemporalStack, WorkerProcess, worker_process
 from ops.starter import start_onboarding
@@ -39,8 +41,6 @@ from tests.support.temporal_totals import (
 )
 from workers.codec import EnvelopeCodec
 from workers.converter import data_converter, header_codec_behavior
-from workers.errors import IntegrityError, KeyUnavailableError, UnknownKeyError
-from workers.keys import KmsKeyProvider
 
 FAST_FAILING_KMS = {"AWS_RETRY_MODE": "standard", "AWS_MAX_ATTEMPTS": "2"}
 EXPECTED_MESSAGE = {"tampered": "payload under key", "unknown_key": "KMS key"}
@@ -100,7 +100,7 @@ def assert_nothing_ran(history_types: list[EventType.ValueType]) -> None:
 
 
 def assert_logged(worker: WorkerProcess, error: type[Exception]) -> None:
-    logged = [line for line in worker.log_lines() if f"workers.errors.{error.__name__}" in line]
+    logged = [line for line in worker.log_lines() if f"envelope.errors.{error.__name__}" in line]
     assert logged and all("Failed handling activation" in line for line in logged)
 
 

@@ -16,6 +16,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from contract.profile import Profile
+from envelope.keys import KmsKeyProvider
+from envelope.seal import META_KEY_ID
 from local.temporal import TemporalStack, worker_process
 from scenarios import SCENARIOS_BY_NAME
 from tests.support.temporal import all_payloads, wait_for_step
@@ -27,9 +29,8 @@ from tests.support.temporal_totals import (
     plan_runs,
     start_runs,
 )
-from workers.codec import META_KEY_ID, EnvelopeCodec
+from workers.codec import EnvelopeCodec
 from workers.converter import data_converter, header_codec_behavior
-from workers.keys import KmsKeyProvider
 from workers.messages import Step
 from workers.workflows import OnboardingWorkflow
 

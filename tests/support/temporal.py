@@ -20,6 +20,7 @@ from temporalio.api.history.v1 import History
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
 
+from envelope.keys import LocalKeyProvider
 from local.temporal import TemporalStack
 from onboarding.adapters.dynamodb import TableNames, dynamodb_adapters
 from onboarding.models import Outcome
@@ -27,7 +28,6 @@ from onboarding.ports import Adapters
 from ops.starter import current_step, start_onboarding, submit_review
 from scenarios import Scenario
 from workers.codec import EnvelopeCodec
-from workers.keys import LocalKeyProvider
 from workers.messages import Step
 
 HISTORIES = Path(__file__).resolve().parents[1] / "workers" / "histories"

@@ -14,17 +14,7 @@ from typing import TypeVar
 import pytest
 from temporalio.api.common.v1 import Payload
 
-from scenarios import scenario
-from workers.codec import (
-    ENCODING,
-    INLINE_MAX_BYTES,
-    META_CIPHER,
-    META_KEY_ID,
-    META_VERSION,
-    META_WRAPPED_KEY,
-    EnvelopeCodec,
-)
-from workers.errors import (
+from envelope.errors import (
     CodecError,
     IntegrityError,
     MalformedEnvelopeError,
@@ -32,8 +22,11 @@ from workers.errors import (
     UnknownKeyError,
     WrongKeyError,
 )
-from workers.key_cache import CachePolicy, DataKeyCache
-from workers.keys import DataKey, LocalKeyProvider, rotate_keyring, write_keyring
+from envelope.key_cache import CachePolicy, DataKeyCache
+from envelope.keys import DataKey, LocalKeyProvider, rotate_keyring, write_keyring
+from envelope.seal import ENCODING, META_CIPHER, META_KEY_ID, META_VERSION, META_WRAPPED_KEY
+from scenarios import scenario
+from workers.codec import INLINE_MAX_BYTES, EnvelopeCodec
 
 T = TypeVar("T")
 PII = scenario("approved_low_risk").searchable_pii()

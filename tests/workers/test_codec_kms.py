@@ -13,10 +13,11 @@ from moto import mock_aws
 from temporalio.api.common.v1 import Payload
 
 from bench.codec import KmsCalls
-from workers.codec import META_KEY_ID, EnvelopeCodec
-from workers.errors import KeyUnavailableError, UnknownKeyError, WrongKeyError
-from workers.key_cache import CachePolicy, DataKeyCache
-from workers.keys import KMS_ENCRYPTION_CONTEXT, KmsKeyProvider, _kms_error
+from envelope.errors import KeyUnavailableError, UnknownKeyError, WrongKeyError
+from envelope.key_cache import CachePolicy, DataKeyCache
+from envelope.keys import KMS_ENCRYPTION_CONTEXT, KmsKeyProvider, _kms_error
+from envelope.seal import META_KEY_ID
+from workers.codec import EnvelopeCodec
 
 ALIAS = "alias/temporal-payloads"
 

@@ -17,14 +17,15 @@ from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
 from contract.profile import Profile
+from envelope.errors import UnknownKeyError
+from envelope.seal import META_KEY_ID
 from onboarding.models import Account, Application, Outcome
 from scenarios import SCENARIOS, SCENARIOS_BY_NAME
 from tests.support.temporal import CURRENT_TEST_KEY, HISTORIES, OLD_TEST_KEY, all_payloads, keyring_codec
 from tests.workers.record_histories import OLD_KEY_DIR, OLD_KEY_SCENARIO
 from workers.activities import OnboardingActivities
-from workers.codec import META_KEY_ID, is_encrypted
+from workers.codec import is_encrypted
 from workers.converter import data_converter, header_codec_behavior
-from workers.errors import UnknownKeyError
 from workers.messages import WORKFLOW_NAME, OnboardingInput
 from workers.workflows import OnboardingWorkflow
 

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workers.keys import DataKey, KeyProvider
+from envelope.keys import DataKey, KeyProvider
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -30,7 +30,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from workers.errors import KeyUnavailableError, UnknownKeyError, WrongKeyError
+from envelope.errors import KeyUnavailableError, UnknownKeyError, WrongKeyError
 
 DATA_KEY_BYTES = 32  # AES-256
 _NONCE_BYTES = 12
@@ -193,8 +193,8 @@ def _read_keyring_material(path: Path) -> dict[str, bytes]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m workers.keys new|rotate KEYRING --name NAME``: manage a local development keyring."""
-    parser = argparse.ArgumentParser(prog="python -m workers.keys", description="local development keyring")
+    """``python -m envelope.keys new|rotate KEYRING --name NAME``: manage a local development keyring."""
+    parser = argparse.ArgumentParser(prog="python -m envelope.keys", description="local development keyring")
     parser.add_argument("action", choices=["new", "rotate"])
     parser.add_argument("keyring", type=Path)
     parser.add_argument("--name", required=True, help="name of the new current key, e.g. dev-1")
