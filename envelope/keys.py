@@ -34,8 +34,10 @@ from envelope.errors import KeyUnavailableError, UnknownKeyError, WrongKeyError
 
 DATA_KEY_BYTES = 32  # AES-256
 _NONCE_BYTES = 12
-# Binds every KMS-wrapped data key to this use: a data key wrapped for anything else will not unwrap here.
+# Binds every KMS-wrapped data key to its use: a data key wrapped for anything else will not unwrap here (and a key
+# policy can require the context, so the key serves no other use).
 KMS_ENCRYPTION_CONTEXT = {"purpose": "temporal-payload-codec"}
+DURABLE_CHECKPOINT_CONTEXT = {"purpose": "durable-checkpoint"}
 LOCAL_KEY_ID_PREFIX = "local:"
 _LOCAL_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -68,15 +70,18 @@ class KeyProvider(Protocol):
 
 
 class KmsKeyProvider:
-    """KMS ``GenerateDataKey`` / ``Decrypt``. ``key_id`` may be a key ARN, key id, alias name or alias ARN.
+    """KMS ``GenerateDataKey`` / ``Decrypt``. ``key_id`` may be a key ARN, key id, alias name or alias ARN;
+    ``encryption_context`` names the use (default: the Temporal payload codec's).
 
     The payload records the key ARN KMS reports (an alias resolves to the key it points at), so re-pointing an
     alias at a new key (rotation to a new key) leaves old payloads decryptable with the old key.
     """
 
-    def __init__(self, key_id: str, *, kms_client: Any) -> None:
+    def __init__(self, key_id: str, *, kms_client: Any,
+                 encryption_context: dict[str, str] | None = None) -> None:
         self._key_id = key_id
         self._kms = kms_client
+        self._context = dict(encryption_context if encryption_context is not None else KMS_ENCRYPTION_CONTEXT)
 
     @property
     def current_key_id(self) -> str:
@@ -85,7 +90,7 @@ class KmsKeyProvider:
     def generate_data_key(self) -> DataKey:
         try:
             response = self._kms.generate_data_key(
-                KeyId=self._key_id, KeySpec="AES_256", EncryptionContext=KMS_ENCRYPTION_CONTEXT
+                KeyId=self._key_id, KeySpec="AES_256", EncryptionContext=self._context
             )
         except (ClientError, BotoCoreError) as error:
             raise _kms_error(error, self._key_id, "GenerateDataKey") from None
@@ -95,7 +100,7 @@ class KmsKeyProvider:
         try:
             # Naming the key makes KMS refuse a blob wrapped under any other key (no confused deputy).
             response = self._kms.decrypt(
-                CiphertextBlob=wrapped, KeyId=key_id, EncryptionContext=KMS_ENCRYPTION_CONTEXT
+                CiphertextBlob=wrapped, KeyId=key_id, EncryptionContext=self._context
             )
         except (ClientError, BotoCoreError) as error:
             raise _kms_error(error, key_id, "Decrypt") from None
