@@ -213,6 +213,9 @@ class Onboarding:
                 raise
             answer = None
         decision = answer.decision if answer is not None else None
+        if decision is not None:
+            self.step("record_review_decision", lambda _: self._stores.reviews.record_decision(
+                application_id=application_id, decision=decision))
         try:
             steps.apply_review_decision(decision)
         except BusinessRejection as rejection:
