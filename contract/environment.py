@@ -110,3 +110,15 @@ def worker_environment(
     if graceful_shutdown_seconds is not None:
         env[WORKER_GRACEFUL_SHUTDOWN_SECONDS] = str(graceful_shutdown_seconds)
     return env
+
+
+def durable_environment(
+    process: ProcessDescription, *, tables: Mapping[str, str], payload_key_id: str | None,
+    profile: Profile = Profile.HARDENED,
+) -> dict[str, str]:
+    """The environment of a process's durable function (see ``durable_functions.settings``): its tables, the KMS key
+    its checkpoints are sealed under (``None`` only for the baseline profile) and the profile."""
+    env = {**table_environment(process, tables), PROTECTION_PROFILE: profile.value}
+    if payload_key_id is not None:
+        env[PAYLOAD_KEY_ID] = payload_key_id
+    return env

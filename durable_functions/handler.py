@@ -67,7 +67,7 @@ log = logging.getLogger("durable_functions")
 T = TypeVar("T")
 
 
-class StepRejected(Exception):  # noqa: N818 - the name is what the checkpointed error says
+class StepRejected(Exception):
     """A business rejection inside a step. Its message, the only thing the service keeps of it, is JSON of codes:
     ``{"reason": ..., "error_codes": [{"field", "code"}]}``."""
 
@@ -77,7 +77,7 @@ class StepRejected(Exception):  # noqa: N818 - the name is what the checkpointed
                                     sort_keys=True, separators=(",", ":")))
 
 
-class StepFailed(Exception):  # noqa: N818 - the name is what the checkpointed error says
+class StepFailed(Exception):
     """Anything unexpected inside a step, by type name only (a message could quote a value)."""
 
 
@@ -123,7 +123,7 @@ def _guarded(body: Callable[[StepContext], T]) -> Callable[[StepContext], T]:
     return step
 
 
-class _Rejected(Exception):  # noqa: N818 - internal control flow, never leaves the handler
+class _Rejected(Exception):
     def __init__(self, reason: RejectionReason, field_errors: tuple[FieldError, ...] = ()) -> None:
         super().__init__(reason.value)
         self.reason = reason

@@ -29,8 +29,8 @@ from envelope.key_cache import DataKeyCache
 from envelope.keys import DURABLE_CHECKPOINT_CONTEXT, KmsKeyProvider
 from local.aws import create_key, create_process_tables
 from onboarding.adapters.dynamodb import TableNames, dynamodb_adapters
-from tests.support.side_effects import SideEffects
 from scenarios import SCENARIOS, Scenario, new_application_id
+from tests.support.side_effects import SideEffects
 
 REVIEW_TIMEOUT_SECONDS = 3
 ALIAS = "alias/durable-test"
