@@ -62,8 +62,8 @@ sfn-local: $(VENV)/.installed bundle ## run the scenario corpus on the local Ste
 bench: $(VENV)/.installed bundle ## measure what protection costs (codec ratio, KMS requests, payload timings, Lambda imports/assets): reports/bench.json
 	$(PY) -m bench
 
-temporal-histories: $(VENV)/.installed ## re-record the encrypted Temporal replay histories (intentional workflow change only)
-	$(PY) -m tests.workers.record_histories
+temporal-histories: $(VENV)/.installed ## record the encrypted replay histories (all, or SCENARIOS="name ..." only)
+	$(PY) -m tests.workers.record_histories $(SCENARIOS)
 
 # --- CDK / compliance -------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The eight business steps, as plain functions both engines call, and the reference run that chains them.
+"""The business steps, as plain functions both engines call, and the reference run that chains them.
 
 Each step either returns a small, PII-free result or raises :class:`BusinessRejection` (terminal) or
 :class:`TransientProviderError` (retry with backoff). Engines supply the adapters, the attempt number
@@ -156,7 +156,7 @@ def run_onboarding(
     reviewer: ReviewerFn,
     identity_attempts: int = DEFAULT_IDENTITY_ATTEMPTS,
 ) -> Outcome:
-    """Run the eight steps synchronously. ``reviewer`` returns a decision, or ``None`` for a timeout."""
+    """Run the steps synchronously, in order. ``reviewer`` returns a decision, or ``None`` for a timeout."""
     application_id = _application_id_of(raw)
     try:
         application = validate(raw, today=today)

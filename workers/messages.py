@@ -19,6 +19,11 @@ REVIEW_UPDATE_NAME = "submit_review"
 CURRENT_STEP_QUERY_NAME = "current_step"
 DEFAULT_TASK_QUEUE = "onboarding"
 PRODUCTION_REVIEW_TIMEOUT_SECONDS = 72 * 3600
+# ``workflow.patched(id)`` stores the id in plaintext (a marker and the ``TemporalChangeVersion`` search attribute),
+# where the payload codec cannot reach: patch ids are code names, never data.
+PATCH_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+# Search attributes the service may hold for an onboarding: its own build ids and the patch ids of versioned changes.
+SERVICE_SEARCH_ATTRIBUTES = frozenset({"BuildIds", "TemporalChangeVersion"})
 
 
 class Step(StrEnum):

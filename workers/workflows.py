@@ -1,4 +1,4 @@
-"""The onboarding workflow: the eight steps as activities, manual review as an update, saga on a funding decline.
+"""The onboarding workflow: the steps as activities, manual review as an update, saga on a funding decline.
 
 Deterministic by construction: no I/O, clock or randomness here. The business date is ``workflow.now()`` taken
 once at the start (replays see the same value); the decisions that need no I/O (does this need review? what does

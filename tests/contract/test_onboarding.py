@@ -1,34 +1,43 @@
 """The onboarding process as described (``contract.onboarding.ONBOARDING``) against everything hand-written for it:
 the Step Functions definition, the worker's activities, the task Lambdas' handlers and the scenario corpus.
 
-An omission fails here in seconds, naming what is missing (the workflow's own order is checked on the time-skipping
-server in ``tests/workers/test_workflow.py``). Each check is also run against a description with one step more,
-so it is known to catch a step added to the description but to nothing else.
+An omission fails here, naming what is missing: this module is the quick check of FORKING.md (run it without ``-x``
+to see every missing piece at once). Each check is also run against a description with one step more (a made-up
+``example_check``), so it is known to catch a step added to the description but to nothing else.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from contract.definition import read_definition
 from contract.onboarding import DEFINITION_PATH, ONBOARDING, ONBOARDING_FUNCTIONS
 from contract.process import ProcessDescription, Step
+from contract.profile import Profile
 from contract.registry import task_functions
+from local.temporal import TEMPORAL_TEST_SERVER, require_binary
 from onboarding.adapters.memory import in_memory_adapters
-from scenarios import SCENARIOS
-from tests.support.conformance import definition_problems, reason_coverage_problems
+from onboarding.models import ReviewDecision
+from scenarios import SCENARIOS, new_application_id
+from tests.support.conformance import activity_order_problems, definition_problems, reason_coverage_problems
+from tests.support.temporal import keyring_codec, run_scenario
 from workers.activities import OnboardingActivities
+from workers.converter import data_converter
+from workers.messages import PRODUCTION_REVIEW_TIMEOUT_SECONDS
 from workers.registration import ONBOARDING_WORKER
-from workers.worker import RegistrationError, activities_for
+from workers.worker import RegistrationError, activities_for, build_worker
 
-NEW_STEP = Step(name="check_device_reputation", rejections=("DEVICE_HIGH_RISK",))
+NEW_STEP = Step(name="example_check", rejections=("EXAMPLE_CHECK_FAILED",))
 
 
 def _with_new_step(process: ProcessDescription) -> ProcessDescription:
-    """The description with a step between identity verification and risk, as FORKING.md's example adds."""
+    """The description with a made-up step after identity verification (a name no fork will use)."""
     steps = list(process.steps)
     steps.insert([step.name for step in steps].index("verify_identity") + 1, NEW_STEP)
     return dataclasses.replace(process, steps=tuple(steps))
@@ -40,7 +49,7 @@ def test_the_definition_runs_every_step_in_order_and_catches_every_reason() -> N
 
 def test_a_step_the_definition_lacks_is_named() -> None:
     problems = definition_problems(_with_new_step(ONBOARDING), read_definition(DEFINITION_PATH))
-    assert "the definition has no state CheckDeviceReputation for step check_device_reputation" in problems
+    assert "the definition has no state ExampleCheck for step example_check" in problems
 
 
 def test_a_reason_the_definition_does_not_catch_is_named() -> None:
@@ -58,7 +67,7 @@ def test_every_step_has_an_activity_and_every_activity_a_step() -> None:
 
 def test_a_step_without_an_activity_stops_the_worker_naming_it() -> None:
     registration = dataclasses.replace(ONBOARDING_WORKER, process=_with_new_step(ONBOARDING))
-    with pytest.raises(RegistrationError, match=r"no activity registered for step\(s\) check_device_reputation"):
+    with pytest.raises(RegistrationError, match=r"no activity registered for step\(s\) example_check"):
         activities_for(registration, OnboardingActivities(in_memory_adapters()))
 
 
@@ -70,7 +79,7 @@ def test_every_task_function_has_its_handler_module() -> None:
 
 def test_a_step_without_a_handler_module_is_named() -> None:
     (missing,) = (f for f in task_functions(_with_new_step(ONBOARDING)) if f.name == NEW_STEP.name)
-    with pytest.raises(ModuleNotFoundError, match=r"lambdas\.handlers\.check_device_reputation"):
+    with pytest.raises(ModuleNotFoundError, match=r"lambdas\.handlers\.example_check"):
         importlib.import_module(missing.handler.rpartition(".")[0])
 
 
@@ -80,4 +89,26 @@ def test_every_reason_is_the_outcome_of_some_scenario() -> None:
 
 def test_a_reason_no_scenario_reaches_is_named() -> None:
     problems = reason_coverage_problems(_with_new_step(ONBOARDING), (s.expected.reason for s in SCENARIOS))
-    assert problems == ["no scenario ends with DEVICE_HIGH_RISK: add one to the corpus"]
+    assert problems == ["no scenario ends with EXAMPLE_CHECK_FAILED: add one to the corpus"]
+
+
+async def test_the_workflow_runs_every_described_step_in_order() -> None:
+    """The application that passes every step (a review, approved) runs exactly the described main path, on the
+    time-skipping server with an in-process worker."""
+    passes_everything = next(case for case in SCENARIOS if case.review_decision is ReviewDecision.APPROVE
+                             and case.identity_transient_failures == 0)
+    converter = data_converter(Profile.HARDENED, codec=keyring_codec())
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=require_binary(TEMPORAL_TEST_SERVER), data_converter=converter
+    ) as env:
+        task_queue = f"conformance-{uuid.uuid4().hex[:8]}"
+        with ThreadPoolExecutor(4) as executor:
+            async with build_worker(env.client, ONBOARDING_WORKER, task_queue=task_queue,
+                                    stores=in_memory_adapters(), executor=executor):
+                application_id = new_application_id()
+                await run_scenario(env.client, passes_everything, application_id, task_queue=task_queue,
+                                   review_timeout_seconds=PRODUCTION_REVIEW_TIMEOUT_SECONDS)
+                history = await env.client.get_workflow_handle(application_id).fetch_history()
+    ran = [event.activity_task_scheduled_event_attributes.activity_type.name for event in history.events
+           if event.HasField("activity_task_scheduled_event_attributes")]
+    assert activity_order_problems(ONBOARDING, ran, ONBOARDING_WORKER.engine_activities) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contract.environment import IDEMPOTENCY_PARTITION_KEY, IDEMPOTENCY_TTL_ATTRIBUTE
+from contract.onboarding import ONBOARDING_FUNCTIONS
 from infra.synthesis import Synthesis
 from onboarding.adapters.dynamodb import TABLE_KEYS
 from tests.infra.template_queries import policy_statements, props, resources
@@ -17,7 +18,8 @@ def test_every_key_rotates(synthesis: Synthesis) -> None:
 
 def test_every_log_group_is_kms_encrypted_with_retention(synthesis: Synthesis) -> None:
     groups = list(resources(synthesis, "AWS::Logs::LogGroup"))
-    assert len(groups) >= 13  # flow logs, workers, state machine, ten task functions
+    # Flow logs, workers, the state machine and one per task function.
+    assert len(groups) >= 3 + len(ONBOARDING_FUNCTIONS)
     for _, logical_id, group in groups:
         assert "KmsKeyId" in props(group), logical_id
         assert props(group)["RetentionInDays"] == synthesis.config.log_retention_days, logical_id

@@ -19,7 +19,7 @@ from tests.support.temporal_totals import (
     start_runs,
 )
 
-COPIES = 42  # x 12 scenarios = 504 onboardings
+COPIES = 42  # of every scenario (504 onboardings with the 12 of today's corpus)
 WORKER_TUNING = {"WORKER_MAX_CONCURRENT_ACTIVITIES": "50", "WORKER_MAX_CONCURRENT_WORKFLOW_TASKS": "50"}
 
 

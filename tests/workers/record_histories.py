@@ -1,6 +1,10 @@
-"""Regenerate the committed replay histories (run after an intentional, versioned workflow change):
+"""Record the committed replay histories:
 
-    .venv/bin/python -m tests.workers.record_histories
+    .venv/bin/python -m tests.workers.record_histories                 # every history (an intentional workflow change)
+    .venv/bin/python -m tests.workers.record_histories device_high_risk  # only these scenarios (a new scenario)
+
+Recording only a new scenario keeps the older histories, which prove that executions started before a versioned
+change still replay; re-record all of them only when old executions may no longer replay on purpose.
 
 Every scenario runs on the time-skipping test server with the hardened converter and the committed TEST-ONLY keyring
 (current key ``TEST-ONLY-v2``); one more history is recorded under the old key ``TEST-ONLY-v1`` to prove that
@@ -10,6 +14,7 @@ histories written before a key rotation still replay. Files hold ciphertext only
 from __future__ import annotations
 
 import asyncio
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -50,10 +55,13 @@ async def record(cases: tuple[Scenario, ...], directory: Path, *, key: str) -> N
                     (directory / f"{case.name}.json").write_text(history.to_json() + "\n", encoding="utf-8")
 
 
-async def main() -> None:
+async def main(names: list[str]) -> None:
+    if names:
+        await record(tuple(scenario(name) for name in names), HISTORIES, key=CURRENT_TEST_KEY)
+        return
     await record(SCENARIOS, HISTORIES, key=CURRENT_TEST_KEY)
     await record((scenario(OLD_KEY_SCENARIO),), OLD_KEY_DIR, key=OLD_TEST_KEY)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

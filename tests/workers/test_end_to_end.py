@@ -32,7 +32,7 @@ from tests.support.temporal import (
     stored_bytes,
     wait_for_step,
 )
-from workers.messages import Step
+from workers.messages import SERVICE_SEARCH_ATTRIBUTES, Step
 from workers.registration import ONBOARDING_WORKER
 from workers.worker import build_worker
 
@@ -102,8 +102,8 @@ async def test_the_service_stores_no_pii_from_the_hardened_worker(
     for application_id, _ in corpus_runs[Profile.HARDENED].values():
         info = (await stack.raw_client().get_workflow_handle(application_id).describe()).raw_description
         assert not info.workflow_execution_info.memo.fields
-        # The service's own BuildIds attribute is the only search attribute: this code sets none.
-        assert set(info.workflow_execution_info.search_attributes.indexed_fields) <= {"BuildIds"}
+        # The service's own attributes only (build ids, patch ids of versioned changes): this code sets none.
+        assert set(info.workflow_execution_info.search_attributes.indexed_fields) <= SERVICE_SEARCH_ATTRIBUTES
 
 
 async def test_the_same_check_finds_pii_from_the_baseline_worker(

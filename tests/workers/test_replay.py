@@ -6,12 +6,15 @@ Regenerate the files only for an intentional, versioned change: ``python -m test
 
 from __future__ import annotations
 
+import ast
+import json
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 from temporalio import workflow
-from temporalio.api.history.v1 import History
+from temporalio.api.history.v1 import History, HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
@@ -23,11 +26,14 @@ from onboarding.models import Account, Application, Outcome
 from scenarios import SCENARIOS, SCENARIOS_BY_NAME
 from tests.support.temporal import CURRENT_TEST_KEY, HISTORIES, OLD_TEST_KEY, all_payloads, keyring_codec
 from tests.workers.record_histories import OLD_KEY_DIR, OLD_KEY_SCENARIO
+from workers import workflows as workflows_module
 from workers.activities import OnboardingActivities
 from workers.codec import is_encrypted
 from workers.converter import data_converter, header_codec_behavior
-from workers.messages import WORKFLOW_NAME, OnboardingInput
+from workers.messages import PATCH_ID_PATTERN, WORKFLOW_NAME, OnboardingInput
 from workers.workflows import OnboardingWorkflow
+
+PATCH_MARKER = "core_patch"  # the marker name the Python SDK records for workflow.patched
 
 
 def load(path: Path) -> WorkflowHistory:
@@ -61,13 +67,45 @@ async def test_the_committed_history_replays(name: str) -> None:
     await replayer().replay_workflow(load(HISTORIES / f"{name}.json"))
 
 
+def _is_versioning(event: HistoryEvent) -> bool:
+    """A patch marker or the ``TemporalChangeVersion`` upsert: Temporal stores both in plaintext, by design."""
+    if event.HasField("marker_recorded_event_attributes"):
+        return event.marker_recorded_event_attributes.marker_name == PATCH_MARKER
+    if event.HasField("upsert_workflow_search_attributes_event_attributes"):
+        fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+        return set(fields) == {"TemporalChangeVersion"}
+    return False
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return [text for item in items for text in _strings(item)]
+
+
 @pytest.mark.parametrize("name", [case.name for case in SCENARIOS])
 def test_the_committed_history_holds_ciphertext_only(name: str) -> None:
     history = load(HISTORIES / f"{name}.json")
     stored = History(events=history.events).SerializeToString()
     assert [value for value in SCENARIOS_BY_NAME[name].searchable_pii() if value.encode() in stored] == []
-    payloads = all_payloads(History(events=history.events))
+    payloads = [payload for event in history.events if not _is_versioning(event) for payload in all_payloads(event)]
     assert payloads and all(is_encrypted(payload) for payload in payloads)
+    # What versioning stores in clear is patch ids, which are code names (workers.messages.PATCH_ID_PATTERN).
+    versioning = [payload for event in history.events if _is_versioning(event) for payload in all_payloads(event)]
+    texts = [text for payload in versioning for text in _strings(json.loads(payload.data))]
+    assert all(re.fullmatch(PATCH_ID_PATTERN, text) for text in texts), name
+
+
+def test_every_patch_id_in_the_workflow_is_a_code_name() -> None:
+    """``workflow.patched`` ids reach the service in plaintext: each must be a code name, never data."""
+    source = Path(workflows_module.__file__).read_text(encoding="utf-8")
+    calls = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute) and node.func.attr in ("patched", "deprecate_patch")]
+    for call in calls:
+        (argument,) = call.args
+        assert isinstance(argument, ast.Constant) and isinstance(argument.value, str), "patch ids are literals"
+        assert re.fullmatch(PATCH_ID_PATTERN, argument.value), argument.value
 
 
 async def test_a_history_written_under_the_old_key_replays_after_rotation() -> None:

@@ -24,7 +24,6 @@ from tests.support.temporal import run_scenario, wait_for_step
 from tests.workers.conftest import RunningWorker
 from workers.codec import is_encrypted
 from workers.messages import PRODUCTION_REVIEW_TIMEOUT_SECONDS, OnboardingInput, Step
-from workers.registration import ONBOARDING_WORKER
 from workers.workflows import WORKFLOW_ID_MISMATCH, OnboardingWorkflow
 
 
@@ -169,17 +168,6 @@ async def _activity_types(client: Client, workflow_id: str) -> list[str]:
     history = await client.get_workflow_handle(workflow_id).fetch_history()
     return [event.activity_task_scheduled_event_attributes.activity_type.name for event in history.events
             if event.HasField("activity_task_scheduled_event_attributes")]
-
-
-async def test_the_workflow_runs_the_described_steps_in_order(ts_worker: RunningWorker) -> None:
-    """The application that passes every step (a review, approved) runs exactly the described main path."""
-    passes_everything = next(case for case in SCENARIOS if case.review_decision is ReviewDecision.APPROVE
-                             and case.identity_transient_failures == 0)
-    application_id = new_application_id()
-    await run_scenario(ts_worker.client, passes_everything, application_id, task_queue=ts_worker.task_queue,
-                       review_timeout_seconds=PRODUCTION_REVIEW_TIMEOUT_SECONDS)
-    ran = await _activity_types(ts_worker.client, application_id)
-    assert activity_order_problems(ONBOARDING, ran, ONBOARDING_WORKER.engine_activities) == []
 
 
 async def test_the_workflow_compensates_with_the_described_compensations(ts_worker: RunningWorker) -> None:
