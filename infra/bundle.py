@@ -1,9 +1,11 @@
-"""Build what deploys as code, locally and without Docker: the task Lambdas' bundle and the worker image context.
+"""Build what deploys as code, locally and without Docker: the Lambda assets and the worker image context.
 
 Each deployable is a folder, made of whole packages:
 
-- ``build/lambda`` (the Lambda asset): the ``lambda`` extra's dependencies installed for the Lambda platform
+- ``build/lambda`` (the task Lambdas' asset): the ``lambda`` extra's dependencies installed for the Lambda platform
   (manylinux x86_64, CPython 3.12, binary wheels only, pinned by constraints.txt) plus :data:`LAMBDA_PACKAGES`;
+- ``build/durable`` (the durable function's asset): the ``durable`` extra's dependencies for CPython 3.13 (the
+  runtimes durable functions support start there) plus :data:`DURABLE_PACKAGES`;
 - ``build/worker`` (the worker image's build context): ``workers/Dockerfile``, ``pyproject.toml``,
   ``constraints.txt`` and :data:`WORKER_PACKAGES`; the image installs the ``worker`` extra from them.
 
@@ -22,15 +24,15 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
-from infra.paths import LAMBDA_BUNDLE, REPO_ROOT, WORKER_CONTEXT
+from infra.paths import DURABLE_BUNDLE, LAMBDA_BUNDLE, REPO_ROOT, WORKER_CONTEXT
 
 PLATFORM = "manylinux2014_x86_64"
-PYTHON_VERSION = "3.12"
-EXTRA = "lambda"
 # The Lambda package and the packages it imports; the worker package likewise.
 LAMBDA_PACKAGES = ("lambdas", "contract", "onboarding")
+DURABLE_PACKAGES = ("durable_functions", "envelope", "contract", "onboarding")
 WORKER_PACKAGES = ("workers", "envelope", "contract", "onboarding")
 WORKER_DOCKERFILE = Path("workers/Dockerfile")
 _CACHES = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
@@ -41,18 +43,47 @@ class BundleMissingError(FileNotFoundError):
     """Synth needs the bundle built first."""
 
 
-def lambda_requirements(repo_root: Path) -> list[str]:
+@dataclass(frozen=True, kw_only=True)
+class LambdaAsset:
+    """One Lambda asset: the extra whose dependencies it installs, for which CPython, and the project's packages."""
+
+    extra: str
+    python_version: str  # the Lambda runtime's Python ("3.12" for python3.12)
+    packages: tuple[str, ...]
+    folder: Path  # relative to the repository root
+
+
+TASK_ASSET = LambdaAsset(extra="lambda", python_version="3.12", packages=LAMBDA_PACKAGES, folder=LAMBDA_BUNDLE)
+DURABLE_ASSET = LambdaAsset(extra="durable", python_version="3.13", packages=DURABLE_PACKAGES, folder=DURABLE_BUNDLE)
+
+
+def requirements_of(extra: str, repo_root: Path = REPO_ROOT) -> list[str]:
     project = tomllib.loads((repo_root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return [*project["dependencies"], *project["optional-dependencies"][EXTRA]]
+    return [*project["dependencies"], *project["optional-dependencies"][extra]]
+
+
+def lambda_requirements(repo_root: Path) -> list[str]:
+    return requirements_of(TASK_ASSET.extra, repo_root)
 
 
 def build_lambda_bundle(*, repo_root: Path = REPO_ROOT, out: Path | None = None) -> Path:
-    out = out if out is not None else repo_root / LAMBDA_BUNDLE
+    """The task Lambdas' asset (``build/lambda``)."""
+    return build_asset(TASK_ASSET, repo_root=repo_root, out=out)
+
+
+def build_durable_bundle(*, repo_root: Path = REPO_ROOT, out: Path | None = None) -> Path:
+    """The durable function's asset (``build/durable``)."""
+    return build_asset(DURABLE_ASSET, repo_root=repo_root, out=out)
+
+
+def build_asset(asset: LambdaAsset, *, repo_root: Path = REPO_ROOT, out: Path | None = None) -> Path:
+    out = out if out is not None else repo_root / asset.folder
     deps = out.with_name(out.name + "-deps")
-    requirements = lambda_requirements(repo_root)
+    requirements = requirements_of(asset.extra, repo_root)
     constraints = repo_root / "constraints.txt"
     digest = hashlib.sha256(
-        "\n".join([PLATFORM, PYTHON_VERSION, *requirements, constraints.read_text(encoding="utf-8")]).encode()
+        "\n".join([PLATFORM, asset.python_version, *requirements,
+                   constraints.read_text(encoding="utf-8")]).encode()
     ).hexdigest()
     stamp = deps / _STAMP
     if not stamp.exists() or stamp.read_text(encoding="utf-8") != digest:
@@ -60,14 +91,15 @@ def build_lambda_bundle(*, repo_root: Path = REPO_ROOT, out: Path | None = None)
         subprocess.run(  # noqa: S603 - fixed arguments, the interpreter running this module
             [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
              "--target", str(deps), "--platform", PLATFORM, "--implementation", "cp",
-             "--python-version", PYTHON_VERSION, "--only-binary=:all:", "-c", str(constraints), *requirements],
+             "--python-version", asset.python_version, "--only-binary=:all:", "-c", str(constraints),
+             *requirements],
             check=True,
         )
         shutil.rmtree(deps / "bin", ignore_errors=True)  # console scripts are useless in a Lambda
         stamp.write_text(digest, encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(deps, out, ignore=shutil.ignore_patterns(_STAMP))
-    _copy_packages(repo_root, out, LAMBDA_PACKAGES)
+    _copy_packages(repo_root, out, asset.packages)
     return out
 
 
@@ -106,6 +138,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="the worker image context's folder")
     args = parser.parse_args(argv)
     print(build_lambda_bundle(out=args.out))
+    print(build_durable_bundle())
     print(build_worker_context(out=args.worker_out))
 
 

@@ -7,3 +7,4 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_BUNDLE = Path("build/lambda")
 WORKER_CONTEXT = Path("build/worker")
+DURABLE_BUNDLE = Path("build/durable")
