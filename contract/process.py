@@ -65,6 +65,9 @@ class Step:
     retry: Retry = Retry.STANDARD
     writes: tuple[str, ...] = ()  # side-effect tables (roles) the step writes
     idempotent: bool = False  # guarded by an idempotency record on the Step Functions side, too
+    # Loads the submission (the claim check) to do its work. A step that works from ids and decisions alone
+    # (a review request, a notification, a compensation) says False, and IAM gives its function no read of it.
+    reads_submission: bool = True
     kind: StepKind = StepKind.TASK
     state: str | None = None  # the Step Functions state, when not the PascalCase name (a review's waiting state)
 
@@ -166,6 +169,15 @@ class ProcessDescription:
     @property
     def table_roles(self) -> tuple[str, ...]:
         return tuple(table.role for table in self.tables)
+
+    def idempotency_prefix(self, step: str) -> str:
+        """The prefix of every idempotency record of ``step``: ``onboarding.open_account``.
+
+        Powertools writes record ids as ``<prefix>#<hash of the business id>``; IAM scopes each function to its
+        own step's records with ``dynamodb:LeadingKeys`` on this prefix."""
+        if not self.step(step).idempotent:
+            raise KeyError(f"step {step!r} of process {self.name} is not idempotent")
+        return f"{self.name}.{step}"
 
     def table_variable(self, role: str) -> str:
         """The environment variable holding a side-effect table's name: ``ledger`` -> ``LEDGER_TABLE``."""

@@ -95,7 +95,7 @@ class Invocation(Generic[S]):
             data_keyword_argument="request",
             persistence_store=self.runtime.persistence(step),
             config=config,
-            key_prefix=f"{process.name}.{step}",
+            key_prefix=process.idempotency_prefix(step),
         )
         result: dict[str, Any] = guarded(request=request)
         return result

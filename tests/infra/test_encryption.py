@@ -49,7 +49,9 @@ def test_every_table_is_kms_encrypted_with_pitr_and_the_adapter_key_layout(synth
 
 def test_every_bucket_is_kms_encrypted_private_versioned_and_tls_only(synthesis: Synthesis) -> None:
     buckets = list(resources(synthesis, "AWS::S3::Bucket"))
-    assert len(buckets) == 2
+    # claim check and its access logs, plus the audit trail's files when the trail is on
+    expected = 2 + int(synthesis.config.audit_trail)
+    assert len(buckets) == expected
     for _, logical_id, bucket in buckets:
         encryption = props(bucket)["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
         assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms", logical_id
@@ -59,7 +61,7 @@ def test_every_bucket_is_kms_encrypted_private_versioned_and_tls_only(synthesis:
     tls_denials = [s for _, s in policy_statements(synthesis)
                    if s["Effect"] == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport")
                    == "false"]
-    assert len(tls_denials) == 2
+    assert len(tls_denials) == expected
 
 
 def test_claim_check_bucket_logs_access_to_the_encrypted_log_bucket(synthesis: Synthesis) -> None:
