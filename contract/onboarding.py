@@ -29,7 +29,8 @@ ONBOARDING = ProcessDescription(
         Step(name="screen_sanctions", rejections=(RejectionReason.SANCTIONS_MATCH,)),
         Step(name="verify_identity", rejections=(RejectionReason.IDENTITY_NOT_VERIFIED,), retry=Retry.TRANSIENT),
         Step(name="assess_risk", rejections=(RejectionReason.HIGH_RISK,)),
-        Step(name="request_review", writes=("reviews",), kind=StepKind.REVIEW, state="ManualReview",
+        Step(name="request_review", writes=("reviews",), updates=("reviews",), kind=StepKind.REVIEW,
+             state="ManualReview",
              reads_submission=False),
         Step(name="open_account", writes=("ledger",), idempotent=True),
         Step(name="fund_account", writes=("charges",), rejections=(RejectionReason.FUNDING_DECLINED,),
@@ -37,7 +38,7 @@ ONBOARDING = ProcessDescription(
         Step(name="notify", writes=("outbox",), idempotent=True, reads_submission=False),
     ),
     compensations=(
-        Step(name="close_account", writes=("ledger",), idempotent=True, kind=StepKind.COMPENSATION,
+        Step(name="close_account", updates=("ledger",), idempotent=True, kind=StepKind.COMPENSATION,
              reads_submission=False),
     ),
     invalid_reason=RejectionReason.INVALID_APPLICATION,

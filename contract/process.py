@@ -63,7 +63,8 @@ class Step:
     name: str
     rejections: tuple[str, ...] = ()  # reason codes this step may end the process with
     retry: Retry = Retry.STANDARD
-    writes: tuple[str, ...] = ()  # side-effect tables (roles) the step writes
+    writes: tuple[str, ...] = ()  # side-effect tables (roles) the step inserts records into
+    updates: tuple[str, ...] = ()  # side-effect tables whose existing records the step changes
     idempotent: bool = False  # guarded by an idempotency record on the Step Functions side, too
     # Loads the submission (the claim check) to do its work. A step that works from ids and decisions alone
     # (a review request, a notification, a compensation) says False, and IAM gives its function no read of it.
@@ -134,7 +135,7 @@ class ProcessDescription:
         if duplicates:
             raise DescriptionError(f"steps described twice: {', '.join(duplicates)}")
         for step in self.all_steps:
-            unknown = [table for table in step.writes if table not in self.table_roles]
+            unknown = [table for table in (*step.writes, *step.updates) if table not in self.table_roles]
             if unknown:
                 raise DescriptionError(f"step {step.name} writes undescribed tables: {', '.join(unknown)}")
         bad = [reason for reason in (*self.reasons, self.invalid_reason) if not _REASON.fullmatch(reason)]

@@ -9,6 +9,9 @@ key grant is limited to the service that uses the key on the caller's behalf (``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from aws_cdk import Aws
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -16,8 +19,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 
-# What the DynamoDB adapters call: conditional put and update, consistent get, query by partition.
-TABLE_READ_WRITE = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+# What the DynamoDB stores call (onboarding.adapters.dynamodb): a conditional insert reads back the record it found,
+# a conditional update reads the result; the worker does both on every table.
+TABLE_INSERT = ("dynamodb:PutItem", "dynamodb:GetItem")
+TABLE_UPDATE = ("dynamodb:UpdateItem", "dynamodb:GetItem")
+TABLE_READ_WRITE = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 # What Powertools idempotency calls on its records: put (in progress), get, update (completed), and delete when the
 # guarded call raised (so a retry may run it again).
 IDEMPOTENCY_RECORDS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
@@ -28,20 +34,25 @@ KEY_THROUGH_DYNAMODB = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "km
 ENVELOPE_KEY_USE = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
+Conditions = Mapping[str, Mapping[str, Any]]
+
+
 def via(service: str) -> dict[str, dict[str, str]]:
     return {"StringEquals": {"kms:ViaService": f"{service}.{Aws.REGION}.amazonaws.com"}}
 
 
 def allow_key(grantee: iam.IGrantable, key: kms.IKey, actions: tuple[str, ...],
-              conditions: dict[str, dict[str, object]] | None = None) -> None:
+              conditions: Conditions | None = None) -> None:
     grantee.grant_principal.add_to_principal_policy(
-        iam.PolicyStatement(actions=list(actions), resources=[key.key_arn], conditions=conditions)
+        iam.PolicyStatement(actions=list(actions), resources=[key.key_arn],
+                            conditions={op: dict(pairs) for op, pairs in (conditions or {}).items()} or None)
     )
 
 
-def allow_table_read_write(grantee: iam.IGrantable, table: dynamodb.ITable) -> None:
+def allow_table_read_write(grantee: iam.IGrantable, table: dynamodb.ITable,
+                           actions: tuple[str, ...] = TABLE_READ_WRITE) -> None:
     grantee.grant_principal.add_to_principal_policy(
-        iam.PolicyStatement(actions=list(TABLE_READ_WRITE), resources=[table.table_arn])
+        iam.PolicyStatement(actions=sorted(set(actions)), resources=[table.table_arn])
     )
     _allow_table_key(grantee, table)
 

@@ -1,7 +1,8 @@
 """Which AWS resources each task Lambda may touch, derived from the process description.
 
 Every function gets the table names in its environment (the handlers build all stores), but IAM lets each one reach
-only the tables its step writes (``Step.writes``), the submission only when its step reads it
+only the tables its step inserts into (``Step.writes``: put, and read back what a conditional put found) or
+changes (``Step.updates``: update, and read the result), the submission only when its step reads it
 (``Step.reads_submission``), and the idempotency table only when its step is idempotent (``Step.idempotent``), and
 then only its own step's records (``dynamodb:LeadingKeys`` on ``ProcessDescription.idempotency_prefix``). The entry
 function stores the submission (claim-check write, and a read to compare an identical resubmission) and starts
@@ -20,7 +21,8 @@ ClaimCheckAccess = Literal["none", "read", "write"]
 
 @dataclass(frozen=True, kw_only=True)
 class TaskAccess:
-    tables: tuple[str, ...] = ()  # table roles of the process description
+    inserts: tuple[str, ...] = ()  # table roles of the process description it inserts records into
+    updates: tuple[str, ...] = ()  # table roles whose existing records it changes
     claim_check: ClaimCheckAccess = "none"
     starts_executions: bool = False
     idempotency_prefix: str | None = None  # the step's own idempotency records, when it is idempotent
@@ -33,7 +35,8 @@ def access_for(process: ProcessDescription, name: str) -> TaskAccess:
         return TaskAccess(claim_check="write", starts_executions=True)
     step = process.step(name)
     return TaskAccess(
-        tables=step.writes,
+        inserts=step.writes,
+        updates=step.updates,
         claim_check="read" if step.reads_submission else "none",
         idempotency_prefix=process.idempotency_prefix(name) if step.idempotent else None,
     )

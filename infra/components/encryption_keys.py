@@ -82,7 +82,7 @@ class EncryptionKeys(Construct):
         self._documents: dict[KeyName, iam.PolicyDocument] = {}
         self.by_name: dict[KeyName, kms.Key] = {}
         for name in ("payload", "data", "logs", "state_machine"):
-            key_name: KeyName = name  # type: ignore[assignment]
+            key_name: KeyName = name
             self.by_name[key_name] = kms.Key(
                 self, "".join(part.title() for part in name.split("_")),
                 alias=f"alias/{name_prefix}/{name.replace('_', '-')}",

@@ -88,11 +88,11 @@ class ServiceEndpoints(Construct):
             ec2.Peer.ipv4(VPC_CIDR), ec2.Port.tcp(HTTPS), "HTTPS from the VPC"
         )
         for name, service in INTERFACE_SERVICES.items():
-            endpoint = ec2.InterfaceVpcEndpoint(
+            interface = ec2.InterfaceVpcEndpoint(
                 self, name, vpc=vpc, service=service, subnets=subnets, private_dns_enabled=True, open=False,
                 security_groups=[self.interface_security_group],
             )
-            endpoint.add_to_policy(this_account_only(resource_account=name not in PRINCIPAL_ONLY_SERVICES))
+            interface.add_to_policy(this_account_only(resource_account=name not in PRINCIPAL_ONLY_SERVICES))
         # Ingress is added by the workers stack, from the worker security group only.
         self.temporal_security_group = ec2.SecurityGroup(
             self, "TemporalEndpoint", vpc=vpc, allow_all_outbound=False,

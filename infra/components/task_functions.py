@@ -80,6 +80,12 @@ class TaskFunctions(Construct):
                 ],
             )
             self.roles[entry.name] = role
+            # Lambda decrypts the environment with the function's role at start-up, under the encryption context
+            # naming the function (AWS Lambda Developer Guide, "Securing Lambda environment variables").
+            role.add_to_policy(iam.PolicyStatement(
+                actions=["kms:Decrypt"], resources=[environment_key.key_arn],
+                conditions={"StringEquals": {"kms:EncryptionContext:LambdaFunctionName": function_name}},
+            ))
             self.by_name[entry.name] = lambda_.Function(
                 self,
                 construct_name,

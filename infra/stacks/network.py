@@ -85,7 +85,7 @@ class NetworkStack(Stack):
         return acks
 
     def _acknowledgements(self) -> list[Acknowledgement]:
-        acks = acknowledge(self.network.flow_log, in_packs("IAMNoInlinePolicy", *COMPLIANCE_PACKS), (
+        acks = acknowledge(self.network.flow_log_role, in_packs("IAMNoInlinePolicy", *COMPLIANCE_PACKS), (
             "The flow-log delivery role's policy allows only writing to the flow-log group of this VPC; being "
             "inline it cannot be attached to any other principal."))
         if self.endpoints is not None:

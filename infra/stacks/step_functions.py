@@ -26,6 +26,8 @@ from infra.components.service_endpoints import NetworkEgress
 from infra.components.task_functions import FunctionSettings, TaskFunctions
 from infra.config import BlueprintConfig
 from infra.permissions import (
+    TABLE_INSERT,
+    TABLE_UPDATE,
     allow_idempotency_records,
     allow_key,
     allow_object_read,
@@ -98,8 +100,10 @@ class StepFunctionsStack(Stack):
             access = self.access[name]
             if access.idempotency_prefix is not None:
                 allow_idempotency_records(function, deps.idempotency_table, access.idempotency_prefix)
-            for role in access.tables:
-                allow_table_read_write(function, deps.tables[role])
+            for role in sorted({*access.inserts, *access.updates}):
+                actions = (*(TABLE_INSERT if role in access.inserts else ()),
+                           *(TABLE_UPDATE if role in access.updates else ()))
+                allow_table_read_write(function, deps.tables[role], actions)
             if access.claim_check == "write":
                 allow_object_write(function, claim_check, deps.data_key)
             elif access.claim_check == "read":

@@ -81,3 +81,15 @@ def test_every_reason_is_the_outcome_of_some_scenario() -> None:
 def test_a_reason_no_scenario_reaches_is_named() -> None:
     problems = reason_coverage_problems(_with_new_step(ONBOARDING), (s.expected.reason for s in SCENARIOS))
     assert problems == ["no scenario ends with DEVICE_HIGH_RISK: add one to the corpus"]
+
+
+def test_a_step_gets_the_submission_exactly_when_the_description_says_it_reads_it() -> None:
+    # IAM gives a step's function a read of the claim check only when Step.reads_submission says so
+    # (infra.task_access); the definition must agree, or a function would be handed a reference it may not read.
+    import json
+
+    states = json.loads(read_definition(DEFINITION_PATH))["States"]
+    for step in ONBOARDING.all_steps:
+        payload = states[step.state_name]["Parameters"]["Payload"]
+        assert ("submission.$" in payload) is step.reads_submission, step.name
+    assert not all(step.reads_submission for step in ONBOARDING.all_steps)  # some step works from ids alone
