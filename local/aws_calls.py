@@ -104,15 +104,14 @@ def describe(service: str, operation: str, params: Mapping[str, Any], parsed: Ma
         key_id = params.get("SSEKMSKeyId") or parsed.get("SSEKMSKeyId")
         return (arn,), key_id, context
     if service == "kms":
-        key_id = parsed.get("KeyId") or params.get("KeyId")
+        used = str(parsed.get("KeyId") or params.get("KeyId"))
         for name, value in (params.get("EncryptionContext") or {}).items():
             context[f"kms:EncryptionContext:{name}"] = value
-        resource = key_id if isinstance(key_id, str) and key_id.startswith("arn:") else \
-            f"arn:aws:kms:{region}:{account}:{key_id}"
-        return (resource,), key_id, context
+        resource = used if used.startswith("arn:") else f"arn:aws:kms:{region}:{account}:{used}"
+        return (resource,), used, context
     if service == "states":
-        arn = params.get("stateMachineArn") or params.get("executionArn")
-        return ((str(arn),) if arn else ()), None, context
+        target = params.get("stateMachineArn") or params.get("executionArn")
+        return ((str(target),) if target else ()), None, context
     if service == "secretsmanager":
         return (str(parsed.get("ARN") or params.get("SecretId")),), None, context
     if service == "lambda":

@@ -49,21 +49,20 @@ def via(service: str) -> dict[str, str]:
 def derived(call: AwsCall, deployment: ResolvedDeployment, *, bucket_key: str) -> list[AwsCall]:
     """The KMS calls AWS makes for ``call`` with the caller's permissions (``bucket_key``: the claim-check
     bucket's default key, for an object read whose key the response did not name)."""
-    source = f"derived from {call.action}"
     if call.action == "s3:PutObject":
-        key = call.key_id or bucket_key
-        return [AwsCall(call.principal, "kms:GenerateDataKey", (key,), key, via("s3"), source)]
+        object_key = call.key_id or bucket_key
+        return [AwsCall(call.principal, "kms:GenerateDataKey", (object_key,), object_key, via("s3"))]
     if call.action == "s3:GetObject" and call.error is None:
-        key = call.key_id or bucket_key
-        return [AwsCall(call.principal, "kms:Decrypt", (key,), key, via("s3"), source)]
+        object_key = call.key_id or bucket_key
+        return [AwsCall(call.principal, "kms:Decrypt", (object_key,), object_key, via("s3"))]
     if call.action in ITEM_OPERATIONS:
-        key = deployment.table_key(call.resources[0])
-        return [AwsCall(call.principal, "kms:Decrypt", (key,), key, via("dynamodb"), source)] if key else []
+        table_key = deployment.table_key(call.resources[0])
+        return [AwsCall(call.principal, "kms:Decrypt", (table_key,), table_key, via("dynamodb"))] if table_key else []
     if call.action == "states:StartExecution":
-        key = deployment.state_machine_key(call.resources[0])
+        machine_key = deployment.state_machine_key(call.resources[0])
         context = {**via("states"), "kms:EncryptionContext:aws:states:stateMachineArn": call.resources[0]}
-        return [AwsCall(call.principal, action, (key,), key, context, source)
-                for action in ("kms:GenerateDataKey", "kms:Decrypt")] if key else []
+        return [AwsCall(call.principal, action, (machine_key,), machine_key, context)
+                for action in ("kms:GenerateDataKey", "kms:Decrypt")] if machine_key else []
     return []
 
 
@@ -72,14 +71,14 @@ def execution_calls(principal: str, state_machine_arn: str, deployment: Resolved
     key = deployment.state_machine_key(state_machine_arn)
     assert key is not None
     context = {**via("states"), "kms:EncryptionContext:aws:states:stateMachineArn": state_machine_arn}
-    return [AwsCall(principal, action, (key,), key, context, "derived from an execution")
+    return [AwsCall(principal, action, (key,), key, context)
             for action in ("kms:GenerateDataKey", "kms:Decrypt")]
 
 
 def environment_decrypt(principal: str, function_arn: str, deployment: ResolvedDeployment) -> list[AwsCall]:
     key = deployment.function_environment_key(function_arn)
     context = {"kms:EncryptionContext:LambdaFunctionName": function_arn.rsplit(":", 1)[-1]}
-    return [AwsCall(principal, "kms:Decrypt", (key,), key, context, "derived from an invocation")] if key else []
+    return [AwsCall(principal, "kms:Decrypt", (key,), key, context)] if key else []
 
 
 # Grants that no local run exercises, each with the reason it is granted. Keyed by (principal, IAM action); the
