@@ -2,8 +2,9 @@
 claim-check objects and the process's tables (who read or wrote which record, when, from where).
 
 Log files are SSE-KMS under the logs key (CloudTrail may use it only for this trail, see the key policy), validated
-(digest files) and kept in a versioned, TLS-only bucket that logs its own access to the access-log bucket. The trail
-is regional: the resources it watches are all in the deployment's region.
+(digest files) and kept in a versioned, TLS-only bucket that logs its own access to the access-log bucket. Management
+events come from every region (global services included), so a change to the keys or the roles made elsewhere is
+recorded too; data events only for this deployment's resources.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class AuditTrail(Construct):
         )
         self.trail = cloudtrail.Trail(
             self, "Trail", trail_name=trail_name(name_prefix), bucket=self.bucket, encryption_key=logs_key,
-            enable_file_validation=True, is_multi_region_trail=False, include_global_service_events=False,
+            enable_file_validation=True, is_multi_region_trail=True, include_global_service_events=True,
             management_events=cloudtrail.ReadWriteType.ALL,
         )
         cfn = self.trail.node.default_child

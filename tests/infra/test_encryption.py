@@ -118,6 +118,7 @@ def test_the_audit_trail_records_data_events_of_the_claim_checks_and_every_table
     (trail,) = trails
     assert trail["TrailName"] == f"{synthesis.config.environment_name}-audit"
     assert trail["EnableLogFileValidation"] is True
+    assert trail["IsMultiRegionTrail"] is True and trail["IncludeGlobalServiceEvents"] is True
     assert "KeysLogs" in render(trail["KMSKeyId"])
     assert "EventSelectors" not in trail
     selectors = {s["Name"]: s["FieldSelectors"] for s in trail["AdvancedEventSelectors"]}
