@@ -63,8 +63,12 @@ class Step:
     name: str
     rejections: tuple[str, ...] = ()  # reason codes this step may end the process with
     retry: Retry = Retry.STANDARD
-    writes: tuple[str, ...] = ()  # side-effect tables (roles) the step writes
+    writes: tuple[str, ...] = ()  # side-effect tables (roles) the step inserts records into
+    updates: tuple[str, ...] = ()  # side-effect tables whose existing records the step changes
     idempotent: bool = False  # guarded by an idempotency record on the Step Functions side, too
+    # Loads the submission (the claim check) to do its work. A step that works from ids and decisions alone
+    # (a review request, a notification, a compensation) says False, and IAM gives its function no read of it.
+    reads_submission: bool = True
     kind: StepKind = StepKind.TASK
     state: str | None = None  # the Step Functions state, when not the PascalCase name (a review's waiting state)
 
@@ -131,7 +135,7 @@ class ProcessDescription:
         if duplicates:
             raise DescriptionError(f"steps described twice: {', '.join(duplicates)}")
         for step in self.all_steps:
-            unknown = [table for table in step.writes if table not in self.table_roles]
+            unknown = [table for table in (*step.writes, *step.updates) if table not in self.table_roles]
             if unknown:
                 raise DescriptionError(f"step {step.name} writes undescribed tables: {', '.join(unknown)}")
         bad = [reason for reason in (*self.reasons, self.invalid_reason) if not _REASON.fullmatch(reason)]
@@ -166,6 +170,15 @@ class ProcessDescription:
     @property
     def table_roles(self) -> tuple[str, ...]:
         return tuple(table.role for table in self.tables)
+
+    def idempotency_prefix(self, step: str) -> str:
+        """The prefix of every idempotency record of ``step``: ``onboarding.open_account``.
+
+        Powertools writes record ids as ``<prefix>#<hash of the business id>``; IAM scopes each function to its
+        own step's records with ``dynamodb:LeadingKeys`` on this prefix."""
+        if not self.step(step).idempotent:
+            raise KeyError(f"step {step!r} of process {self.name} is not idempotent")
+        return f"{self.name}.{step}"
 
     def table_variable(self, role: str) -> str:
         """The environment variable holding a side-effect table's name: ``ledger`` -> ``LEDGER_TABLE``."""

@@ -112,3 +112,15 @@ async def test_the_workflow_runs_every_described_step_in_order() -> None:
     ran = [event.activity_task_scheduled_event_attributes.activity_type.name for event in history.events
            if event.HasField("activity_task_scheduled_event_attributes")]
     assert activity_order_problems(ONBOARDING, ran, ONBOARDING_WORKER.engine_activities) == []
+
+
+def test_a_step_gets_the_submission_exactly_when_the_description_says_it_reads_it() -> None:
+    # IAM gives a step's function a read of the claim check only when Step.reads_submission says so
+    # (infra.task_access); the definition must agree, or a function would be handed a reference it may not read.
+    import json
+
+    states = json.loads(read_definition(DEFINITION_PATH))["States"]
+    for step in ONBOARDING.all_steps:
+        payload = states[step.state_name]["Parameters"]["Payload"]
+        assert ("submission.$" in payload) is step.reads_submission, step.name
+    assert not all(step.reads_submission for step in ONBOARDING.all_steps)  # some step works from ids alone

@@ -55,8 +55,10 @@ def test_each_substitution_points_at_the_function_with_its_registry_handler(synt
 
 
 def test_state_machine_role_invokes_exactly_the_task_functions(synthesis: Synthesis) -> None:
-    statements = [s for _, logical_id, policy in resources(synthesis, "AWS::IAM::Policy")
-                  if "StateMachineRole" in logical_id for s in props(policy)["PolicyDocument"]["Statement"]]
+    role = _machine(synthesis)["RoleArn"]["Fn::GetAtt"][0]
+    statements = [s for _, _, policy in resources(synthesis, "AWS::IAM::Policy")
+                  if {"Ref": role} in props(policy)["Roles"] for s in props(policy)["PolicyDocument"]["Statement"]]
+    assert statements
     invoke = [s for s in statements if "lambda:InvokeFunction" in s["Action"]]
     assert len(invoke) == 1
     resources_ = invoke[0]["Resource"]
@@ -86,7 +88,7 @@ def test_only_intake_writes_claim_checks_and_starts_executions(synthesis: Synthe
     by_function: dict[str, list[dict[str, Any]]] = {}
     for _, logical_id, policy in resources(synthesis, "AWS::IAM::Policy"):
         if logical_id.startswith("Tasks"):
-            name = logical_id.removeprefix("Tasks").split("ServiceRole")[0]
+            name = logical_id.removeprefix("Tasks").split("Role")[0]
             by_function[name] = props(policy)["PolicyDocument"]["Statement"]
     assert len(by_function) == len(ONBOARDING_FUNCTIONS)
     for name, statements in by_function.items():
