@@ -183,7 +183,9 @@ class TokenVerifier:
             raise TokenRejected("bad signature") from None
         except jwt.InvalidAlgorithmError:
             raise TokenRejected("algorithm does not match the key") from None
-        except (jwt.InvalidTokenError, jwt.InvalidKeyError):
+        except jwt.InvalidKeyError:  # an RSA key under 2048 bits, or one that does not fit the algorithm
+            raise TokenRejected("signing key not accepted") from None
+        except jwt.InvalidTokenError:
             raise TokenRejected("malformed token") from None
         return claims
 

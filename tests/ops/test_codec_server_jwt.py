@@ -18,6 +18,7 @@ import aiohttp
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.warnings import InsecureKeyLengthWarning
 
 from ops.codec_server import CodecServer, CodecServerConfig, ConfigError, JwtSettings, Mode, StartError
 from tests.support.codec_server import (
@@ -150,6 +151,16 @@ async def test_a_bad_token_is_refused_with_its_reason_and_no_data(
     assert f'"reason": "{reason}"' in logged
     if token:
         assert all(part not in logged for part in token.split(".") if len(part) > 8)
+
+
+async def test_a_key_under_2048_bits_is_not_accepted(server: CodecServer, issuer: Issuer, tls: TlsFiles) -> None:
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    kid = issuer.add_key()
+    issuer.keys[kid] = weak  # published in the issuer's JWKS; fetched on this unknown key id
+    with pytest.warns(InsecureKeyLengthWarning):  # PyJWT signs with it, but warns
+        token = issuer.token(kid=kid)
+    reply = await decode(server, tls, token)
+    assert (reply.status, reply.json()) == (401, {"error": "signing key not accepted"})
 
 
 async def test_the_namespace_header_is_required_and_checked(server: CodecServer, issuer: Issuer,
