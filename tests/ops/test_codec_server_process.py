@@ -17,8 +17,10 @@ import os
 import socket
 import struct
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -29,8 +31,10 @@ from tests.support.codec_server import (
     SECRET,
     SECRET_NAME,
     CodecServerProcess,
+    Issuer,
     codec_server_argv,
     codec_server_process,
+    make_tls_files,
     payloads_body,
     plain_payload,
     post_payloads,
@@ -204,6 +208,61 @@ def test_the_server_keeps_answering_after_all_of_the_above(server: CodecServerPr
         assert read_all(sock).startswith(b"HTTP/1.1 200 ")
     assert server.process.poll() is None
     assert_clean(server.output())
+
+
+@pytest.fixture
+def static_jwks() -> Iterator[tuple[Issuer, str]]:
+    """An issuer whose JWKS a standard-library server answers from its own thread (the server under test fetches
+    it at start, while this test's event loop waits for the process)."""
+    issuer = Issuer()
+    issuer.add_key()
+    document = json.dumps(issuer.jwks()).encode()
+
+    class Jwks(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(document)))
+            self.end_headers()
+            self.wfile.write(document)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer((LOOPBACK, 0), Jwks)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield issuer, f"http://{LOOPBACK}:{httpd.server_port}/.well-known/jwks.json"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+async def test_jwt_mode_from_the_command_line(static_jwks: tuple[Issuer, str], tmp_path: Path) -> None:
+    issuer, jwks_url = static_jwks
+    tls = make_tls_files(tmp_path)
+    origin = "https://cloud.temporal.io"
+    args = ["--mode", "jwt", "--tls-cert", str(tls.cert_file), "--tls-key", str(tls.key_file), "--ui-origin", origin,
+            "--jwt-issuer", issuer.name, "--jwks-url", jwks_url, "--jwt-audience", issuer.audience,
+            "--namespace", "default"]
+    (envelope,) = keyring_codec().encode_sync([plain_payload()])
+    with codec_server_process(tmp_path, KEYRING_ENV, *args) as server:
+        url = server.url.replace("http://", "https://")
+        token = issuer.token(permissions=["default:read"])
+        granted = await post_payloads(url, "decode", [envelope], {
+            "Origin": origin, "Authorization": f"Bearer {token}", "X-Namespace": "default"},
+            ssl_context=tls.client_context())
+        other = await post_payloads(url, "decode", [envelope], {
+            "Origin": origin, "Authorization": f"Bearer {issuer.token(permissions=['payments:read'])}",
+            "X-Namespace": "default"}, ssl_context=tls.client_context())
+        output = server.output()
+    assert granted.status == 200 and granted.payloads() == [plain_payload()]
+    assert (other.status, other.json()) == (403, {"error": "namespace not granted by the token"})
+    assert '"mode":"jwt"' in output and '"address":"https://127.0.0.1:' in output
+    assert_clean(output)
+    assert all(part not in output for part in token.split("."))
 
 
 @pytest.mark.parametrize(("args", "env", "named", "hidden"), [
