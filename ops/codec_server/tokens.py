@@ -109,9 +109,11 @@ class JwksCache:
             async with self._session.get(self._settings.jwks_url, allow_redirects=False) as response:
                 if response.status != 200:
                     raise JwksUnavailable(f"the issuer answered HTTP {response.status}")
-                body = await response.content.read(self._settings.jwks_max_bytes + 1)
-            if len(body) > self._settings.jwks_max_bytes:
-                raise JwksUnavailable("the key set is larger than the limit")
+                body = bytearray()
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    body += chunk
+                    if len(body) > self._settings.jwks_max_bytes:
+                        raise JwksUnavailable("the key set is larger than the limit")
             keys = _signing_keys(json.loads(body))
         except JwksUnavailable:
             raise

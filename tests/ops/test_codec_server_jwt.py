@@ -242,6 +242,22 @@ async def test_start_fails_clearly_when_the_key_set_cannot_be_fetched(issuer: Is
     assert config.jwt.jwks_url not in str(refused.value) and "127.0.0.1" not in str(refused.value)
 
 
+async def test_a_large_key_set_within_the_limit_is_read_whole(issuer: Issuer, tls: TlsFiles) -> None:
+    issuer.padding_bytes = 200 * 1024  # arrives in many chunks; the limit is 256 KiB
+    async with CodecServer(keyring_codec(), jwt_config(issuer, tls)) as server:
+        assert (await decode(server, tls, issuer.token())).status == 200
+
+
+@pytest.mark.parametrize(("status", "padding", "cause"), [
+    (500, 0, "the issuer answered HTTP 500"), (200, 300 * 1024, "the key set is larger than the limit")])
+async def test_start_fails_on_a_failing_or_oversized_key_set(issuer: Issuer, tls: TlsFiles, status: int,
+                                                              padding: int, cause: str) -> None:
+    issuer.status, issuer.padding_bytes = status, padding
+    with pytest.raises(StartError, match="--jwks-url") as refused:
+        await CodecServer(keyring_codec(), jwt_config(issuer, tls)).start()
+    assert cause in str(refused.value)
+
+
 def _settings(**overrides: Any) -> JwtSettings:
     values: dict[str, Any] = {"issuer": "https://issuer.example/", "jwks_url": "https://issuer.example/jwks",
                               "audience": "codec", **overrides}

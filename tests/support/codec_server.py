@@ -133,6 +133,8 @@ class Issuer:
     keys: dict[str, rsa.RSAPrivateKey] = field(default_factory=dict)
     fetches: int = 0
     server: TestServer | None = None
+    status: int = 200  # what the JWKS endpoint answers
+    padding_bytes: int = 0  # an extra top-level member, to make the document large
 
     def add_key(self) -> str:
         kid = f"key-{uuid.uuid4().hex[:8]}"
@@ -144,7 +146,10 @@ class Issuer:
         for kid, key in self.keys.items():
             jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
             published.append({**jwk, "kid": kid, "use": "sig", "alg": "RS256"})
-        return {"keys": published}
+        document: dict[str, Any] = {"keys": published}
+        if self.padding_bytes:
+            document["x-padding"] = "x" * self.padding_bytes
+        return document
 
     @property
     def jwks_url(self) -> str:
@@ -154,7 +159,7 @@ class Issuer:
     async def start(self) -> None:
         async def jwks(_: web.Request) -> web.Response:
             self.fetches += 1
-            return web.json_response(self.jwks())
+            return web.json_response(self.jwks(), status=self.status)
 
         app = web.Application()
         app.router.add_get("/.well-known/jwks.json", jwks)
