@@ -82,8 +82,13 @@ def read_all(sock: socket.socket) -> bytes:
 
 def socket_count(pid: int) -> int:
     """Open sockets of a process (Linux /proc): listening socket plus connections."""
-    fds = Path(f"/proc/{pid}/fd")
-    return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except FileNotFoundError:  # closed since the listing
+            continue
+    return count
 
 
 async def test_a_malformed_body_whose_client_resets_leaves_no_trace(server: CodecServerProcess) -> None:
@@ -150,17 +155,19 @@ async def test_connections_that_never_send_their_body_are_closed_after_the_body_
     opened: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
     for _ in range(SLOW_CONNECTIONS):
         reader, writer = await asyncio.open_connection(LOOPBACK, server.port)
+        sent_at = time.monotonic()  # before the server can have the head, so before its timer starts
         writer.write(f"POST /decode HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                      f"Content-Length: {len(SECRET) + 100}\r\n\r\n".encode() + SECRET[:10])
         await writer.drain()
-        opened.append((reader, writer, time.monotonic()))
+        opened.append((reader, writer, sent_at))
 
     # Meanwhile a normal request is served, while every slow connection is still open.
     (envelope,) = keyring_codec().encode_sync([plain_payload()])
     served = await post_payloads(server.url, "decode", [envelope])
     assert served.status == 200 and served.payloads() == [plain_payload()]
     assert not any(reader.at_eof() for reader, _, _ in opened)
-    assert socket_count(server.process.pid) >= baseline + SLOW_CONNECTIONS
+    during = socket_count(server.process.pid)
+    assert during >= baseline + SLOW_CONNECTIONS
 
     async def closed_after(reader: asyncio.StreamReader, sent_at: float) -> tuple[bytes, float]:
         answer = await asyncio.wait_for(reader.read(), timeout=60)  # until the server closes
@@ -173,12 +180,13 @@ async def test_connections_that_never_send_their_body_are_closed_after_the_body_
         assert answer.startswith(b"HTTP/1.1 408 ") and b"Connection: close" in answer
         assert elapsed >= BODY_TIMEOUT  # never before the configured timeout
     await asyncio.sleep(0.5)
-    assert socket_count(server.process.pid) <= baseline
+    after = socket_count(server.process.pid)
+    assert after <= baseline
     output = server.output()[start:]
     assert output.count('"status":408') == SLOW_CONNECTIONS
     assert_clean(output)
     print(f"\nslow connections closed after {min(e for _, e in results):.2f}-{max(e for _, e in results):.2f} s "
-          f"(body timeout {BODY_TIMEOUT} s)")
+          f"(body timeout {BODY_TIMEOUT} s); server sockets {baseline} before, {during} during, {after} after")
 
 
 async def test_silent_and_half_sent_connections_are_closed_after_the_idle_timeout(
@@ -187,10 +195,11 @@ async def test_silent_and_half_sent_connections_are_closed_after_the_idle_timeou
     heads = [b"", b"POST /decode HTTP/1.1\r\nHost: 127.0", b"POST /decode HTTP/1.1\r\n"]
     opened = []
     for head in heads * 5:
+        connecting_at = time.monotonic()  # before the server accepts, so before its idle timer starts
         reader, writer = await asyncio.open_connection(LOOPBACK, server.port)
         writer.write(head)
         await writer.drain()
-        opened.append((reader, writer, time.monotonic()))
+        opened.append((reader, writer, connecting_at))
     results = await asyncio.gather(*(asyncio.wait_for(reader.read(), timeout=60) for reader, _, _ in opened))
     closed_at = time.monotonic()
     for _, writer, _ in opened:
