@@ -30,6 +30,7 @@ from temporalio.api.history.v1 import History
 
 from contract.onboarding import ONBOARDING
 from contract.profile import Profile
+from envelope.seal import ENCODING
 from local.aws import AwsEmulation
 from local.processes import free_port
 from local.temporal import (
@@ -46,7 +47,6 @@ from scenarios import scenario
 from tests.support.browser import launch_options
 from tests.support.codec_server import Issuer, TlsFiles, codec_server_process, make_tls_files
 from tests.support.temporal import all_payloads
-from workers.codec import ENCODING
 
 APPLICANT = scenario("review_approved")
 NAME = str(APPLICANT.payload["applicant"]["full_name"])
