@@ -54,7 +54,7 @@ def test_validation_of_near_valid_input_is_total_and_deterministic(raw: dict[str
 
 valid_variants = st.fixed_dictionaries({
     "amount": st.integers(1_000, 5_000_000),
-    "email_domain": st.sampled_from(["example.com", "mailinator.test", "throwaway.test", "example.org"]),
+    "email_domain": st.sampled_from(["example.com", "mailinator.example", "throwaway.example", "example.org"]),
     "phone": st.sampled_from(["+19195550172", "+442079460958", "+493012345678"]),
     "line1": st.sampled_from(["401 Wexford Gardens", "PO Box 12", "P.O. Box 9"]),
     "birth_year": st.integers(1906, 2008),

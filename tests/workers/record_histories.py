@@ -1,6 +1,10 @@
 """Regenerate the committed replay histories (run after an intentional, versioned workflow change):
 
-    .venv/bin/python -m tests.workers.record_histories
+    .venv/bin/python -m tests.workers.record_histories            # every scenario (make temporal-histories)
+    .venv/bin/python -m tests.workers.record_histories --missing  # only scenarios without a history yet
+
+``--missing`` is for a scenario added to the corpus: the histories already committed stay as they are, so they keep
+proving that executions started before the change still replay.
 
 Every scenario runs on the time-skipping test server with the hardened converter and the committed TEST-ONLY keyring
 (current key ``TEST-ONLY-v2``); one more history is recorded under the old key ``TEST-ONLY-v1`` to prove that
@@ -9,6 +13,7 @@ histories written before a key rotation still replay. Files hold ciphertext only
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -50,10 +55,16 @@ async def record(cases: tuple[Scenario, ...], directory: Path, *, key: str) -> N
                     (directory / f"{case.name}.json").write_text(history.to_json() + "\n", encoding="utf-8")
 
 
-async def main() -> None:
+async def main(*, missing_only: bool = False) -> None:
+    if missing_only:
+        await record(tuple(case for case in SCENARIOS if not (HISTORIES / f"{case.name}.json").exists()), HISTORIES,
+                     key=CURRENT_TEST_KEY)
+        return
     await record(SCENARIOS, HISTORIES, key=CURRENT_TEST_KEY)
     await record((scenario(OLD_KEY_SCENARIO),), OLD_KEY_DIR, key=OLD_TEST_KEY)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(prog="python -m tests.workers.record_histories", description=__doc__)
+    parser.add_argument("--missing", action="store_true", help="record only the scenarios without a history")
+    asyncio.run(main(missing_only=parser.parse_args().missing))
