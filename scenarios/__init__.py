@@ -187,32 +187,9 @@ SCENARIOS: tuple[Scenario, ...] = (
         city="Silverbirch Bay", postal_code="98109-7714", card_number="4111111485769205", card_expiry="09/32",
         amount_cents=1_200_000,
     ),
-    _scenario(
-        "review_approved", "Elevated deposit and a foreign phone: MEDIUM risk, the reviewer approves.",
-        _REVIEWED_APPROVED, "app_01JCORPUS0000000000000008", review_decision=ReviewDecision.APPROVE,
-        full_name="Genevieve Castellanos", date_of_birth="1983-08-14", national_id="132-46-5798",
-        email="genevieve.c@example.com", phone="+442079460958", line1="2201 Saffron Gate",
-        city="Wyndham Heath", postal_code="33131-4402", card_number="4111111596870314", card_expiry="12/33",
-        amount_cents=400_000,
-    ),
-    _scenario(
-        "review_declined", "PO box and elevated deposit: MEDIUM risk, the reviewer declines.",
-        Expected(status=OutcomeStatus.REJECTED, reason=RejectionReason.REVIEW_DECLINED, review_requested=True),
-        "app_01JCORPUS0000000000000009", review_decision=ReviewDecision.DECLINE,
-        full_name="Horatio Lindqvist", date_of_birth="1975-03-02", national_id="243-57-6809",
-        email="horatio.lindqvist@example.net", phone="+15035550146", line1="PO Box 40917",
-        city="Fernhollow Crossing", postal_code="97205-3360", card_number="4111111607981423", card_expiry="04/32",
-        amount_cents=350_000,
-    ),
-    _scenario(
-        "review_timeout", "Disposable mailbox: MEDIUM risk, no reviewer answers before the timeout.",
-        Expected(status=OutcomeStatus.REJECTED, reason=RejectionReason.REVIEW_TIMEOUT, review_requested=True),
-        "app_01JCORPUS0000000000000010",
-        full_name="Isadora Pemberton", date_of_birth="1988-10-19", national_id="354-68-7910",
-        email="isadora.p@throwaway.example", phone="+17025550121", line1="63 Bramblewood Circle",
-        city="Copperfield Landing", postal_code="89109-6628", card_number="4111111718092532", card_expiry="06/34",
-        amount_cents=90_000,
-    ),
+    # The saga once the account is open: a decline, then the sandbox processor's faults (its test cards,
+    # onboarding/adapters/sandbox.py). Before the reviews: the local runners submit in this order, and a
+    # review's short demo timeout starts as soon as its review is requested.
     _scenario(
         "funding_declined", "The card is declined after the account opens: the account is closed (compensated).",
         Expected(
@@ -225,17 +202,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         city="Lindenwold Cove", postal_code="30309-8875", card_number="4000000827364516", card_expiry="10/33",
         amount_cents=80_000,
     ),
-    _scenario(
-        "transient_identity_then_review_approved",
-        "One transient identity fault, then MEDIUM risk (deposit, foreign phone) approved by the reviewer.",
-        _REVIEWED_APPROVED, "app_01JCORPUS0000000000000012", review_decision=ReviewDecision.APPROVE,
-        identity_transient_failures=1,
-        full_name="Katarina Vollmer-Reyes", date_of_birth="1979-07-07", national_id="576-55-1932",
-        email="katarina.vr@example.org", phone="+493012345678", line1="7 Heronsgate Walk",
-        city="Millbrook Quay", postal_code="55401-2974", card_number="5555553309182745", card_expiry="02/34",
-        amount_cents=320_000,
-    ),
-    # The saga after the account opens, driven by the sandbox processor's test cards (onboarding/adapters/sandbox.py).
     _scenario(
         "processor_transient_then_approved",
         "The card processor is unavailable for the first two charge attempts; the third charges: approved after "
@@ -287,6 +253,42 @@ SCENARIOS: tuple[Scenario, ...] = (
         email="ottoline.vd@example.net", phone="+18015550148", line1="4 Quillon Terrace",
         city="Saltmarsh Ferry", postal_code="84111-2207", card_number="4000004571829302", card_expiry="12/32",
         amount_cents=35_000,
+    ),    # Manual review.
+    _scenario(
+        "review_approved", "Elevated deposit and a foreign phone: MEDIUM risk, the reviewer approves.",
+        _REVIEWED_APPROVED, "app_01JCORPUS0000000000000008", review_decision=ReviewDecision.APPROVE,
+        full_name="Genevieve Castellanos", date_of_birth="1983-08-14", national_id="132-46-5798",
+        email="genevieve.c@example.com", phone="+442079460958", line1="2201 Saffron Gate",
+        city="Wyndham Heath", postal_code="33131-4402", card_number="4111111596870314", card_expiry="12/33",
+        amount_cents=400_000,
+    ),
+    _scenario(
+        "review_declined", "PO box and elevated deposit: MEDIUM risk, the reviewer declines.",
+        Expected(status=OutcomeStatus.REJECTED, reason=RejectionReason.REVIEW_DECLINED, review_requested=True),
+        "app_01JCORPUS0000000000000009", review_decision=ReviewDecision.DECLINE,
+        full_name="Horatio Lindqvist", date_of_birth="1975-03-02", national_id="243-57-6809",
+        email="horatio.lindqvist@example.net", phone="+15035550146", line1="PO Box 40917",
+        city="Fernhollow Crossing", postal_code="97205-3360", card_number="4111111607981423", card_expiry="04/32",
+        amount_cents=350_000,
+    ),
+    _scenario(
+        "review_timeout", "Disposable mailbox: MEDIUM risk, no reviewer answers before the timeout.",
+        Expected(status=OutcomeStatus.REJECTED, reason=RejectionReason.REVIEW_TIMEOUT, review_requested=True),
+        "app_01JCORPUS0000000000000010",
+        full_name="Isadora Pemberton", date_of_birth="1988-10-19", national_id="354-68-7910",
+        email="isadora.p@throwaway.example", phone="+17025550121", line1="63 Bramblewood Circle",
+        city="Copperfield Landing", postal_code="89109-6628", card_number="4111111718092532", card_expiry="06/34",
+        amount_cents=90_000,
+    ),
+    _scenario(
+        "transient_identity_then_review_approved",
+        "One transient identity fault, then MEDIUM risk (deposit, foreign phone) approved by the reviewer.",
+        _REVIEWED_APPROVED, "app_01JCORPUS0000000000000012", review_decision=ReviewDecision.APPROVE,
+        identity_transient_failures=1,
+        full_name="Katarina Vollmer-Reyes", date_of_birth="1979-07-07", national_id="576-55-1932",
+        email="katarina.vr@example.org", phone="+493012345678", line1="7 Heronsgate Walk",
+        city="Millbrook Quay", postal_code="55401-2974", card_number="5555553309182745", card_expiry="02/34",
+        amount_cents=320_000,
     ),
 )
 

@@ -17,7 +17,7 @@ def test_every_key_rotates(synthesis: Synthesis) -> None:
 
 def test_every_log_group_is_kms_encrypted_with_retention(synthesis: Synthesis) -> None:
     groups = list(resources(synthesis, "AWS::Logs::LogGroup"))
-    assert len(groups) >= 13  # flow logs, workers, state machine, ten task functions
+    assert len(groups) >= 13  # flow logs, workers, state machine, a group per task function
     for _, logical_id, group in groups:
         assert "KmsKeyId" in props(group), logical_id
         assert props(group)["RetentionInDays"] == synthesis.config.log_retention_days, logical_id
