@@ -79,3 +79,22 @@ def test_risk_is_deterministic_and_consistent_with_thresholds(variant: dict[str,
                 else RiskLevel.MEDIUM if result.score >= MEDIUM_THRESHOLD else RiskLevel.LOW)
     assert result.level is expected
     assert result.score >= 0
+
+
+typed_text = st.text(
+    alphabet=st.characters(categories=["L", "M", "Zs", "Pd", "Pi", "Pf"], include_characters="'. -"),
+    min_size=1, max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=typed_text, city=typed_text)
+def test_an_accepted_application_is_its_own_normal_form(name: str, city: str) -> None:
+    """Whatever typed text is accepted, its stored form is accepted again unchanged (one form, reached in one pass),
+    and what is refused is refused by field code only."""
+    raw = with_changes({"applicant.full_name": name, "applicant.address.city": city})
+    application, errors = validate_application(raw, today=TODAY)
+    if application is None:
+        assert {e.field for e in errors} <= {"applicant.full_name", "applicant.address.city"}
+        return
+    assert validate_application(application.model_dump(mode="json"), today=TODAY) == (application, [])
