@@ -21,8 +21,8 @@ those forms, so every later step and both engines see one spelling of each value
   ``invalid_format`` when unparsable or with an extension (E.164 has none), ``invalid_number`` without a valid
   area code (``+1 999 555 0132``, ``555-0132``).
 - ``applicant.national_id``: ``AAA-GG-SSSS`` (``invalid_format``), then python-stdnum's ``us.ssn`` rules: area 000,
-  666 or 9xx, group 00, serial 0000 and the never-issued numbers it lists (078-05-1120, 219-09-9999, 457-55-5462)
-  are ``invalid_number``.
+  666 or 9xx, group 00, serial 0000 and the numbers it lists as voided once published (078-05-1120 on a wallet
+  insert, 219-09-9999 in an SSA pamphlet, 457-55-5462 in an advertisement) are ``invalid_number``.
 - ``applicant.address.postal_code``: a US ZIP code, ``NNNNN``, or ZIP+4 as ``NNNNN-NNNN`` or ``NNNNN NNNN``; stored
   as ``NNNNN`` or ``NNNNN-NNNN``; else ``invalid_format``.
 - ``funding.card_number``: 13-19 digits (``invalid_format``) passing the Luhn check (python-stdnum ``luhn``;

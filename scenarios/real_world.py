@@ -4,11 +4,11 @@
   that must be accepted, each with the one normalized form every field it changes must be stored in: names from many
   scripts, typographic punctuation from phone keyboards, decomposed accents, US territories' addresses, ZIP+4,
   phone numbers written as people write them, e-mail local parts with legal punctuation.
-- :data:`LOOK_ALIKES`: values that pass a naive digit or shape rule yet are invalid (SSNs never issued, ZIP codes
+- :data:`LOOK_ALIKES`: values that pass a naive digit or shape rule yet are invalid (SSNs that are never valid or were voided once published, ZIP codes
   that are not 5 digits or ZIP+4, phone numbers without a valid US area code, a card expiry decades ahead, ...),
   each a :class:`~scenarios.bad_inputs.BadInput` with the field codes it must be refused with.
 
-The values are synthetic or public test values (the SSNs are the published never-issued ones; 555-01XX is the
+The values are synthetic or public test values (the SSNs are the published, voided ones; 555-01XX is the
 fictional telephone range). ``tests/scenarios/test_real_world.py`` runs every entry through the validation and the
 reference process; one valid variant (:data:`END_TO_END_VARIANT`) and one look-alike (:data:`END_TO_END_LOOK_ALIKE`)
 run through both engines end to end.
@@ -145,7 +145,8 @@ END_TO_END_LOOK_ALIKE = _look_alike("ssn_woolworth_wallet_card", SSN, "078-05-11
 
 LOOK_ALIKES: tuple[BadInput, ...] = (
     END_TO_END_LOOK_ALIKE,
-    # SSNs that pass the digit rules but are never issued (python-stdnum's list and the SSA's rules).
+    # SSNs that pass the digit rules but are never valid: published and voided (python-stdnum's list: a wallet
+    # insert, an SSA pamphlet, an advertisement), or outside what the SSA issues (advertising and ITIN areas, zeros).
     _look_alike("ssn_pamphlet_sample", SSN, "219-09-9999", "invalid_number"),
     _look_alike("ssn_published_in_advertising", SSN, "457-55-5462", "invalid_number"),
     _look_alike("ssn_advertising_range", SSN, "987-65-4320", "invalid_number"),
