@@ -4,9 +4,10 @@
   that must be accepted, each with the one normalized form every field it changes must be stored in: names from many
   scripts, typographic punctuation from phone keyboards, decomposed accents, US territories' addresses, ZIP+4,
   phone numbers written as people write them, e-mail local parts with legal punctuation.
-- :data:`LOOK_ALIKES`: values that pass a naive digit or shape rule yet are invalid (SSNs that are never valid or were voided once published, ZIP codes
-  that are not 5 digits or ZIP+4, phone numbers without a valid US area code, a card expiry decades ahead, ...),
-  each a :class:`~scenarios.bad_inputs.BadInput` with the field codes it must be refused with.
+- :data:`LOOK_ALIKES`: values that pass a naive digit or shape rule yet are invalid (SSNs that are never valid or
+  were voided once published, ZIP codes that are not 5 digits or ZIP+4, phone numbers without a valid US area code,
+  a card expiry decades ahead, ...), each a :class:`~scenarios.bad_inputs.BadInput` with the field codes it must be
+  refused with.
 
 The values are synthetic or public test values (the SSNs are the published, voided ones; 555-01XX is the
 fictional telephone range). ``tests/scenarios/test_real_world.py`` runs every entry through the validation and the

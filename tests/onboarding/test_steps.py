@@ -111,7 +111,8 @@ def test_the_sandbox_processor_fails_by_test_card_and_attempt(adapters: Adapters
     flaky = _app("processor_transient_then_approved")
     failures = scenario("processor_transient_then_approved").funding_transient_failures
     for attempt in range(1, failures + 1):
-        with pytest.raises(TransientProviderError, match=f"card_processor temporarily unavailable \\(attempt {attempt}\\)"):
+        unavailable = rf"card_processor temporarily unavailable \(attempt {attempt}\)"
+        with pytest.raises(TransientProviderError, match=unavailable):
             steps.fund_account(flaky, cards=adapters.cards, attempt=attempt)
     assert adapters.charges.for_application(flaky.application_id) == []  # unavailable: nothing charged
     assert steps.fund_account(flaky, cards=adapters.cards, attempt=failures + 1).approved
