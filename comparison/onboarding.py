@@ -31,10 +31,12 @@ FACTS: tuple[FactSpec, ...] = (
     FactSpec(name="status", role=FactRole.OUTCOME, label="status"),
     FactSpec(name="reason", role=FactRole.OUTCOME, label="reason"),
     FactSpec(name="compensated", role=FactRole.OUTCOME, label="compensated"),
+    FactSpec(name="compensation_pending", role=FactRole.OUTCOME, label="compensation pending"),
     FactSpec(name="error_codes", role=FactRole.EFFECT, label="field errors"),
     FactSpec(name="account_status", role=FactRole.EFFECT, label="account"),
     FactSpec(name="approved_charges", role=FactRole.EFFECT, label="approved charges"),
     FactSpec(name="declined_charges", role=FactRole.EFFECT, label="declined charges"),
+    FactSpec(name="refunded_charges", role=FactRole.EFFECT, label="refunded charges"),
     FactSpec(name="outbox_messages", role=FactRole.EFFECT, label="outbox"),
     FactSpec(name="review_requested", role=FactRole.EFFECT, label="review"),
     # The account id itself is opaque but per run: whether there is one is the comparable fact.
@@ -50,6 +52,7 @@ class SideEffects(BaseModel):
     account_status: Literal["OPEN", "CLOSED"] | None = None
     approved_charges: int = Field(default=0, ge=0)
     declined_charges: int = Field(default=0, ge=0)
+    refunded_charges: int = Field(default=0, ge=0)
     outbox_messages: int = Field(default=0, ge=0)
     review_requested: bool = False
 
@@ -62,6 +65,7 @@ def side_effects_snapshot(application_id: str, adapters: Adapters) -> SideEffect
         account_status=account.status if account is not None else None,
         approved_charges=sum(1 for charge in recorded if charge.approved),
         declined_charges=sum(1 for charge in recorded if not charge.approved),
+        refunded_charges=sum(1 for charge in recorded if charge.refunded),
         outbox_messages=len(adapters.outbox.for_application(application_id)),
         review_requested=adapters.reviews.get(application_id) is not None,
     )
@@ -73,6 +77,7 @@ def run_facts(outcome: Outcome | None, effects: SideEffects) -> Facts:
         "status": outcome.status.value if outcome is not None else None,
         "reason": outcome.reason.value if outcome is not None and outcome.reason is not None else None,
         "compensated": outcome.compensated if outcome is not None else None,
+        "compensation_pending": outcome.compensation_pending if outcome is not None else None,
         "error_codes": _codes(outcome.error_codes) if outcome is not None else (),
         **_effect_facts(effects),
         "has_account_id": outcome is not None and outcome.account_id is not None,
@@ -85,10 +90,12 @@ def expected_facts(expected: Expected) -> Facts:
         "status": expected.status.value,
         "reason": expected.reason.value if expected.reason is not None else None,
         "compensated": expected.compensated,
+        "compensation_pending": expected.compensation_pending,
         "error_codes": _codes(expected.error_codes),
         "account_status": expected.account_status,
         "approved_charges": expected.approved_charges,
         "declined_charges": expected.declined_charges,
+        "refunded_charges": expected.refunded_charges,
         "outbox_messages": expected.outbox_messages,
         "review_requested": expected.review_requested,
         "has_account_id": expected.status is OutcomeStatus.APPROVED,
@@ -128,6 +135,7 @@ def _effect_facts(effects: SideEffects) -> Facts:
         "account_status": effects.account_status,
         "approved_charges": effects.approved_charges,
         "declined_charges": effects.declined_charges,
+        "refunded_charges": effects.refunded_charges,
         "outbox_messages": effects.outbox_messages,
         "review_requested": effects.review_requested,
     }

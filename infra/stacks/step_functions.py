@@ -20,6 +20,7 @@ from contract.profile import Profile
 from contract.registry import TaskFunction, state_machine_functions
 from infra.compliance.acknowledgement import COMPLIANCE_PACKS, Acknowledgement, acknowledge, in_packs, skip_checkov
 from infra.components.claim_check_bucket import claim_check_bucket_name
+from infra.components.compensation_alarm import CompensationPendingAlarm
 from infra.components.encrypted_log_group import EncryptedLogGroup
 from infra.components.process_state_machine import ProcessStateMachine
 from infra.components.service_endpoints import NetworkEgress
@@ -128,9 +129,12 @@ class StepFunctionsStack(Stack):
             substitutions={entry.substitution_key: self.functions.by_name[entry.name]
                            for entry in state_machine_functions(functions)},
         )
+        self.compensation_alarm = CompensationPendingAlarm(self, "CompensationPending", log_group=log_group.log_group,
+                                                           state_machine_name=state_machine_name)
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine.state_machine_arn)
         CfnOutput(self, "IntakeFunctionName", value=self.functions.by_name[process.entry_function].function_name)
         self.acknowledgements = self._acknowledgements(process, claim_check.arn_for_objects("*"))
+        self.acknowledgements += self.compensation_alarm.acknowledgements
 
     def _acknowledgements(self, process: ProcessDescription, claim_check_objects: str) -> list[Acknowledgement]:
         objects = _nag_rendering(self.resolve(claim_check_objects))
