@@ -12,6 +12,7 @@ from pathlib import Path
 from comparison.audit.evidence import StepFunctionsEvidence, TemporalEvidence, audit_stepfunctions, audit_temporal
 from comparison.audit.exposure import ExposureAudit
 from comparison.audit.pii import PiiValue
+from comparison.cost.assumptions import Assumptions, Origin, load_assumptions
 from comparison.cost.compare import compare_costs, measure_stepfunctions, measure_temporal
 from comparison.models import Engine
 from comparison.onboarding import FACTS, corpus, pii_from_scenarios
@@ -58,6 +59,12 @@ def sample_compliance() -> ComplianceSummary:
     }})
 
 
+def sample_assumptions() -> Assumptions:
+    """The dated assumptions with a slower Lambda, so the sample's cost curves cross and the page shows a crossover."""
+    return load_assumptions().replaced({"stepfunctions.lambda_billed_ms_per_invocation": {"value": 500}},
+                                       origin=Origin.OVERRIDE, source="the sample report (tests/comparison/sample.py)")
+
+
 def sample_report() -> tuple[ComparisonReport, tuple[PiiValue, ...]]:
     values = pii_from_scenarios(SCENARIOS)
     temporal = {encrypt: [_temporal(s, encrypt=encrypt) for s in SCENARIOS] for encrypt in (True, False)}
@@ -69,7 +76,8 @@ def sample_report() -> tuple[ComparisonReport, tuple[PiiValue, ...]]:
                                Profile.BASELINE: audit_stepfunctions(sfn[False], values)},
     }
     cost = compare_costs(measure_temporal([e.history for e in temporal[True]]),
-                         measure_stepfunctions([e.history for e in sfn[True]], [e.log_events for e in sfn[True]]))
+                         measure_stepfunctions([e.history for e in sfn[True]], [e.log_events for e in sfn[True]]),
+                         sample_assumptions())
     report = ComparisonReport(
         facts=list(FACTS),
         scenarios=build_scenarios(all_reference_runs(), corpus()),
