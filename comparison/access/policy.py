@@ -187,7 +187,10 @@ def evaluate(condition: Condition, context: Context) -> Tri:
         qualifier, operator = operator.split(":", 1)
     if_exists = operator.endswith("IfExists")
     base = operator.removesuffix("IfExists")
-    value = context.get(condition.key.lower())
+    key = condition.key.lower()
+    value = context.get(key)
+    if value is None and key.startswith("kms:encryptioncontext:") and "kms:encryptioncontextkeys" in context:
+        value = ABSENT  # the request's encryption context is known in full: a key it does not carry is absent
     if base == "Null":
         wanted = condition.values[0].lower() == "true" if condition.values else True
         if value is None:

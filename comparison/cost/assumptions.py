@@ -48,7 +48,7 @@ class Origin(StrEnum):
 class Assumption(BaseModel):
     """One assumed figure: its three cases, unit, where it comes from."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     name: str
     low: Value
@@ -67,21 +67,21 @@ class Assumption(BaseModel):
 
 
 class Assumptions(BaseModel):
-    """The assumptions of one report, in file order; :meth:`config` builds the cost configuration of a case."""
+    """The assumptions of one report, in file order; :meth:`config` builds the cost configuration of a case.
+    Build one with :func:`checked` (or :func:`load_assumptions`), which names a bad entry without its value."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # A refused value may be one the user would rather not see echoed: errors never quote their input.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     as_of: date
     note: str
     entries: list[Assumption]
 
     @model_validator(mode="after")
-    def _every_case_builds(self) -> Assumptions:
+    def _unique(self) -> Assumptions:
         names = [entry.name for entry in self.entries]
         if len(set(names)) != len(names):
             raise ValueError("entries: an assumption is named twice")
-        for case in CASES:
-            self.config(case)
         return self
 
     def by_name(self) -> dict[str, Assumption]:
@@ -118,7 +118,14 @@ class Assumptions(BaseModel):
             cases = _cases(change, where=f"{source}: {entry.name}", default=entry)
             entries.append(entry.model_copy(update={**cases, "origin": origin,
                                                     "source": str(change.get("source") or source)}))
-        return Assumptions(as_of=self.as_of, note=self.note, entries=entries)
+        return checked(Assumptions(as_of=self.as_of, note=self.note, entries=entries))
+
+
+def checked(assumptions: Assumptions) -> Assumptions:
+    """``assumptions`` once every case builds a valid configuration (:class:`AssumptionError` names the entry)."""
+    for case in CASES:
+        assumptions.config(case)
+    return assumptions
 
 
 def load_assumptions(path: Path = ASSUMPTIONS_PATH) -> Assumptions:
@@ -132,8 +139,8 @@ def load_assumptions(path: Path = ASSUMPTIONS_PATH) -> Assumptions:
             raise AssumptionError(f"{path.name}: {name}: every assumption states its source")
         cases = _cases(item, where=f"{path.name}: {name}", default=None)
         entries.append(Assumption(name=name, unit=str(item.get("unit", "")), source=item["source"], **cases))
-    return Assumptions(as_of=date.fromisoformat(str(raw.get("as_of"))), note=str(raw.get("note", "")),
-                       entries=entries)
+    return checked(Assumptions(as_of=date.fromisoformat(str(raw.get("as_of"))), note=str(raw.get("note", "")),
+                               entries=entries))
 
 
 def overrides_from(raw: Any, *, where: str) -> dict[str, dict[str, Any]]:

@@ -112,8 +112,9 @@ def crossings_text(crossovers: Sequence[Crossover], fixed_monthly_usd: Mapping[E
 
 
 def crossover_volumes(crossovers: Sequence[Crossover]) -> str:
-    """``17.5M`` (``none`` when the curves never cross), several joined by ``, ``."""
-    return ", ".join(fmt_volume(c.executions_per_month) for c in crossovers) or "none"
+    """``17.5M`` (``none up to 10B`` when the curves never cross), several joined by ``, ``."""
+    return (", ".join(fmt_volume(c.executions_per_month) for c in crossovers)
+            or f"none up to {fmt_volume(VOLUME_UPPER)}")
 
 
 def fmt_assumed(value: object) -> str:

@@ -1,14 +1,16 @@
 """The template gates the demo can run on its own synthesis, without ``make synth``: cfn-lint and checkov.
 
-Each runs as a subprocess in the background (:func:`start_gates`), while the engines run; :meth:`RunningGates.results`
-waits for them and returns a :class:`~comparison.report.compliance.ToolResult` per tool that ran and a
-:class:`~comparison.report.compliance.MissingGate` per tool that could not, saying how to run it. The commands and
-options are those of ``make synth`` (cfn-lint ignores W3005, as there; checkov on the CloudFormation framework).
+Each runs as a subprocess in the background (:func:`start_gates`, at the lowest CPU priority) while the engines
+run; :meth:`RunningGates.results` waits for them and returns a :class:`~comparison.report.compliance.ToolResult` per
+tool that ran and a :class:`~comparison.report.compliance.MissingGate` per tool that could not, saying how to run it.
+The commands and options are those of ``make synth`` (cfn-lint ignores W3005, as there; checkov on the
+CloudFormation framework).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -76,14 +78,21 @@ def start_gates(templates: dict[str, dict[str, Any]], directory: Path, *, checko
         running.processes["checkov"] = _start([str(checkov), "-d", str(directory), "--framework", "cloudformation",
                                                "--compact", "--quiet", "--skip-download", "-o", "json"])
     else:
-        running.missing.append(MissingGate(gate="checkov", why=f"not installed ({checkov.parent.parent.name} has "
-                                           "no checkov: it lives in its own virtual environment)",
+        running.missing.append(MissingGate(gate="checkov", why=f"not installed at {checkov} (it lives in its own "
+                                           "virtual environment)",
                                            how="make checkov (installs it), then make demo; make synth runs it too"))
     return running
 
 
 def _start(command: Sequence[str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
+    # At the lowest CPU priority: the gates must never slow down the executions running beside them (a review
+    # answered late times out).
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,  # noqa: S603
+                            preexec_fn=_lowest_priority)  # noqa: PLW1509 - started from the main thread
+
+
+def _lowest_priority() -> None:
+    os.nice(19)
 
 
 def _cfn_lint(output: str, templates: int) -> ToolResult | None:
