@@ -141,7 +141,8 @@ def run_audit(target: DeployedTarget, out: Path, progress: ProgressPrinter,
     billing = read_billing(boto3.client("logs", region_name=target.region),
                            task_log_groups(target.environment_name, ONBOARDING_FUNCTIONS,
                                            entry=ONBOARDING.entry_function),
-                           since_ms=since_ms, expected=_task_invocations(runs))
+                           since_ms=since_ms, expected=_task_invocations(runs),
+                           wait_seconds=target.report_wait_seconds)
     templates = load_assembly(assembly) if assembly is not None and (assembly / "manifest.json").is_file() else None
     source = f"templates of {assembly}" if templates is not None else ""
     progress("auditing what each orchestrator stores, pricing the counted usage, deciding parity")
