@@ -95,7 +95,7 @@ def _lowest_priority() -> None:
     os.nice(19)
 
 
-def _cfn_lint(output: str, templates: int) -> ToolResult | None:
+def cfn_lint_result(output: str, templates: int) -> ToolResult | None:
     try:
         matches = json.loads(output or "[]")
     except json.JSONDecodeError:
@@ -109,7 +109,7 @@ def _cfn_lint(output: str, templates: int) -> ToolResult | None:
                              f"warnings, {levels.count('Informational')} informational (W3005 ignored)")
 
 
-def _checkov(output: str, templates: int) -> ToolResult | None:
+def checkov_result(output: str, templates: int) -> ToolResult | None:
     try:
         data = json.loads(output or "null")
     except json.JSONDecodeError:
@@ -119,7 +119,12 @@ def _checkov(output: str, templates: int) -> ToolResult | None:
     if not summaries:
         return None
     total = {key: sum(int(summary.get(key, 0)) for summary in summaries) for key in ("passed", "failed", "skipped")}
-    return ToolResult(tool="checkov", **total, detail=f"{templates} templates, CloudFormation checks")
+    resources = sum(int(summary.get("resource_count", 0)) for summary in summaries)
+    unparsed = sum(int(summary.get("parsing_errors", 0)) for summary in summaries)
+    version = next((str(s["checkov_version"]) for s in summaries if s.get("checkov_version")), "")
+    return ToolResult(tool="checkov", **total, detail=(
+        f"{templates} templates, {resources} resources, CloudFormation checks"
+        + (f", {unparsed} templates not parsed" if unparsed else "") + (f" (checkov {version})" if version else "")))
 
 
-_PARSERS = {"cfn-lint": _cfn_lint, "checkov": _checkov}
+_PARSERS = {"cfn-lint": cfn_lint_result, "checkov": checkov_result}

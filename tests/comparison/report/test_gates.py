@@ -3,9 +3,10 @@ run named with the command that runs it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from comparison.report.gates import start_gates
+from comparison.report.gates import checkov_result, start_gates
 from tests.comparison.access.mini import mini_templates
 
 
@@ -30,3 +31,16 @@ def test_only_a_template_with_an_error_fails_cfn_lint(tmp_path: Path) -> None:
     [lint] = tools
     assert (lint.passed, lint.failed) == (1, 1)
     assert lint.detail.startswith("2 templates: 1 errors")
+
+
+def test_checkov_s_summary_is_read_from_its_json_output() -> None:
+    # The output of `checkov -d <dir> --framework cloudformation --compact --quiet --skip-download -o json` on the
+    # blueprint's four nat templates (checkov 3.3.30).
+    output = json.dumps({"check_type": "cloudformation", "results": {"failed_checks": []}, "summary": {
+        "passed": 355, "failed": 0, "skipped": 14, "parsing_errors": 0, "resource_count": 102,
+        "checkov_version": "3.3.30"}}, indent=4)
+    result = checkov_result(output, 4)
+    assert result is not None
+    assert (result.tool, result.passed, result.failed, result.skipped) == ("checkov", 355, 0, 14)
+    assert result.detail == "4 templates, 102 resources, CloudFormation checks (checkov 3.3.30)"
+    assert checkov_result("Traceback (most recent call last):", 4) is None
