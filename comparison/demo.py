@@ -37,7 +37,9 @@ import moto
 from comparison.access.model import AccessSurface
 from comparison.access.surface import access_surface
 from comparison.access.templates import TemplateSet
+from comparison.audit.evidence import StepFunctionsEvidence, TemporalEvidence
 from comparison.cost.assumptions import AssumptionError, Assumptions
+from comparison.cost.compare import observed_timings
 from comparison.cost.deployment import report_assumptions
 from comparison.engines.local import ENGINES, Plans, stepfunctions_side, task_queue, temporal_side
 from comparison.engines.runs import ProgressPrinter, in_background, plan
@@ -123,7 +125,8 @@ def run_demo(options: Options, progress: ProgressPrinter) -> ComparisonReport:
                 thread.join(timeout=15)
         progress("auditing what each orchestrator stores, pricing the counted usage, deciding parity")
         tools, missing = gates.results()
-        report = assemble(profile_runs, values, corpus=corpus(SCENARIOS), notes=_notes(definition),
+        report = assemble(profile_runs, values, corpus=corpus(SCENARIOS),
+                          notes=[*_notes(definition), _timed_note(profile_runs)],
                           assumptions=deployment.assumptions, access=deployment.access,
                           compliance=_compliance(deployment, tools, missing, options.compliance))
         paths = publish(report, options.out, values)
@@ -208,6 +211,17 @@ def _notes(definition: DefinitionTemplate) -> list[str]:
         "workers, retention) and the dated prices; nothing timed on this machine is priced. `make audit` replaces "
         "the Lambda duration and memory with what a deployment's REPORT lines billed.",
     ]
+
+
+def _timed_note(profile_runs: Sequence[ProfileRun]) -> str:
+    """What this machine timed, said so that nobody mistakes it for a cost input."""
+    hardened = [e for item in profile_runs if item.profile is Profile.HARDENED for e in item.evidence or ()]
+    timed = observed_timings([e.history for e in hardened if isinstance(e, TemporalEvidence)],
+                             [e.history for e in hardened if isinstance(e, StepFunctionsEvidence)])
+    return (f"Timed on this machine, not priced: a Temporal execution stayed open "
+            f"{timed['temporal_open_seconds']:.1f} s on average, a task Lambda ran "
+            f"{timed['lambda_ms_per_invocation']:.0f} ms per invocation in process (the assumptions table says what "
+            "is priced instead).")
 
 
 def _parse(argv: Sequence[str] | None) -> Options:

@@ -76,7 +76,8 @@ def render_html(report: ComparisonReport) -> str:
         f"<h1>{escape(report.title)}</h1>",
         f'<p class="sub">Generated {report.generated_at:%Y-%m-%d %H:%M} UTC from the scenario corpus run through '
         f"{escape(' and '.join(engine.display_name for engine in report.engines))}. Everything below was measured, "
-        "except the prices and the cost assumptions (both dated and sourced below).</p>",
+        "or computed from the synthesized templates, except the prices and the cost assumptions (both dated and "
+        "sourced below).</p>",
         _cards(report),
         f'<h2 id="parity">Outcomes and side effects ({report.scenarios_in_parity}/{len(report.scenarios)} in parity)'
         "</h2>",
