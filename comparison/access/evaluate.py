@@ -189,20 +189,19 @@ class AccessModel:
     # -- decisions -----------------------------------------------------------------------------------------------
 
     def context(self, principal: Principal, extra: Mapping[str, ContextValue]) -> dict[str, ContextValue]:
-        named = frozenset(p.arn for p in self.principals if p.arn)
-        arn: ContextValue
-        if principal.kind is PrincipalKind.ACCOUNT:
-            arn = Opaque(named)
+        """What a request of ``principal`` carries: TLS, its ARN and account as far as known, plus ``extra``."""
+        context: dict[str, ContextValue] = {"aws:securetransport": ("true",)}
+        if principal.kind is PrincipalKind.ACCOUNT:  # some principal of the account that no policy names
+            context["aws:principalarn"] = Opaque(frozenset(p.arn for p in self.principals if p.arn))
         elif principal.arn:
-            arn = (principal.arn,)
-        else:
-            arn = ABSENT
-        context: dict[str, ContextValue] = {"aws:securetransport": ("true",), "aws:principalarn": arn}
+            context["aws:principalarn"] = (principal.arn,)
+        elif principal.kind is PrincipalKind.SERVICE:
+            context["aws:principalarn"] = ABSENT
         if principal.account:
             context["aws:principalaccount"] = (principal.account,)
         if principal.service:
             context["aws:principalservicename"] = (principal.service,)
-        else:
+        elif principal.kind is not PrincipalKind.ANYONE:
             context["aws:principalservicename"] = ABSENT
         context.update(extra)
         return context

@@ -112,9 +112,11 @@ def find_key(templates: TemplateSet, stack: str, value: object) -> Resource | No
 def _customer_key(resource: Resource, templates: TemplateSet, value: object, service: str | None,
                   context: Mapping[str, str], *, caller: bool = True) -> ReadPath:
     key = find_key(templates, resource.stack, value)
-    if key is None:
-        note = "AWS managed key" if value is None else "a key outside these templates"
-        return ReadPath(None, None, None, KeyKind.AWS_MANAGED, f"{note} ({service})")
+    if key is None and value is None:
+        return ReadPath(None, None, None, KeyKind.AWS_MANAGED, f"AWS managed key (aws/{service})")
+    if key is None:  # its policy is not in these templates: the key does not narrow the readers here
+        return ReadPath(None, None, None, KeyKind.CUSTOMER_MANAGED,
+                        "customer managed key outside these templates (its key policy is not evaluated)")
     use = KeyUse(key, service, context) if caller else None
     return ReadPath(None, use, key, KeyKind.CUSTOMER_MANAGED, "")
 

@@ -144,7 +144,7 @@ def _ordered(items: Iterable[Found]) -> list[Found]:
 def _key_text(path: ReadPath, keys: Sequence[str]) -> str:
     if path.key_kind is KeyKind.CLIENT_SIDE:
         return f"client-side envelope under customer managed key {', '.join(keys)}"
-    if path.key_kind is KeyKind.CUSTOMER_MANAGED:
+    if path.key_kind is KeyKind.CUSTOMER_MANAGED and keys:
         return f"customer managed key {', '.join(keys)}"
     return path.key_note
 

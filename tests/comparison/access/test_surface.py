@@ -214,3 +214,27 @@ def test_a_role_reads_nothing_once_its_policy_is_gone(role: str) -> None:
     result = surface(templates)
     label = {"ValidateRole": "Lambda mini-validate", "WorkerRole": "ECS task MiniWorkerTask (task role)"}[role]
     assert all(r.principal != label for item in result.engines.values() for s in item.stores for r in s.readers)
+
+
+def test_a_bucket_policy_open_to_anyone_makes_anyone_a_reader_under_its_conditions() -> None:
+    templates = named_roles()
+    bucket = templates["Foundation"]["Resources"]["Bucket"]["Properties"]
+    bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] = {
+        "SSEAlgorithm": "AES256"}
+    templates["Foundation"]["Resources"]["BucketPolicy"]["Properties"]["PolicyDocument"]["Statement"].append(
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket", "Arn"]}, "/*"]]},
+         "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-example"}}})
+    claim = store(surface(templates), Engine.STEPFUNCTIONS, "claim-check objects")
+    assert claim.key == "S3 managed key (SSE-S3)" and claim.operator.holds_key
+    assert {r.principal: r.conditions for r in claim.readers}["anyone (*)"] == [
+        "StringEquals aws:PrincipalOrgID o-example"]
+
+
+def test_a_key_outside_the_templates_is_said_so_and_narrows_nothing() -> None:
+    templates = named_roles()
+    sse = templates["Foundation"]["Resources"]["Ledger"]["Properties"]["SSESpecification"]
+    sse["KMSMasterKeyId"] = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    ledger = store(surface(templates), Engine.STEPFUNCTIONS, "table mini-ledger")
+    assert ledger.key == "customer managed key outside these templates (its key policy is not evaluated)"
+    assert {r.principal for r in ledger.readers} == {"Lambda mini-validate", "other IAM principals of the account"}
