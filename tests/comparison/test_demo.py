@@ -24,7 +24,7 @@ from contract.profile import Profile
 from infra.compliance.gates import PACKS
 from infra.compliance.report import EGRESS_MODES
 from scenarios import SCENARIOS
-from tests.support.browser import launch_options
+from tests.comparison.page import open_report
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = [sys.executable, "-m", "comparison.demo"]
@@ -177,39 +177,15 @@ def test_the_compliance_section_is_filled_on_a_fresh_clone(demo: DemoRun) -> Non
 
 
 def test_every_section_renders_in_a_real_browser_without_console_errors(demo: DemoRun) -> None:
-    from playwright.sync_api import sync_playwright
-
-    errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**launch_options())
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto((demo.out / "comparison.html").as_uri())
-            sections = page.eval_on_selector_all("h2", "nodes => nodes.map(n => n.id)")
-            assert sections == ["parity", "exposure", "cost", "access", "compliance", "notes"]
-            for section in sections:
-                # Everything between this heading and the next is laid out and has content.
-                box = page.evaluate("""id => {
-                    const start = document.getElementById(id); let node = start.nextElementSibling;
-                    let height = 0, text = 0;
-                    while (node && node.tagName !== 'H2') {
-                        height += node.getBoundingClientRect().height; text += node.innerText.trim().length;
-                        node = node.nextElementSibling;
-                    }
-                    return {height, text};
-                }""", section)
-                assert box["height"] > 20 and box["text"] > 20, (section, box)
-            charts = page.eval_on_selector_all("svg.chart", "nodes => nodes.map(n => n.getBoundingClientRect().width)")
-            assert len(charts) == 2 and min(charts) > 100
-            cells = page.locator("table.matrix td.mark").count()
-            stores = sum(len(demo.report["access"][e.value]["stores"]) for e in Engine)
-            assert cells == stores * (len(demo.report["access"]["principals"]) + 1)
-            assert page.locator("table.sensitivity tbody tr").count() == 3 * len(Engine)
-        finally:
-            browser.close()
-    assert errors == []
+    page = open_report(demo.out / "comparison.html")
+    assert page.errors == []
+    assert page.sections == ["parity", "exposure", "cost", "access", "compliance", "notes"]
+    for section, size in page.section_sizes.items():
+        assert size["height"] > 20 and size["text"] > 20, (section, size)  # laid out, and not empty
+    assert len(page.chart_widths) == 2 and min(page.chart_widths) > 100
+    stores = sum(len(demo.report["access"][engine.value]["stores"]) for engine in Engine)
+    assert page.matrix_cells == stores * (len(demo.report["access"]["principals"]) + 1)  # + the operator row
+    assert page.sensitivity_rows == len(demo.report["cost"]["sensitivity"]) * len(Engine)
 
 
 # --- interruption --------------------------------------------------------------------------------------------------
