@@ -75,14 +75,16 @@ def _engine_table(item: EngineAccess) -> str:
 
 
 def _store_row(store: StoreAccess) -> str:
+    # Who, at a glance; how (the policies that let them, the conditions) one click away, without a script.
     readers = "".join(
-        f"<li><strong>{escape(reader.principal)}</strong> {_mark(reader)}<div class=\"effects\">"
-        f"{escape(reader.via)}</div>"
-        + ("".join(f'<div class="effects">if {escape(c)}</div>' for c in reader.conditions)) + "</li>"
+        f"<li><strong>{escape(reader.principal)}</strong> {_mark(reader)}"
+        + (f" <span class=\"effects\">if {escape(' and '.join(reader.conditions))}</span>" if reader.conditions
+           else "")
+        + f'<details><summary>how</summary><div class="effects">{escape(reader.via)}</div></details></li>'
         for reader in store.readers)
     operator = (f'<span class="{"bad" if store.operator.holds_key else "good"}">{escape(store.operator.name)} '
                 f'{"holds a key" if store.operator.holds_key else "holds no key"}</span>'
-                f'<div class="effects">{escape(store.operator.how)}</div>')
+                f'<details><summary>how</summary><div class="effects">{escape(store.operator.how)}</div></details>')
     return (f"<tr><td>{escape(store.store)}<div class=\"effects\">{escape(store.holds)}</div></td>"
             f"<td>{escape(store.key)}</td><td>{operator}</td>"
             f'<td><ul class="readers">{readers or "<li>nobody</li>"}</ul></td></tr>')

@@ -60,6 +60,9 @@ table.matrix th.who { font-weight: 500; white-space: nowrap; }
 table.matrix tr.operator td { font-size: 12px; font-weight: 600; }
 ul.readers { margin: 0; padding-left: 16px; }
 ul.readers li { margin-bottom: 4px; }
+details { display: inline; font-size: 12px; }
+details summary { display: inline; cursor: pointer; color: #0969da; margin-left: 4px; }
+details[open] { display: block; }
 """
 
 
@@ -218,7 +221,7 @@ def _assumptions(cost: CostComparison) -> list[str]:
     rows = "".join(
         f"<tr><td><code>{escape(entry.name)}</code></td><td class=\"num\">{escape(assumption_cases(entry))}</td>"
         f"<td>{escape(entry.unit)}</td><td>{escape(entry.origin.value)}</td>"
-        f'<td class="effects">{_inline_code(entry.source)}</td></tr>'
+        f'<td class="effects"><details><summary>source</summary>{_inline_code(entry.source)}</details></td></tr>'
         for entry in info.entries
     )
     return [
@@ -226,6 +229,9 @@ def _assumptions(cost: CostComparison) -> list[str]:
         f'<p class="note">{_inline_code(info.note)}</p>',
         '<table class="assumptions"><thead><tr><th>Assumption</th><th class="num">low / typical / high</th>'
         f"<th>Unit</th><th>From</th><th>Source</th></tr></thead><tbody>{rows}</tbody></table>",
+        '<p class="note">From: <code>assumed</code> (the dated file), <code>deployment</code> (the synthesized '
+        "templates), <code>override</code> (cdk.json context or <code>--cost-assumptions</code>), "
+        "<code>measured</code> (<code>make audit</code>).</p>",
     ]
 
 
