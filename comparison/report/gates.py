@@ -9,6 +9,7 @@ CloudFormation framework).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -85,14 +86,12 @@ def start_gates(templates: dict[str, dict[str, Any]], directory: Path, *, checko
 
 
 def _start(command: Sequence[str]) -> subprocess.Popen[str]:
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
     # At the lowest CPU priority: the gates must never slow down the executions running beside them (a review
-    # answered late times out).
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,  # noqa: S603
-                            preexec_fn=_lowest_priority)  # noqa: PLW1509 - started from the main thread
-
-
-def _lowest_priority() -> None:
-    os.nice(19)
+    # answered late times out). Set from here rather than in the child: the demo's process has threads.
+    with contextlib.suppress(ProcessLookupError):  # already ended: nothing to slow down
+        os.setpriority(os.PRIO_PROCESS, process.pid, 19)
+    return process
 
 
 def cfn_lint_result(output: str, templates: int) -> ToolResult | None:
