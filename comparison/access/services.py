@@ -6,7 +6,9 @@ Generic AWS knowledge, written from the services' documentation:
 - S3 objects: ``s3:GetObject``/``GetObjectVersion``; bucket policy; SSE-KMS needs the caller's ``kms:Decrypt`` via
   S3 (encryption context ``aws:s3:arn``: the bucket with bucket keys, else the object).
 - DynamoDB tables: ``GetItem``, ``BatchGetItem``, ``Query``, ``Scan``, ``PartiQLSelect``; a customer managed key needs
-  the caller's ``kms:Decrypt`` via DynamoDB (context ``aws:dynamodb:tableName``, ``aws:dynamodb:subscriberId``).
+  the caller's ``kms:Decrypt`` via DynamoDB (context ``aws:dynamodb:tableName``, ``aws:dynamodb:subscriberId``), as
+  the key policy DynamoDB documents for such keys assumes ("principals in the account authorized to use DynamoDB",
+  ``kms:ViaService``).
 - Step Functions execution history: ``GetExecutionHistory``, ``DescribeExecution``; a customer managed key needs the
   caller's ``kms:Decrypt`` via Step Functions (context ``aws:states:stateMachineArn``).
 - CloudWatch Logs groups: ``GetLogEvents``, ``FilterLogEvents``, ``StartQuery``, ``StartLiveTail``,

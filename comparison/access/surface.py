@@ -36,6 +36,8 @@ LIMITS = (
     "VPC endpoint, tags, time) are listed as conditions.",
     "A principal outside the templates (\"other IAM principals of the account\") reads only where its own IAM "
     "policy also allows it: the condition says so.",
+    "A NotPrincipal naming a role is taken to exempt the role's sessions (AWS also wants the assumed-role session "
+    "ARN listed): where they differ, the surface lists a reader AWS would refuse, never the reverse.",
 )
 
 
