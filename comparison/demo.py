@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import moto
 
 from comparison.access.model import AccessSurface
-from comparison.access.surface import access_surface
+from comparison.access.surface import access_surface, accounts_named
 from comparison.access.templates import TemplateSet
 from comparison.audit.evidence import StepFunctionsEvidence, TemporalEvidence
 from comparison.cost.assumptions import AssumptionError, Assumptions
@@ -152,13 +152,16 @@ def _deployment(options: Options) -> Deployment:
 
     definition = onboarding_definition()
     synthesis = _synthesis()
+    context = project_context()
     mode = synthesis.config.egress_mode
     source = f"synthesized templates (egress mode {mode})"
     return Deployment(
         definition=definition,
         egress_mode=mode,
-        access=access_surface(TemplateSet(synthesis.templates), ACCESS_STORES, ENGINE_OPERATORS, source=source),
-        assumptions=report_assumptions(synthesis.templates, templates_source=source, context=project_context(),
+        # The roles cdk.json names (an operator role, break-glass roles) are the deployment's own, in its account.
+        access=access_surface(TemplateSet(synthesis.templates), ACCESS_STORES, ENGINE_OPERATORS, source=source,
+                              own_accounts=accounts_named(context)),
+        assumptions=report_assumptions(synthesis.templates, templates_source=source, context=context,
                                        overrides_file=options.cost_assumptions),
         cdk_nag=build_report({mode: synthesis}),
     )

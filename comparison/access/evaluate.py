@@ -15,7 +15,7 @@ templates cannot decide keeps the reader, with the condition listed. Principals:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from comparison.access.managed import managed_policy_statements
@@ -78,10 +78,13 @@ class Decision:
 
 
 class AccessModel:
-    """The principals and policies of a set of templates, ready to decide reads."""
+    """The principals and policies of a set of templates, ready to decide reads. ``own_accounts``: literal account
+    ids that are the deployment's own (a policy naming ``arn:aws:iam::<id>:role/x`` for one of them names a principal
+    of this account), e.g. the account ``make audit`` runs in, or the one the configuration names its roles in."""
 
-    def __init__(self, templates: TemplateSet) -> None:
+    def __init__(self, templates: TemplateSet, own_accounts: frozenset[str] = frozenset()) -> None:
         self.templates = templates
+        self.own_accounts = own_accounts
         self.key_policies = {
             key.id: tuple(statements(templates.resolve(key.stack, key.properties.get("KeyPolicy")),
                                      f"key policy of {self.key_label(key)}"))
@@ -97,6 +100,14 @@ class AccessModel:
                          if self.templates.resolve(alias.stack, alias.properties.get("TargetKeyId"))
                          in (self.templates.ref(key), self.templates.arn(key)))
         return aliases[0] if aliases else key.id
+
+    def account(self, value: str | None) -> str | None:
+        """An account id as the evaluation compares it: this account's placeholder for one of ``own_accounts``."""
+        return ACCOUNT if value in self.own_accounts else value
+
+    def inside(self, principal: Principal) -> bool:
+        """Whether the principal belongs to this deployment's account (``anyone`` and other accounts do not)."""
+        return principal.kind is not PrincipalKind.ANYONE and principal.account in (None, ACCOUNT)
 
     def _roles(self) -> list[Principal]:
         t = self.templates
@@ -174,7 +185,8 @@ class AccessModel:
                     named.update(v for v in condition.values if "*" not in v and "?" not in v
                                  and v not in role_arns and v.startswith("arn:"))
         externals = [Principal(id=arn, kind=PrincipalKind.EXTERNAL, label=pretty(arn), arn=arn,
-                               account=_account_of(arn), detail="named by a policy, defined outside these templates")
+                               account=self.account(_account_of(arn)),
+                               detail="named by a policy, defined outside these templates")
                      for arn in sorted(named)]
         account = Principal(id="account", kind=PrincipalKind.ACCOUNT, account=ACCOUNT,
                             label="other IAM principals of the account",
@@ -199,6 +211,8 @@ class AccessModel:
             context["aws:principalarn"] = ABSENT
         if principal.account:
             context["aws:principalaccount"] = (principal.account,)
+        if principal.kind is not PrincipalKind.ANYONE:
+            context["aws:principalisawsservice"] = ("true" if principal.kind is PrincipalKind.SERVICE else "false",)
         if principal.service:
             context["aws:principalservicename"] = (principal.service,)
         elif principal.kind is not PrincipalKind.ANYONE:
@@ -291,13 +305,12 @@ class AccessModel:
     def _covers(statement: Statement, principal: Principal, actions: Sequence[str], arns: Sequence[str]) -> bool:
         return any(statement.matches_action(action) for action in actions) and statement.matches_resource(arns)
 
-    @staticmethod
-    def _match(statement: Statement, principal: Principal) -> str | None:
+    def _match(self, statement: Statement, principal: Principal) -> str | None:
         """``direct`` when the statement names the principal (or everyone), ``account`` when it names its account
         (delegation to IAM), ``None`` otherwise; inverted for ``NotPrincipal``."""
         found: str | None = None
         for ref in statement.principals or ():
-            kind = _ref_match(ref, principal)
+            kind = _ref_match(ref, principal, self.account)
             if kind == "direct" or (kind == "account" and found is None):
                 found = kind
         if statement.not_principal:
@@ -323,7 +336,8 @@ def _labelled(decision: Decision, what: str) -> Decision:
     return Decision(Grant(f"{what} by {decision.grant.via}", decision.grant.conditions), decision.unless)
 
 
-def _ref_match(ref: PrincipalRef, principal: Principal) -> str | None:
+def _ref_match(ref: PrincipalRef, principal: Principal, account_of: Callable[[str | None], str | None]
+               ) -> str | None:
     if ref.kind == "*":
         return "direct"
     if ref.kind == "Service":
@@ -332,7 +346,7 @@ def _ref_match(ref: PrincipalRef, principal: Principal) -> str | None:
         return None
     root = _ACCOUNT_ROOT.match(ref.value)
     if root:
-        account = root.group("arn") or root.group("bare")
+        account = account_of(root.group("arn") or root.group("bare"))
         return "account" if principal.account == account and principal.kind is not PrincipalKind.SERVICE else None
     return "direct" if principal.arn == ref.value else None
 

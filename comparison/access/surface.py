@@ -9,8 +9,10 @@ the templates and the readers change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from comparison.access.evaluate import AccessModel, Decision, Grant, Principal, pretty
 from comparison.access.model import (
@@ -57,10 +59,23 @@ class StoreSpec:
     encryption_context: Mapping[str, str] = field(default_factory=dict)
 
 
+_IAM_ACCOUNT = re.compile(r"arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):")
+
+
+def accounts_named(value: Any) -> frozenset[str]:
+    """The account ids of every IAM ARN in ``value`` (strings, lists and mappings, e.g. a cdk.json context): the
+    accounts a deployment's configuration names its own roles in."""
+    if isinstance(value, str):
+        return frozenset(_IAM_ACCOUNT.findall(value))
+    items = value.values() if isinstance(value, Mapping) else value if isinstance(value, list | tuple) else ()
+    return frozenset(account for item in items for account in accounts_named(item))
+
+
 def access_surface(templates: TemplateSet, specs: Sequence[StoreSpec], operators: Mapping[Engine, str], *,
-                   source: str) -> AccessSurface:
-    """Evaluate every store of ``specs``; ``operators``: who runs each engine's own service."""
-    model = AccessModel(templates)
+                   source: str, own_accounts: frozenset[str] = frozenset()) -> AccessSurface:
+    """Evaluate every store of ``specs``; ``operators``: who runs each engine's own service; ``own_accounts``: literal
+    account ids that are the deployment's own (see :class:`~comparison.access.evaluate.AccessModel`)."""
+    model = AccessModel(templates, own_accounts)
     stores: dict[Engine, list[StoreAccess]] = {engine: [] for engine in operators}
     for spec in specs:
         resources = [r for r in templates.resources(RESOURCE_TYPES[spec.kind]) if spec.select(r, templates)]
@@ -156,8 +171,7 @@ def _operator(model: AccessModel, spec: StoreSpec, paths: Sequence[ReadPath]) ->
     if path.key_kind is KeyKind.CLIENT_SIDE:
         assert path.key_use is not None
         holders = model.holders(path.key_use)
-        outside = [p.label for p, _ in holders if p.kind is PrincipalKind.ANYONE
-                   or (p.kind is PrincipalKind.EXTERNAL and p.account not in (None, "${AWS::AccountId}"))]
+        outside = [p.label for p, _ in holders if not model.inside(p)]
         if outside:
             return Operator(name=spec.operator, holds_key=True,
                             how=f"possibly: {', '.join(outside)} may decrypt with {model.key_label(path.key_use.key)}")

@@ -36,7 +36,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from comparison.access.surface import access_surface
+from comparison.access.surface import access_surface, accounts_named
 from comparison.access.templates import TemplateSet, load_assembly
 from comparison.audit.evidence import StepFunctionsEvidence
 from comparison.cost.assumptions import AssumptionError
@@ -150,7 +150,9 @@ def run_audit(target: DeployedTarget, out: Path, progress: ProgressPrinter,
         runs, values, corpus=corpus(target.scenarios), compliance_path=compliance,
         assumptions=report_assumptions(templates, templates_source=source, context=context,
                                        overrides_file=cost_assumptions, measured=billing.assumptions),
-        access=(access_surface(TemplateSet(templates), ACCESS_STORES, ENGINE_OPERATORS, source=source)
+        access=(access_surface(TemplateSet(templates), ACCESS_STORES, ENGINE_OPERATORS, source=source,
+                               # the account the audit runs in, and those cdk.json names its roles in
+                               own_accounts=accounts_named(context or {}) | {target.state_machine_arn.split(":")[4]})
                 if templates is not None else None),
         notes=[
             f"Deployed environment {target.environment_name} ({target.region}): canary executions of the hardened "

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from comparison.access.model import AccessSurface, PrincipalKind, StoreAccess
-from comparison.access.surface import access_surface
+from comparison.access.surface import access_surface, accounts_named
 from comparison.access.templates import TemplateSet
 from comparison.models import Engine
 from comparison.onboarding import ACCESS_STORES, ENGINE_OPERATORS
@@ -113,7 +113,8 @@ def _hardened_data_key(templates: dict[str, dict[str, Any]]) -> None:
          "Action": "kms:Decrypt", "Condition": {"StringEquals": {"kms:ViaService": {"Fn::Join": [
              "", ["s3.", REGION, ".amazonaws.com"]]}}}},
         {"Sid": "NobodyElse", "Effect": "Deny", "Principal": {"AWS": "*"}, "Resource": "*", "Action": "kms:Decrypt",
-         "Condition": {"ArnNotEquals": {"aws:PrincipalArn": [VALIDATE, WORKER]}}},
+         "Condition": {"ArnNotEquals": {"aws:PrincipalArn": [VALIDATE, WORKER]},
+                       "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}},
     ]}
 
 
@@ -238,3 +239,21 @@ def test_a_key_outside_the_templates_is_said_so_and_narrows_nothing() -> None:
     ledger = store(surface(templates), Engine.STEPFUNCTIONS, "table mini-ledger")
     assert ledger.key == "customer managed key outside these templates (its key policy is not evaluated)"
     assert {r.principal for r in ledger.readers} == {"Lambda mini-validate", "other IAM principals of the account"}
+
+
+def test_a_role_the_configuration_names_in_the_deployments_account_is_no_outsider() -> None:
+    """A key policy naming a literal account's role (e.g. cdk.json's operator role): inside when the account is the
+    deployment's own, possibly the Temporal service's otherwise."""
+    operator = "arn:aws:iam::111122223333:role/mini-operator"
+    templates = named_roles()
+    templates["Foundation"]["Resources"]["KeysPayload"]["Properties"]["KeyPolicy"]["Statement"].append(
+        {"Effect": "Allow", "Principal": {"AWS": operator}, "Action": "kms:Decrypt", "Resource": "*"})
+    assert accounts_named({"operator_role_arn": operator, "break_glass_role_arns": [operator], "other": 3}) == {
+        "111122223333"}
+    unknown = store(surface(templates), Engine.TEMPORAL, "payloads in the Temporal service")
+    assert unknown.operator.holds_key is True
+    own = access_surface(TemplateSet(templates), ACCESS_STORES, ENGINE_OPERATORS, source="mini",
+                         own_accounts=frozenset({"111122223333"}))
+    payloads = store(own, Engine.TEMPORAL, "payloads in the Temporal service")
+    assert payloads.operator.holds_key is False and operator in payloads.operator.how
+    assert operator in {r.principal for r in payloads.readers}
