@@ -5,7 +5,9 @@ Generic AWS knowledge, written from the services' documentation:
 
 - S3 objects: ``s3:GetObject``/``GetObjectVersion``; bucket policy; SSE-KMS needs the caller's ``kms:Decrypt`` via
   S3 (encryption context ``aws:s3:arn``: the bucket with bucket keys, else the object).
-- DynamoDB tables: ``GetItem``, ``BatchGetItem``, ``Query``, ``Scan``, ``PartiQLSelect``; a customer managed key needs
+- DynamoDB tables: ``GetItem``, ``BatchGetItem``, ``Query``, ``Scan``, ``PartiQLSelect``, and the writes that return
+  an item (``PutItem``, ``UpdateItem``, ``DeleteItem``, ``ConditionCheckItem``: ``ReturnValues`` or, when a condition
+  fails, ``ReturnValuesOnConditionCheckFailure=ALL_OLD`` hand back the stored item); a customer managed key needs
   the caller's ``kms:Decrypt`` via DynamoDB (context ``aws:dynamodb:tableName``, ``aws:dynamodb:subscriberId``), as
   the key policy DynamoDB documents for such keys assumes ("principals in the account authorized to use DynamoDB",
   ``kms:ViaService``).
@@ -153,7 +155,9 @@ def _dynamodb(table: Resource, templates: TemplateSet, _: Mapping[str, str]) -> 
     policy = tuple(statements(templates.resolve(table.stack, (table.properties.get("ResourcePolicy") or {})
                                                 .get("PolicyDocument")), f"resource policy of table {name}"))
     data = DataRead("dynamodb", ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan",
-                                 "dynamodb:PartiQLSelect"), (arn, f"{arn}/index/{{index}}"), policy)
+                                 "dynamodb:PartiQLSelect", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                                 "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"),
+                    (arn, f"{arn}/index/{{index}}"), policy)
     sse = table.properties.get("SSESpecification") or {}
     if not sse.get("SSEEnabled"):
         return ReadPath(data, None, None, KeyKind.AWS_OWNED, "AWS owned key")
