@@ -16,7 +16,7 @@ EGRESS_MODES := nat privatelink
 CDK_ARGS ?=
 DEMO_ARGS ?=
 STACKS ?= --all
-EXTRAS := aws,worker,lambda,durable,cdk,dev
+EXTRAS := aws,worker,lambda,durable,ops,cdk,dev
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 # jsii also warns once Node 20 is past its end of life; the value names the major version to silence.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20

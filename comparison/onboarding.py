@@ -8,20 +8,27 @@ module says which facts onboarding has and how to read them:
   read back through the onboarding ports (:func:`side_effects_snapshot`), so any adapter set works;
 - :func:`expected_facts`, :func:`corpus`: the scenarios' expectations as the report's cases;
 - :func:`onboarding_run`: the :class:`~comparison.models.ScenarioRun` of one execution;
-- :func:`pii_from_scenarios`: the values the exposure audit searches for (every searchable PII value).
+- :func:`pii_from_scenarios`: the values the exposure audit searches for (every searchable PII value);
+- :data:`ACCESS_STORES`, :data:`ENGINE_OPERATORS`: where an applicant's data can be read on each engine's
+  deployment, for the access surface (:mod:`comparison.access`).
 
 The engine drivers, the demo and the deployed audit (composition code) use it; the platform never imports it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from comparison.access.services import StoreKind
+from comparison.access.surface import StoreSpec
+from comparison.access.templates import Resource, TemplateSet
 from comparison.audit.pii import PiiValue, pii_values, string_leaves
 from comparison.models import Case, Corpus, Engine, FactRole, Facts, FactSpec, ScenarioRun
+from contract.environment import PAYLOAD_ENCRYPTION_CONTEXT
+from contract.onboarding import ONBOARDING
 from contract.profile import Profile
 from onboarding.models import FieldError, Outcome, OutcomeStatus
 from onboarding.ports import Adapters
@@ -31,10 +38,12 @@ FACTS: tuple[FactSpec, ...] = (
     FactSpec(name="status", role=FactRole.OUTCOME, label="status"),
     FactSpec(name="reason", role=FactRole.OUTCOME, label="reason"),
     FactSpec(name="compensated", role=FactRole.OUTCOME, label="compensated"),
+    FactSpec(name="compensation_pending", role=FactRole.OUTCOME, label="compensation pending"),
     FactSpec(name="error_codes", role=FactRole.EFFECT, label="field errors"),
     FactSpec(name="account_status", role=FactRole.EFFECT, label="account"),
     FactSpec(name="approved_charges", role=FactRole.EFFECT, label="approved charges"),
     FactSpec(name="declined_charges", role=FactRole.EFFECT, label="declined charges"),
+    FactSpec(name="refunded_charges", role=FactRole.EFFECT, label="refunded charges"),
     FactSpec(name="outbox_messages", role=FactRole.EFFECT, label="outbox"),
     FactSpec(name="review_requested", role=FactRole.EFFECT, label="review"),
     # The account id itself is opaque but per run: whether there is one is the comparable fact.
@@ -50,6 +59,7 @@ class SideEffects(BaseModel):
     account_status: Literal["OPEN", "CLOSED"] | None = None
     approved_charges: int = Field(default=0, ge=0)
     declined_charges: int = Field(default=0, ge=0)
+    refunded_charges: int = Field(default=0, ge=0)
     outbox_messages: int = Field(default=0, ge=0)
     review_requested: bool = False
 
@@ -62,6 +72,7 @@ def side_effects_snapshot(application_id: str, adapters: Adapters) -> SideEffect
         account_status=account.status if account is not None else None,
         approved_charges=sum(1 for charge in recorded if charge.approved),
         declined_charges=sum(1 for charge in recorded if not charge.approved),
+        refunded_charges=sum(1 for charge in recorded if charge.refunded),
         outbox_messages=len(adapters.outbox.for_application(application_id)),
         review_requested=adapters.reviews.get(application_id) is not None,
     )
@@ -73,6 +84,7 @@ def run_facts(outcome: Outcome | None, effects: SideEffects) -> Facts:
         "status": outcome.status.value if outcome is not None else None,
         "reason": outcome.reason.value if outcome is not None and outcome.reason is not None else None,
         "compensated": outcome.compensated if outcome is not None else None,
+        "compensation_pending": outcome.compensation_pending if outcome is not None else None,
         "error_codes": _codes(outcome.error_codes) if outcome is not None else (),
         **_effect_facts(effects),
         "has_account_id": outcome is not None and outcome.account_id is not None,
@@ -85,10 +97,12 @@ def expected_facts(expected: Expected) -> Facts:
         "status": expected.status.value,
         "reason": expected.reason.value if expected.reason is not None else None,
         "compensated": expected.compensated,
+        "compensation_pending": expected.compensation_pending,
         "error_codes": _codes(expected.error_codes),
         "account_status": expected.account_status,
         "approved_charges": expected.approved_charges,
         "declined_charges": expected.declined_charges,
+        "refunded_charges": expected.refunded_charges,
         "outbox_messages": expected.outbox_messages,
         "review_requested": expected.review_requested,
         "has_account_id": expected.status is OutcomeStatus.APPROVED,
@@ -128,6 +142,7 @@ def _effect_facts(effects: SideEffects) -> Facts:
         "account_status": effects.account_status,
         "approved_charges": effects.approved_charges,
         "declined_charges": effects.declined_charges,
+        "refunded_charges": effects.refunded_charges,
         "outbox_messages": effects.outbox_messages,
         "review_requested": effects.review_requested,
     }
@@ -136,3 +151,67 @@ def _effect_facts(effects: SideEffects) -> Facts:
 def _codes(errors: Iterable[FieldError]) -> tuple[str, ...]:
     """Field errors as sorted ``field:code`` codes (order-free: engines may report them in any order)."""
     return tuple(sorted(f"{error.field}:{error.code}" for error in errors))
+
+
+# -- access surface ---------------------------------------------------------------------------------------------
+
+ENGINE_OPERATORS = {Engine.TEMPORAL: "Temporal Cloud", Engine.STEPFUNCTIONS: "AWS"}
+_PROCESS_TABLES = tuple(f"-{table.role}" for table in ONBOARDING.tables)
+_BOTH = (Engine.TEMPORAL, Engine.STEPFUNCTIONS)
+
+
+def _named(*suffixes: str) -> Callable[[Resource, TemplateSet], bool]:
+    return lambda resource, templates: templates.name(resource).endswith(suffixes)
+
+
+def _starts(prefix: str) -> Callable[[Resource, TemplateSet], bool]:
+    return lambda resource, templates: templates.name(resource).startswith(prefix)
+
+
+def _alias_ends(suffix: str) -> Callable[[Resource, TemplateSet], bool]:
+    def select(key: Resource, templates: TemplateSet) -> bool:
+        return any(templates.name(alias).endswith(suffix) for alias in templates.resources("AWS::KMS::Alias")
+                   if templates.resolve(alias.stack, alias.properties.get("TargetKeyId"))
+                   in (templates.ref(key), templates.arn(key)))
+    return select
+
+
+def _used_by(kind: str) -> Callable[[Resource, TemplateSet], bool]:
+    return lambda resource, templates: any(user.type == kind for user in templates.referrers(resource))
+
+
+def _named_function(resource: Resource, templates: TemplateSet) -> bool:
+    return "{" not in templates.name(resource)  # the process's task functions (CDK's own helpers have no name)
+
+
+ACCESS_STORES: tuple[StoreSpec, ...] = (
+    StoreSpec(store="payloads in the Temporal service", operator="Temporal Cloud", kind=StoreKind.CLIENT_ENVELOPE,
+              holds="every workflow input, activity input and result, update and failure: the whole application",
+              engines=(Engine.TEMPORAL,), select=_alias_ends("/payload"),
+              encryption_context=PAYLOAD_ENCRYPTION_CONTEXT),
+    StoreSpec(store="worker log group", kind=StoreKind.LOG_GROUP, engines=(Engine.TEMPORAL,),
+              holds="the worker's log lines (codes and ids; the exposure audit searches them)",
+              select=_used_by("AWS::ECS::TaskDefinition")),
+    StoreSpec(store="worker environment", kind=StoreKind.ECS_TASK_ENVIRONMENT, engines=(Engine.TEMPORAL,),
+              holds="configuration only (names of tables, keys and the Temporal namespace)"),
+    StoreSpec(store="claim-check objects", kind=StoreKind.S3_OBJECTS, engines=(Engine.STEPFUNCTIONS,),
+              holds="the whole application as submitted", select=_named("-claim-check-${AWS::AccountId}-"
+                                                                          "${AWS::Region}")),
+    StoreSpec(store="execution history", kind=StoreKind.STATE_MACHINE_HISTORY, engines=(Engine.STEPFUNCTIONS,),
+              holds="claim references, decisions and codes (the exposure audit proves it holds no PII)"),
+    StoreSpec(store="state machine log group", kind=StoreKind.LOG_GROUP, engines=(Engine.STEPFUNCTIONS,),
+              holds="execution events without execution data", select=_starts("/aws/vendedlogs/states/")),
+    StoreSpec(store="task Lambda log groups", kind=StoreKind.LOG_GROUP, engines=(Engine.STEPFUNCTIONS,),
+              holds="the handlers' log lines (codes and ids; the demo searches them)", select=_starts("/aws/lambda/")),
+    StoreSpec(store="task Lambda environment", kind=StoreKind.LAMBDA_ENVIRONMENT, engines=(Engine.STEPFUNCTIONS,),
+              holds="configuration only (names of tables, the bucket and keys)", select=_named_function),
+    StoreSpec(store="X-Ray traces", kind=StoreKind.XRAY_TRACES, engines=(Engine.STEPFUNCTIONS,),
+              holds="timings, resource names and error types of each invocation (no payloads)",
+              select=_named_function),
+    StoreSpec(store="table {name}", kind=StoreKind.DYNAMODB_TABLE, engines=_BOTH, per_resource=True,
+              holds="the process's side effects: accounts, charges, messages, review requests",
+              select=_named(*_PROCESS_TABLES)),
+    StoreSpec(store="table {name}", kind=StoreKind.DYNAMODB_TABLE, engines=(Engine.STEPFUNCTIONS,),
+              per_resource=True, holds="Powertools idempotency records of the task Lambdas (results of each step)",
+              select=lambda resource, templates: not templates.name(resource).endswith(_PROCESS_TABLES)),
+)

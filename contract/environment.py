@@ -42,6 +42,14 @@ WORKER_GRACEFUL_SHUTDOWN_SECONDS = "WORKER_GRACEFUL_SHUTDOWN_SECONDS"
 WORKER_HEALTH_FILE = "WORKER_HEALTH_FILE"
 WORKER_HEALTH_MAX_AGE_SECONDS = "WORKER_HEALTH_MAX_AGE_SECONDS"
 
+# The KMS encryption context of every data key the Temporal payload codec generates or unwraps. The payload key's
+# policy allows its users these operations only with this context (``kms:EncryptionContext:purpose``), so the key
+# cannot be used for anything but the codec's envelopes.
+PAYLOAD_ENCRYPTION_CONTEXT: dict[str, str] = {"purpose": "temporal-payload-codec"}
+# The same for the durable function's checkpoint envelopes (their own key, their own context): a data key wrapped for
+# a checkpoint cannot unwrap a Temporal payload, nor the reverse.
+CHECKPOINT_ENCRYPTION_CONTEXT: dict[str, str] = {"purpose": "durable-checkpoint"}
+
 
 def table_environment(process: ProcessDescription, tables: Mapping[str, str]) -> dict[str, str]:
     """``<ROLE>_TABLE`` for every side-effect table of the process; a missing or unknown role is an error."""

@@ -27,6 +27,9 @@ from typing import Protocol
 
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 _REASON = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+# The state a Step Functions definition enters when a compensation could not finish (its output then says
+# ``compensation_pending``). A platform convention: infra's alarm counts entries into this state.
+COMPENSATION_PENDING_STATE = "CompensationPending"
 
 
 class DescriptionError(ValueError):
@@ -63,10 +66,19 @@ class Step:
     name: str
     rejections: tuple[str, ...] = ()  # reason codes this step may end the process with
     retry: Retry = Retry.STANDARD
-    writes: tuple[str, ...] = ()  # side-effect tables (roles) the step writes
+    writes: tuple[str, ...] = ()  # side-effect tables (roles) the step inserts records into
+    updates: tuple[str, ...] = ()  # side-effect tables whose existing records the step changes
     idempotent: bool = False  # guarded by an idempotency record on the Step Functions side, too
+    # Loads the submission (the claim check) to do its work. A step that works from ids and decisions alone
+    # (a review request, a notification, a compensation) says False, and IAM gives its function no read of it.
+    reads_submission: bool = True
     kind: StepKind = StepKind.TASK
     state: str | None = None  # the Step Functions state, when not the PascalCase name (a review's waiting state)
+    # The saga. ``compensation``: the compensation step that undoes this step's side effect. ``unavailable``: the
+    # reason the process ends with when this step fails for good (its retries exhausted, for any reason but one of
+    # its rejections); the engines then run the compensations (see ProcessDescription.compensations_for).
+    compensation: str | None = None
+    unavailable: str | None = None
 
     @property
     def state_name(self) -> str:
@@ -131,7 +143,7 @@ class ProcessDescription:
         if duplicates:
             raise DescriptionError(f"steps described twice: {', '.join(duplicates)}")
         for step in self.all_steps:
-            unknown = [table for table in step.writes if table not in self.table_roles]
+            unknown = [table for table in (*step.writes, *step.updates) if table not in self.table_roles]
             if unknown:
                 raise DescriptionError(f"step {step.name} writes undescribed tables: {', '.join(unknown)}")
         bad = [reason for reason in (*self.reasons, self.invalid_reason) if not _REASON.fullmatch(reason)]
@@ -142,6 +154,12 @@ class ProcessDescription:
             raise DescriptionError(f"tables need a partition key and at most a sort key: {', '.join(bad_keys)}")
         if self.review is not None and self.step(self.review.step).kind is not StepKind.REVIEW:
             raise DescriptionError(f"review step {self.review.step} is not of kind {StepKind.REVIEW.value}")
+        compensation_names = {step.name for step in self.compensations}
+        for step in self.steps:
+            if step.compensation is not None and step.compensation not in compensation_names:
+                raise DescriptionError(f"step {step.name} names an undescribed compensation: {step.compensation}")
+        if any(step.compensation is not None or step.unavailable is not None for step in self.compensations):
+            raise DescriptionError("a compensation has no compensation of its own nor an unavailable reason")
 
     @property
     def all_steps(self) -> tuple[Step, ...]:
@@ -152,10 +170,19 @@ class ProcessDescription:
         """Every reason code the process can end with, in step order, each once."""
         found: list[str] = []
         review = (self.review.declined, self.review.timed_out) if self.review is not None else ()
-        for reason in [*(r for step in self.all_steps for r in step.rejections), *review]:
+        unavailable = [step.unavailable for step in self.steps if step.unavailable is not None]
+        for reason in [*(r for step in self.all_steps for r in step.rejections), *review, *unavailable]:
             if reason not in found:
                 found.append(reason)
         return tuple(found)
+
+    def compensations_for(self, failed: str, *, rejected: bool) -> tuple[str, ...]:
+        """The compensations to run, in order, when step ``failed`` ends the process: those of the steps before it,
+        latest first, preceded by its own unless it was ``rejected`` (a business rejection did nothing to undo; a
+        step that failed for good may have acted before failing, e.g. a charge whose answer was lost)."""
+        names = [step.name for step in self.steps]
+        done = self.steps[:names.index(failed) + (0 if rejected else 1)]
+        return tuple(step.compensation for step in reversed(done) if step.compensation is not None)
 
     def step(self, name: str) -> Step:
         for step in self.all_steps:
@@ -166,6 +193,15 @@ class ProcessDescription:
     @property
     def table_roles(self) -> tuple[str, ...]:
         return tuple(table.role for table in self.tables)
+
+    def idempotency_prefix(self, step: str) -> str:
+        """The prefix of every idempotency record of ``step``: ``onboarding.open_account``.
+
+        Powertools writes record ids as ``<prefix>#<hash of the business id>``; IAM scopes each function to its
+        own step's records with ``dynamodb:LeadingKeys`` on this prefix."""
+        if not self.step(step).idempotent:
+            raise KeyError(f"step {step!r} of process {self.name} is not idempotent")
+        return f"{self.name}.{step}"
 
     def table_variable(self, role: str) -> str:
         """The environment variable holding a side-effect table's name: ``ledger`` -> ``LEDGER_TABLE``."""

@@ -14,11 +14,12 @@ from typing import Any, Generic, TypeVar
 import boto3
 from aws_durable_execution_sdk_python.serdes import SerDes
 
+from contract.environment import CHECKPOINT_ENCRYPTION_CONTEXT
 from contract.profile import Profile
 from durable_functions.serdes import EnvelopeSerDes, PlainSerDes, callback_context
 from durable_functions.settings import DurableSettings
 from envelope.key_cache import DataKeyCache
-from envelope.keys import DURABLE_CHECKPOINT_CONTEXT, KmsKeyProvider
+from envelope.keys import KmsKeyProvider
 
 S = TypeVar("S")
 StoreFactory = Callable[[Mapping[str, str], Any], Any]  # (table names by role, a DynamoDB resource) -> stores
@@ -33,7 +34,7 @@ class DurableRuntime(Generic[S]):
         if settings.profile is Profile.HARDENED:
             assert settings.payload_key_id is not None  # enforced by DurableSettings
             self.keys = DataKeyCache(KmsKeyProvider(settings.payload_key_id, kms_client=session.client("kms"),
-                                                    encryption_context=DURABLE_CHECKPOINT_CONTEXT))
+                                                    encryption_context=CHECKPOINT_ENCRYPTION_CONTEXT))
 
     def serdes(self, model: Any = Any) -> SerDes[Any]:
         """The serializer of a step's result (sealed under its operation and execution when hardened)."""

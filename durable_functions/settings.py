@@ -44,7 +44,8 @@ class DurableSettings:
                                      "AWS Lambda (it exists for the local exposure comparison only)")
         key = env.get(names.PAYLOAD_KEY_ID, "").strip() or None
         if profile is Profile.HARDENED and key is None:
-            raise ConfigurationError(f"environment variable {names.PAYLOAD_KEY_ID} is required (a KMS key ARN or alias)")
+            raise ConfigurationError(
+                f"environment variable {names.PAYLOAD_KEY_ID} is required (a KMS key ARN or alias)")
         tables = []
         for role, variable in process.table_variables.items():
             value = env.get(variable, "").strip()

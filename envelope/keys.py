@@ -30,14 +30,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from contract.environment import PAYLOAD_ENCRYPTION_CONTEXT
 from envelope.errors import KeyUnavailableError, UnknownKeyError, WrongKeyError
 
 DATA_KEY_BYTES = 32  # AES-256
 _NONCE_BYTES = 12
-# Binds every KMS-wrapped data key to its use: a data key wrapped for anything else will not unwrap here (and a key
-# policy can require the context, so the key serves no other use).
-KMS_ENCRYPTION_CONTEXT = {"purpose": "temporal-payload-codec"}
-DURABLE_CHECKPOINT_CONTEXT = {"purpose": "durable-checkpoint"}
+# Binds every KMS-wrapped data key to this use: a data key wrapped for anything else will not unwrap here, and the
+# payload key's policy refuses any other context (contract.environment).
+KMS_ENCRYPTION_CONTEXT = dict(PAYLOAD_ENCRYPTION_CONTEXT)
 LOCAL_KEY_ID_PREFIX = "local:"
 _LOCAL_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 

@@ -18,6 +18,7 @@ from contract.registry import TaskFunction
 from infra.bundle import require_bundle, require_worker_context
 from infra.compliance.acknowledgement import Acknowledgement
 from infra.config import BlueprintConfig
+from infra.principals import Principals
 from infra.stacks.foundation import FoundationStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.step_functions import StepFunctionsDependencies, StepFunctionsStack
@@ -59,8 +60,9 @@ class Sources:
 def build_blueprint(app: App, *, config: BlueprintConfig, sources: Sources, env: Environment | None) -> Blueprint:
     name = config.resource_name
     process = sources.process
+    principals = Principals.of(config, process, sources.functions)
     foundation = FoundationStack(app, "Foundation", stack_name=name("foundation"), env=env, config=config,
-                                 tables=process.tables,
+                                 tables=process.tables, principals=principals,
                                  description="Keys, tables, claim-check bucket and Temporal secret (stateful)")
     network = NetworkStack(app, "Network", stack_name=name("network"), env=env, config=config,
                            logs_key=foundation.keys.logs,
@@ -69,26 +71,29 @@ def build_blueprint(app: App, *, config: BlueprintConfig, sources: Sources, env:
     workers = WorkersStack(
         app, "Workers", stack_name=name("workers"), env=env, config=config,
         image_context=require_worker_context(sources.worker_context),
-        process=process,
+        process=process, principals=principals,
         description="Temporal workers on ECS Fargate (no ingress, no load balancer)",
         deps=WorkerDependencies(
             vpc=network.network.vpc, subnets=subnets,
             temporal_endpoint_security_group=network.endpoints.temporal_security_group if network.endpoints else None,
             payload_key=foundation.keys.payload, logs_key=foundation.keys.logs,
             tables=dict(foundation.tables.by_role), temporal_secret=foundation.temporal_secret.secret,
+            egress=network.egress,
         ),
     )
     step_functions = StepFunctionsStack(
         app, "StepFunctions", stack_name=name("stepfunctions"), env=env, config=config,
         description="Step Functions state machine and its task Lambdas",
         process=process, functions=sources.functions, definition=read_definition(sources.definition),
+        principals=principals,
         lambda_code=lambda_.Code.from_asset(str(require_bundle(sources.lambda_bundle))),
         deps=StepFunctionsDependencies(
             vpc=network.network.vpc, subnets=subnets, logs_key=foundation.keys.logs, data_key=foundation.keys.data,
             state_machine_key=foundation.keys.state_machine, tables=dict(foundation.tables.by_role),
-            idempotency_table=foundation.tables.idempotency,
+            idempotency_table=foundation.tables.idempotency, egress=network.egress,
         ),
     )
+    foundation.keys.seal()  # every construct has used the keys: render exactly the policies that name their users
     for stack in (foundation, network, workers, step_functions):
         # Tags carry only configuration names: never an application id or anything derived from PII.
         Tags.of(stack).add("blueprint", "durable-orchestration")

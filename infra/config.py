@@ -36,6 +36,14 @@ _FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
 _NAME = r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$"
 _HOST_PORT = r"^[A-Za-z0-9.-]+:[0-9]{1,5}$"
 _PRIVATELINK_SERVICE = r"^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[0-9a-f]{8,}$"
+# An IAM role ARN (with an optional path); the key policies name these principals in aws:PrincipalArn conditions.
+_ROLE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$"
+RoleArn = Annotated[str, Field(pattern=_ROLE_ARN)]
+
+# Claim-check retention default: five years, the record-keeping period of the US customer identification program
+# rule for banks (31 CFR 1020.220(a)(3)(ii)); set your own regulation's period.
+DEFAULT_CLAIM_CHECK_RETENTION_DAYS = 1827
+DEFAULT_CLAIM_CHECK_NONCURRENT_DAYS = 30
 
 PositiveInt = Annotated[int, Field(ge=1)]
 
@@ -67,6 +75,14 @@ class BlueprintConfig(BaseModel):
     nat_gateways: Annotated[int, Field(ge=1, le=3)] = 1
     max_azs: Annotated[int, Field(ge=2, le=3)] = 2
     retain_on_delete: bool = True
+    # The operator role (codec server, reviewer, make audit): named in every key policy that guards data it reads.
+    operator_role_arn: RoleArn
+    # Extra principals that may decrypt with every key (break-glass; README): role ARNs of this account.
+    break_glass_role_arns: tuple[RoleArn, ...] = ()
+    claim_check_retention_days: Annotated[int, Field(ge=1, le=36500)] = DEFAULT_CLAIM_CHECK_RETENTION_DAYS
+    claim_check_noncurrent_days: Annotated[int, Field(ge=1, le=3650)] = DEFAULT_CLAIM_CHECK_NONCURRENT_DAYS
+    # A CloudTrail trail with data events for the claim-check bucket and the tables (who read which record).
+    audit_trail: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> BlueprintConfig:
@@ -78,6 +94,8 @@ class BlueprintConfig(BaseModel):
             raise _KeyError("worker_max_count", "must be at least worker_desired_count")
         if self.egress_mode == "privatelink" and self.temporal_privatelink_service_name is None:
             raise _KeyError("temporal_privatelink_service_name", "is required when egress_mode is privatelink")
+        if self.operator_role_arn in self.break_glass_role_arns:
+            raise _KeyError("break_glass_role_arns", "must not repeat operator_role_arn")
         if self.temporal_auth_mode != "none" and not self.temporal_tls:
             raise _KeyError("temporal_tls", "must be true when temporal_auth_mode sends credentials")
         return self

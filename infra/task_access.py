@@ -1,8 +1,12 @@
 """Which AWS resources each task Lambda may touch, derived from the process description.
 
 Every function gets the table names in its environment (the handlers build all stores), but IAM lets each one reach
-only the tables its step writes (``Step.writes``). The entry function stores the submission (claim-check write) and
-starts executions; every step function may read the submission.
+only the tables its step inserts into (``Step.writes``: put, and read back what a conditional put found) or
+changes (``Step.updates``: update, and read the result), the submission only when its step reads it
+(``Step.reads_submission``), and the idempotency table only when its step is idempotent (``Step.idempotent``), and
+then only its own step's records (``dynamodb:LeadingKeys`` on ``ProcessDescription.idempotency_prefix``). The entry
+function stores the submission (claim-check write, and a read to compare an identical resubmission) and starts
+executions.
 """
 
 from __future__ import annotations
@@ -12,14 +16,16 @@ from typing import Literal
 
 from contract.process import ProcessDescription
 
-ClaimCheckAccess = Literal["read", "write"]
+ClaimCheckAccess = Literal["none", "read", "write"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class TaskAccess:
-    tables: tuple[str, ...] = ()  # table roles of the process description
-    claim_check: ClaimCheckAccess = "read"
+    inserts: tuple[str, ...] = ()  # table roles of the process description it inserts records into
+    updates: tuple[str, ...] = ()  # table roles whose existing records it changes
+    claim_check: ClaimCheckAccess = "none"
     starts_executions: bool = False
+    idempotency_prefix: str | None = None  # the step's own idempotency records, when it is idempotent
 
 
 def access_for(process: ProcessDescription, name: str) -> TaskAccess:
@@ -27,4 +33,10 @@ def access_for(process: ProcessDescription, name: str) -> TaskAccess:
     if name == process.entry_function:
         # Submission entry point: stores the PII once, then starts the execution with only the reference.
         return TaskAccess(claim_check="write", starts_executions=True)
-    return TaskAccess(tables=process.step(name).writes)
+    step = process.step(name)
+    return TaskAccess(
+        inserts=step.writes,
+        updates=step.updates,
+        claim_check="read" if step.reads_submission else "none",
+        idempotency_prefix=process.idempotency_prefix(name) if step.idempotent else None,
+    )

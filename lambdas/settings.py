@@ -20,6 +20,11 @@ class ConfigurationError(RuntimeError):
     """A deployment mistake: names the variable, never its value."""
 
 
+# Variables the Lambda runtime sets for every function and that a function's configuration cannot override (AWS Lambda
+# Developer Guide, "Defined runtime environment variables": reserved). Either one present means: running in Lambda.
+LAMBDA_RUNTIME_VARIABLES = ("AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     tables: tuple[tuple[str, str], ...]  # (role, table name) pairs: hashable, so runtimes can be cached per settings
@@ -65,12 +70,19 @@ def _required(env: Mapping[str, str], name: str) -> str:
 def _profile(env: Mapping[str, str]) -> Profile:
     value = env.get(names.PROTECTION_PROFILE, "").strip() or Profile.HARDENED.value
     try:
-        return Profile(value)
+        profile = Profile(value)
     except ValueError:
         choices = ", ".join(profile.value for profile in Profile)
         raise ConfigurationError(
             f"environment variable {names.PROTECTION_PROFILE} must be one of: {choices}"
         ) from None
+    if profile is Profile.BASELINE and any(env.get(variable) for variable in LAMBDA_RUNTIME_VARIABLES):
+        # The baseline turns the protections off; it exists for the local exposure comparison only. Inside the Lambda
+        # runtime, whose own variables a deployment cannot unset, no single configuration change can select it.
+        raise ConfigurationError(
+            f"environment variable {names.PROTECTION_PROFILE}: baseline is refused inside the Lambda runtime"
+        )
+    return profile
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -21,7 +21,7 @@ from contract.process import ProcessDescription, field_errors_of, reason_of
 from contract.profile import Profile
 from lambdas import errors
 from lambdas.events import E, Submission, parse_event
-from lambdas.observability import logger, tracer
+from lambdas.observability import allow_exception_messages, logger, tracer
 from lambdas.runtime import Runtime, runtime_for
 from lambdas.settings import Settings
 
@@ -95,7 +95,7 @@ class Invocation(Generic[S]):
             data_keyword_argument="request",
             persistence_store=self.runtime.persistence(step),
             config=config,
-            key_prefix=f"{process.name}.{step}",
+            key_prefix=process.idempotency_prefix(step),
         )
         result: dict[str, Any] = guarded(request=request)
         return result
@@ -105,6 +105,8 @@ def entry_point(
     registration: TaskRegistration[S], step: str
 ) -> Callable[[Callable[[Any, Invocation[S]], dict[str, Any]]], LambdaHandler]:
     """Wrap ``fn(event, invocation)`` into a Lambda handler that only lets sanitized errors escape."""
+
+    allow_exception_messages(registration.process.safe_message_errors)
 
     def decorate(fn: Callable[[Any, Invocation[S]], dict[str, Any]]) -> LambdaHandler:
         @functools.wraps(fn)
@@ -167,6 +169,8 @@ def _task_error(exc: Exception, invocation: Invocation[Any]) -> Exception:
         return errors.TransientProviderError(str(exc))  # the process's transient errors name codes only
     if isinstance(exc, IdempotencyAlreadyInProgressError):
         return errors.StepInProgress()
-    # Unexpected: the full story goes to this function's (KMS-encrypted) log group, not to history.
-    logger.exception("unexpected failure")
+    # Unexpected: type and frames go to this function's (KMS-encrypted) log group, never the message (it may quote
+    # its input); the request id in the line is the reference an operator follows from the INTERNAL_ERROR in history.
+    logger.exception("unexpected failure", extra={"error": f"{type(exc).__module__}.{type(exc).__qualname__}",
+                                                  "reference": getattr(invocation.context, "aws_request_id", None)})
     return exc if baseline else errors.InternalError()

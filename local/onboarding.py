@@ -2,14 +2,15 @@
 
 - :class:`OnboardingStepFunctions`: the generic local runner with onboarding's task functions, stores, reviews (the
   review queue and :mod:`ops.reviewer`, as an operator answers them) and outcomes;
-- :func:`onboarding_definition`: the state machine definition from the synthesized CDK template (what deploys).
+- :func:`onboarding_definition`: the state machine definition from the synthesized CDK template (what deploys);
+- :func:`onboarding_synthesis`: that synthesis itself (every template, the cdk-nag findings), made once per process.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contract.definition import DefinitionTemplate
 from contract.onboarding import ONBOARDING, ONBOARDING_FUNCTIONS, onboarding_asl
@@ -19,6 +20,9 @@ from onboarding.adapters.dynamodb import DynamoReviewQueue, TableNames, dynamodb
 from onboarding.models import Outcome, ReviewDecision, ReviewRequest
 from onboarding.ports import Adapters
 from ops import reviewer
+
+if TYPE_CHECKING:
+    from infra.synthesis import Synthesis
 
 Reviewer = Callable[[str], ReviewDecision | None]  # application id -> decision, or None to let it time out
 
@@ -30,6 +34,14 @@ def onboarding_definition() -> DefinitionTemplate:
     from local.stepfunctions.deployed_definition import synthesized_definition  # noqa: PLC0415
 
     return synthesized_definition(onboarding_sources())
+
+
+def onboarding_synthesis() -> Synthesis:
+    """The blueprint synthesized with the ``cdk.json`` context (the same synthesis as :func:`onboarding_definition`)."""
+    from infra.onboarding import onboarding_sources  # noqa: PLC0415
+    from local.stepfunctions.deployed_definition import synthesized  # noqa: PLC0415
+
+    return synthesized(onboarding_sources())
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,19 @@ class RejectionReason(StrEnum):
     REVIEW_DECLINED = "REVIEW_DECLINED"
     REVIEW_TIMEOUT = "REVIEW_TIMEOUT"
     FUNDING_DECLINED = "FUNDING_DECLINED"
+    # A step after the account opened failed for good (its retries exhausted, for any reason but a business
+    # rejection): the engines undo what was done (refund, close) and end with the step's own reason.
+    FUNDING_UNAVAILABLE = "FUNDING_UNAVAILABLE"
+    NOTIFICATION_UNAVAILABLE = "NOTIFICATION_UNAVAILABLE"
 
     @property
     def status(self) -> OutcomeStatus:
-        return OutcomeStatus.FAILED if self is RejectionReason.FUNDING_DECLINED else OutcomeStatus.REJECTED
+        """FAILED once an account had been opened (the saga undid it), REJECTED before."""
+        return OutcomeStatus.FAILED if self in _AFTER_ACCOUNT else OutcomeStatus.REJECTED
+
+
+_AFTER_ACCOUNT = frozenset({RejectionReason.FUNDING_DECLINED, RejectionReason.FUNDING_UNAVAILABLE,
+                            RejectionReason.NOTIFICATION_UNAVAILABLE})
 
 
 class RiskLevel(StrEnum):
@@ -112,7 +121,7 @@ class Charge(_Frozen):
     amount_cents: int
     currency: str
     approved: bool
-    refunded: bool = False
+    refunded: bool = False  # set by the refund_charge compensation (a void, before settlement); never unset
 
 
 class OutboxMessage(_Frozen):
@@ -132,13 +141,19 @@ class ReviewRequest(_Frozen):
 
 
 class Outcome(_Frozen):
-    """The final result of one onboarding, identical in shape for both engines."""
+    """The final result of one onboarding, identical in shape for both engines.
+
+    ``compensated``: every side effect of a failed onboarding was undone (the account closed, an approved charge
+    refunded). ``compensation_pending``: a compensation could not finish within its retries; the side effects it
+    should undo are still there and an operator must replay it (never both flags at once).
+    """
 
     application_id: str
     status: OutcomeStatus
     reason: RejectionReason | None = None
     account_id: str | None = None
     compensated: bool = False
+    compensation_pending: bool = False
     error_codes: tuple[FieldError, ...] = ()
 
     @classmethod
@@ -152,12 +167,16 @@ class Outcome(_Frozen):
         reason: RejectionReason,
         *,
         compensated: bool = False,
+        compensation_pending: bool = False,
         error_codes: tuple[FieldError, ...] = (),
     ) -> Outcome:
+        if compensated and compensation_pending:
+            raise ValueError("an outcome is compensated or has a compensation pending, not both")
         return cls(
             application_id=application_id,
             status=reason.status,
             reason=reason,
             compensated=compensated,
+            compensation_pending=compensation_pending,
             error_codes=error_codes,
         )

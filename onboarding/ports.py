@@ -35,7 +35,16 @@ class IdentityVerifier(Protocol):
 
 
 class CardProcessor(Protocol):
-    def charge(self, *, idempotency_key: str, application_id: str, funding: Funding) -> Charge: ...
+    def charge(self, *, idempotency_key: str, application_id: str, funding: Funding, attempt: int = 1) -> Charge:
+        """Charge once per key (a repeated key returns the first result); raises ``TransientProviderError`` when
+        the processor is unavailable, possibly after it charged (the answer was lost)."""
+        ...
+
+    def refund(self, *, idempotency_key: str, application_id: str, funding: Funding,
+               attempt: int = 1) -> Charge | None:
+        """Refund (void) the approved charge of ``idempotency_key``: idempotent; the stored charge as it now is, or
+        ``None`` when nothing was charged. Raises ``TransientProviderError`` when the processor is unavailable."""
+        ...
 
 
 class Ledger(Protocol):
@@ -52,6 +61,10 @@ class ChargeStore(Protocol):
         ...
 
     def get(self, *, application_id: str, idempotency_key: str) -> Charge | None: ...
+
+    def mark_refunded(self, *, application_id: str, idempotency_key: str) -> Charge | None:
+        """Set ``refunded`` on the stored charge (idempotent); the charge as stored, or ``None`` if there is none."""
+        ...
 
     def for_application(self, application_id: str) -> list[Charge]: ...
 

@@ -10,8 +10,9 @@ from onboarding.validation import age_on
 MEDIUM_THRESHOLD = 30
 HIGH_THRESHOLD = 60
 
-# Sandbox list of throwaway-mailbox domains; a real deployment would load a maintained list.
-DISPOSABLE_EMAIL_DOMAINS = frozenset({"mailinator.test", "throwaway.test", "tempinbox.test"})
+# Sandbox list of throwaway-mailbox domains (under the reserved .example TLD: .test is refused by the e-mail rule, as
+# a special-use name); a real deployment would load a maintained list.
+DISPOSABLE_EMAIL_DOMAINS = frozenset({"mailinator.example", "throwaway.example", "tempinbox.example"})
 
 
 def _factors(application: Application, today: date) -> list[tuple[str, int]]:

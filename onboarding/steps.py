@@ -1,4 +1,5 @@
-"""The business steps, as plain functions both engines call, and the reference run that chains them.
+"""The eight business steps and their two compensations, as plain functions both engines call, and the reference
+run that chains them.
 
 Each step either returns a small, PII-free result or raises :class:`BusinessRejection` (terminal) or
 :class:`TransientProviderError` (retry with backoff). Engines supply the adapters, the attempt number
@@ -7,6 +8,12 @@ and the date; nothing here reads a clock or the environment, so both engines beh
 :func:`run_onboarding` runs the steps synchronously, in process: the specification both engines must match. Engines
 do not call it; they orchestrate the same steps with their own retries, timers and compensation, and the tests
 compare every scenario's outcome and side effects with it.
+
+The saga: once ``open_account`` has succeeded, every failure is undone. A declined charge closes the account
+(``FUNDING_DECLINED``); a charge or a welcome message that fails for good (its attempts exhausted, for any reason
+but a business rejection) refunds the charge if one was approved, then closes the account (``FUNDING_UNAVAILABLE``,
+``NOTIFICATION_UNAVAILABLE``). Compensations are retried like steps; one that still fails stops the saga there and the
+outcome says ``compensation_pending`` (the rest is left for an operator to replay, in order).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 from onboarding import risk
 from onboarding.errors import BusinessRejection, TransientProviderError
@@ -112,16 +120,29 @@ def open_account(application: Application, *, ledger: Ledger) -> Account:
     )
 
 
-def fund_account(application: Application, *, cards: CardProcessor) -> Charge:
-    """Step 7. Idempotent on the funding key; a decline raises FUNDING_DECLINED (engine compensates)."""
+def fund_account(application: Application, *, cards: CardProcessor, attempt: int = 1) -> Charge:
+    """Step 7. Idempotent on the funding key; a decline raises FUNDING_DECLINED (engine compensates); processor
+    faults propagate (``attempt`` is the engine's 1-based attempt number)."""
     charge = cards.charge(
         idempotency_key=funding_idempotency_key(application.application_id),
         application_id=application.application_id,
         funding=application.funding,
+        attempt=attempt,
     )
     if not charge.approved:
         raise BusinessRejection(RejectionReason.FUNDING_DECLINED)
     return charge
+
+
+def refund_charge(application: Application, *, cards: CardProcessor, attempt: int = 1) -> Charge | None:
+    """Compensation for step 7 (idempotent): refunds the approved charge if there is one; the charge as it now is,
+    or ``None`` when nothing was charged. Processor faults propagate."""
+    return cards.refund(
+        idempotency_key=funding_idempotency_key(application.application_id),
+        application_id=application.application_id,
+        funding=application.funding,
+        attempt=attempt,
+    )
 
 
 def close_account(application_id: str, *, ledger: Ledger) -> Account | None:
@@ -143,9 +164,12 @@ def notify(application_id: str, account_id: str, *, outbox: Outbox) -> OutboxMes
 
 # -- the reference run ------------------------------------------------------------------------------------------
 
-DEFAULT_IDENTITY_ATTEMPTS = 5
+# Attempts per step, as the engines retry (workers.workflows.RETRY_POLICY; the definition's Retry blocks).
+DEFAULT_ATTEMPTS = 5
+DEFAULT_IDENTITY_ATTEMPTS = DEFAULT_ATTEMPTS
 
 ReviewerFn = Callable[[Application], ReviewDecision | None]
+T = TypeVar("T")
 
 
 def run_onboarding(
@@ -155,8 +179,10 @@ def run_onboarding(
     today: date,
     reviewer: ReviewerFn,
     identity_attempts: int = DEFAULT_IDENTITY_ATTEMPTS,
+    attempts: int = DEFAULT_ATTEMPTS,
 ) -> Outcome:
-    """Run the steps synchronously, in order. ``reviewer`` returns a decision, or ``None`` for a timeout."""
+    """Run the steps synchronously. ``reviewer`` returns a decision, or ``None`` for a timeout; ``attempts`` bounds
+    the retries of funding, notification and the compensations (any failure but a business rejection is retried)."""
     application_id = _application_id_of(raw)
     try:
         application = validate(raw, today=today)
@@ -175,13 +201,55 @@ def run_onboarding(
         account = open_account(application, ledger=adapters.ledger)
     except BusinessRejection as rejection:
         return Outcome.rejected(application_id, rejection.reason)
+    return _fund_and_notify(application, account, adapters, attempts)
+
+
+def _fund_and_notify(application: Application, account: Account, adapters: Adapters, attempts: int) -> Outcome:
+    """Steps 7 and 8 and the saga that undoes the account when either fails."""
+
+    def refund(attempt: int) -> object:
+        return refund_charge(application, cards=adapters.cards, attempt=attempt)
+
+    def close(_attempt: int) -> object:
+        return close_account(application.application_id, ledger=adapters.ledger)
+
     try:
-        fund_account(application, cards=adapters.cards)
-    except BusinessRejection as rejection:
-        close_account(application_id, ledger=adapters.ledger)
-        return Outcome.rejected(application_id, rejection.reason, compensated=True)
-    notify(application_id, account.account_id, outbox=adapters.outbox)
-    return Outcome.approved(application_id, account.account_id)
+        _with_retries(lambda attempt: fund_account(application, cards=adapters.cards, attempt=attempt), attempts)
+    except BusinessRejection as rejection:  # declined: nothing was charged
+        return _compensate(application.application_id, rejection.reason, (close,), attempts)
+    except Exception:  # any failure after the retries: the processor may have charged
+        return _compensate(application.application_id, RejectionReason.FUNDING_UNAVAILABLE, (refund, close),
+                           attempts)
+    try:
+        _with_retries(lambda _attempt: notify(application.application_id, account.account_id,
+                                              outbox=adapters.outbox), attempts)
+    except Exception:  # the welcome message failed for good
+        return _compensate(application.application_id, RejectionReason.NOTIFICATION_UNAVAILABLE, (refund, close),
+                           attempts)
+    return Outcome.approved(application.application_id, account.account_id)
+
+
+def _compensate(application_id: str, reason: RejectionReason, compensations: tuple[Callable[[int], object], ...],
+                attempts: int) -> Outcome:
+    for compensation in compensations:
+        try:
+            _with_retries(compensation, attempts)
+        except Exception:  # left for an operator, and said so
+            return Outcome.rejected(application_id, reason, compensation_pending=True)
+    return Outcome.rejected(application_id, reason, compensated=True)
+
+
+def _with_retries(call: Callable[[int], T], attempts: int) -> T:
+    """Call with attempt numbers 1, 2, ...; a business rejection ends at once, anything else is retried."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return call(attempt)
+        except BusinessRejection:
+            raise
+        except Exception:
+            if attempt == attempts:
+                raise
+    raise ValueError("attempts: at least 1")
 
 
 def _verify_with_retries(application: Application, adapters: Adapters, attempts: int) -> None:
@@ -199,5 +267,3 @@ def _application_id_of(raw: object) -> str:
     if isinstance(raw, dict) and isinstance(raw.get("application_id"), str):
         return str(raw["application_id"])
     return ""
-
-

@@ -29,11 +29,11 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from contract.environment import DEFAULT_REVIEW_TIMEOUT_SECONDS, PAYLOAD_KEY_ID
+from contract.environment import CHECKPOINT_ENCRYPTION_CONTEXT, DEFAULT_REVIEW_TIMEOUT_SECONDS, PAYLOAD_KEY_ID
 from contract.onboarding import ONBOARDING
 from durable_functions.serdes import seal_callback_result, seal_input
 from envelope.key_cache import DataKeyCache
-from envelope.keys import DURABLE_CHECKPOINT_CONTEXT, KmsKeyProvider
+from envelope.keys import KmsKeyProvider
 from onboarding.adapters.dynamodb import DynamoReviewQueue
 from onboarding.models import ReviewDecision
 from onboarding.ports import ReviewQueue
@@ -99,7 +99,7 @@ def decide(application_id: str, decision: ReviewDecision, *, reviews: ReviewQueu
 
 def client_keys(key_id: str, kms_client: Any) -> DataKeyCache:
     """The data keys a client seals with: the function's key and use, a cache of its own."""
-    return DataKeyCache(KmsKeyProvider(key_id, kms_client=kms_client, encryption_context=DURABLE_CHECKPOINT_CONTEXT))
+    return DataKeyCache(KmsKeyProvider(key_id, kms_client=kms_client, encryption_context=CHECKPOINT_ENCRYPTION_CONTEXT))
 
 
 def _required(name: str) -> str:

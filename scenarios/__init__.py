@@ -30,9 +30,11 @@ class Expected:
     status: OutcomeStatus
     reason: RejectionReason | None = None
     compensated: bool = False
+    compensation_pending: bool = False  # a compensation could not finish: what it should undo is still there
     account_status: str | None = None  # "OPEN", "CLOSED" or None when no account was opened
     approved_charges: int = 0
     declined_charges: int = 0
+    refunded_charges: int = 0  # approved charges the saga refunded
     outbox_messages: int = 0
     review_requested: bool = False
     error_codes: tuple[FieldError, ...] = ()
@@ -46,6 +48,7 @@ class Scenario:
     expected: Expected
     review_decision: ReviewDecision | None = None  # None with expected.review_requested means: let it time out
     identity_transient_failures: int = 0
+    funding_transient_failures: int = 0  # charge attempts the sandbox processor fails before it charges
     pii: tuple[str, ...] = field(default=())
 
     @property
@@ -103,10 +106,11 @@ def _application(
 
 def _scenario(name: str, description: str, expected: Expected, application_id: str, /, *,
               review_decision: ReviewDecision | None = None, identity_transient_failures: int = 0,
-              **fields: Any) -> Scenario:
+              funding_transient_failures: int = 0, **fields: Any) -> Scenario:
     payload, pii = _application(application_id, **fields)
     return Scenario(name=name, description=description, payload=payload, expected=expected, pii=pii,
-                    review_decision=review_decision, identity_transient_failures=identity_transient_failures)
+                    review_decision=review_decision, identity_transient_failures=identity_transient_failures,
+                    funding_transient_failures=funding_transient_failures)
 
 
 _APPROVED = Expected(status=OutcomeStatus.APPROVED, account_status="OPEN", approved_charges=1, outbox_messages=1)
@@ -179,10 +183,77 @@ SCENARIOS: tuple[Scenario, ...] = (
         Expected(status=OutcomeStatus.REJECTED, reason=RejectionReason.HIGH_RISK),
         "app_01JCORPUS0000000000000007",
         full_name="Fitzgerald Nakamura", date_of_birth="1978-05-30", national_id="789-01-2345",
-        email="fitz.nakamura@mailinator.test", phone="+12065550133", line1="48 Cormorant Parade",
+        email="fitz.nakamura@mailinator.example", phone="+12065550133", line1="48 Cormorant Parade",
         city="Silverbirch Bay", postal_code="98109-7714", card_number="4111111485769205", card_expiry="09/32",
         amount_cents=1_200_000,
     ),
+    # The saga once the account is open: a decline, then the sandbox processor's faults (its test cards,
+    # onboarding/adapters/sandbox.py). Before the reviews: the local runners submit in this order, and a
+    # review's short demo timeout starts as soon as its review is requested.
+    _scenario(
+        "funding_declined", "The card is declined after the account opens: the account is closed (compensated).",
+        Expected(
+            status=OutcomeStatus.FAILED, reason=RejectionReason.FUNDING_DECLINED, compensated=True,
+            account_status="CLOSED", declined_charges=1,
+        ),
+        "app_01JCORPUS0000000000000011",
+        full_name="Jasper Thistlewaite", date_of_birth="1992-01-25", national_id="465-79-8021",
+        email="jasper.thistle@example.com", phone="+14045550193", line1="815 Marigold Esplanade",
+        city="Lindenwold Cove", postal_code="30309-8875", card_number="4000000827364516", card_expiry="10/33",
+        amount_cents=80_000,
+    ),
+    _scenario(
+        "processor_transient_then_approved",
+        "The card processor is unavailable for the first two charge attempts; the third charges: approved after "
+        "retries.",
+        _APPROVED, "app_01JCORPUS0000000000000013", funding_transient_failures=2,
+        full_name="Lysander Quayle-Ashworth", date_of_birth="1987-03-14", national_id="687-21-4093",
+        email="lysander.qa@example.net", phone="+15125550163", line1="27 Kingfisher Row",
+        city="Amberley Downs", postal_code="78701-3392", card_number="4000001293847562", card_expiry="09/33",
+        amount_cents=55_000,
+    ),
+    _scenario(
+        "funding_unavailable",
+        "The card processor is down for good: after every retry nothing was charged and the account is closed "
+        "(compensated).",
+        Expected(
+            status=OutcomeStatus.FAILED, reason=RejectionReason.FUNDING_UNAVAILABLE, compensated=True,
+            account_status="CLOSED",
+        ),
+        "app_01JCORPUS0000000000000014",
+        full_name="Marguerite Oyelaran", date_of_birth="1976-08-21", national_id="798-32-5104",
+        email="m.oyelaran@example.org", phone="+16155550186", line1="1119 Sycamore Bend",
+        city="Halden Cross", postal_code="37203-4471", card_number="4000002384756100", card_expiry="06/32",
+        amount_cents=70_000,
+    ),
+    _scenario(
+        "funding_unconfirmed_refunded",
+        "The processor charges the card but every answer is lost: the approved charge is refunded and the account "
+        "closed (compensated).",
+        Expected(
+            status=OutcomeStatus.FAILED, reason=RejectionReason.FUNDING_UNAVAILABLE, compensated=True,
+            account_status="CLOSED", approved_charges=1, refunded_charges=1,
+        ),
+        "app_01JCORPUS0000000000000015",
+        full_name="Nathaniel Bergström", date_of_birth="1984-12-02", national_id="809-43-6215",
+        email="nathaniel.b@example.com", phone="+14125550117", line1="88 Larch Hollow Lane",
+        city="Wickersham Vale", postal_code="15222-1893", card_number="4000003465718290", card_expiry="07/34",
+        amount_cents=45_000,
+    ),
+    _scenario(
+        "compensation_pending",
+        "The processor charges the card, then goes down and refuses the refund too: the compensation cannot finish, "
+        "the outcome says so and the account stays open with its charge for an operator to replay.",
+        Expected(
+            status=OutcomeStatus.FAILED, reason=RejectionReason.FUNDING_UNAVAILABLE, compensation_pending=True,
+            account_status="OPEN", approved_charges=1,
+        ),
+        "app_01JCORPUS0000000000000016",
+        full_name="Ottoline Vasquez-Drummond", date_of_birth="1991-05-16", national_id="821-54-7326",
+        email="ottoline.vd@example.net", phone="+18015550148", line1="4 Quillon Terrace",
+        city="Saltmarsh Ferry", postal_code="84111-2207", card_number="4000004571829302", card_expiry="12/32",
+        amount_cents=35_000,
+    ),    # Manual review.
     _scenario(
         "review_approved", "Elevated deposit and a foreign phone: MEDIUM risk, the reviewer approves.",
         _REVIEWED_APPROVED, "app_01JCORPUS0000000000000008", review_decision=ReviewDecision.APPROVE,
@@ -205,21 +276,9 @@ SCENARIOS: tuple[Scenario, ...] = (
         Expected(status=OutcomeStatus.REJECTED, reason=RejectionReason.REVIEW_TIMEOUT, review_requested=True),
         "app_01JCORPUS0000000000000010",
         full_name="Isadora Pemberton", date_of_birth="1988-10-19", national_id="354-68-7910",
-        email="isadora.p@throwaway.test", phone="+17025550121", line1="63 Bramblewood Circle",
+        email="isadora.p@throwaway.example", phone="+17025550121", line1="63 Bramblewood Circle",
         city="Copperfield Landing", postal_code="89109-6628", card_number="4111111718092532", card_expiry="06/34",
         amount_cents=90_000,
-    ),
-    _scenario(
-        "funding_declined", "The card is declined after the account opens: the account is closed (compensated).",
-        Expected(
-            status=OutcomeStatus.FAILED, reason=RejectionReason.FUNDING_DECLINED, compensated=True,
-            account_status="CLOSED", declined_charges=1,
-        ),
-        "app_01JCORPUS0000000000000011",
-        full_name="Jasper Thistlewaite", date_of_birth="1992-01-25", national_id="465-79-8021",
-        email="jasper.thistle@example.com", phone="+14045550193", line1="815 Marigold Esplanade",
-        city="Lindenwold Cove", postal_code="30309-8875", card_number="4000000827364516", card_expiry="10/33",
-        amount_cents=80_000,
     ),
     _scenario(
         "transient_identity_then_review_approved",

@@ -169,7 +169,9 @@ BAD_INPUTS: tuple[BadInput, ...] = (
          errors=[("applicant.address.line1", "invalid_format")]),
     _bad("email_without_domain", _set("applicant.email", "leopold.brightwater"),
          errors=[("applicant.email", "invalid_format")]),
-    _bad("phone_not_e164", _set("applicant.phone", "919-555-0172"), errors=[("applicant.phone", "invalid_format")]),
+    # A US number without its area code (written as people do; "919-555-0172" with one is valid, in E.164).
+    _bad("phone_without_area_code", _set("applicant.phone", "555-0172"),
+         errors=[("applicant.phone", "invalid_number")]),
     _bad("empty_name", _set("applicant.full_name", "   "), errors=[("applicant.full_name", "empty")]),
     _bad("unknown_product", _set("product", "platinum"), errors=[("product", "invalid_choice")]),
     _bad("application_id_path_traversal", _set("application_id", "app_../../etc/passwd"),

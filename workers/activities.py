@@ -92,7 +92,11 @@ class OnboardingActivities:
     @activity.defn(name="fund_account")
     def fund_account(self, application: Application) -> Charge:
         with self._rejections(application):
-            return steps.fund_account(application, cards=self._adapters.cards)
+            return steps.fund_account(application, cards=self._adapters.cards, attempt=activity.info().attempt)
+
+    @activity.defn(name="refund_charge")
+    def refund_charge(self, application: Application) -> Charge | None:
+        return steps.refund_charge(application, cards=self._adapters.cards, attempt=activity.info().attempt)
 
     @activity.defn(name="close_account")
     def close_account(self, application_id: str) -> Account | None:

@@ -16,6 +16,8 @@ from onboarding.models import Application, ReviewDecision, RiskAssessment
 
 WORKFLOW_NAME = "Onboarding"
 REVIEW_UPDATE_NAME = "submit_review"
+# An operator's replay of the compensations that could not finish (no argument; refused unless one is pending).
+RETRY_COMPENSATION_UPDATE_NAME = "retry_compensation"
 CURRENT_STEP_QUERY_NAME = "current_step"
 DEFAULT_TASK_QUEUE = "onboarding"
 PRODUCTION_REVIEW_TIMEOUT_SECONDS = 72 * 3600
@@ -33,6 +35,8 @@ class Step(StrEnum):
     STARTED = "started"
     AWAITING_REVIEW = "awaiting_review"
     REVIEW_DECIDED = "review_decided"  # a decision arrived (or the wait timed out): no further decision is accepted
+    # A compensation failed for good: the workflow waits for an operator's retry_compensation (see workflows.py).
+    COMPENSATION_PENDING = "compensation_pending"
     COMPLETED = "completed"
 
 

@@ -1,8 +1,10 @@
 """The cost model: what one execution costs on each architecture, and what a month costs at volume.
 
-Measure usage from the run's histories (:func:`measure_temporal`, :func:`measure_stepfunctions`), then
-:func:`compare_costs` applies the dated price table (``prices.json``) and the fixed monthly costs of each
-architecture (:class:`comparison.cost.model.CostConfig`) and solves for the crossover volume(s).
+Count usage from the run's histories (:func:`measure_temporal`, :func:`measure_stepfunctions`: Actions, transitions,
+retries, invocations, history bytes, never a duration), then :func:`compare_costs` applies the dated price table
+(``prices.json``) and the dated assumptions (``assumptions.json``, :mod:`comparison.cost.assumptions`) in their low,
+typical and high cases, and solves for the crossover volume(s) of each. The result is a pure function of the counts,
+the assumptions and the prices: the same run on another machine gives the same bytes.
 
 The result is keyed by engine (:class:`CostComparison`): an engine joins the comparison with its own measured
 usage and :class:`~comparison.cost.model.CostModel`; everything downstream (crossovers, curve, report) is generic.
@@ -16,9 +18,10 @@ from datetime import date, datetime
 from typing import Any
 
 from google.protobuf.json_format import ParseDict, ParseError
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from temporalio.api.history.v1 import HistoryEvent
 
+from comparison.cost.assumptions import CASES, Assumption, Assumptions, Case, load_assumptions
 from comparison.cost.model import (
     CostConfig,
     CostModel,
@@ -74,8 +77,28 @@ class PriceTableInfo(_Model):
     sources: list[str]
 
 
+class AssumptionsInfo(_Model):
+    as_of: date
+    note: str
+    entries: list[Assumption]
+
+
+class CaseCost(_Model):
+    """One case of the assumptions priced: monthly totals per engine at the comparison's volumes, crossovers."""
+
+    case: Case
+    monthly_usd: dict[Engine, list[float]]
+    usd_per_million_executions: dict[Engine, float]
+    fixed_monthly_usd: dict[Engine, float]
+    crossovers: list[Crossover]
+
+
 class CostComparison(_Model):
-    """Every engine's cost, keyed by engine in :class:`Engine` order; crossovers between every pair of engines."""
+    """Every engine's cost, keyed by engine in :class:`Engine` order; crossovers between every pair of engines.
+
+    ``engines``, ``crossovers``, ``config`` and ``curve`` are the typical case; ``sensitivity`` prices every case of
+    the assumptions (empty when a single configuration was given instead of assumptions).
+    """
 
     engines: dict[Engine, EngineCost]
     volumes: list[int]
@@ -83,6 +106,8 @@ class CostComparison(_Model):
     price_table: PriceTableInfo
     config: CostConfig
     curve: list[CurvePoint]
+    assumptions: AssumptionsInfo | None = None
+    sensitivity: dict[Case, CaseCost] = Field(default_factory=dict)
 
     def cheapest(self, index: int) -> Engine:
         """The cheapest engine at ``volumes[index]``."""
@@ -93,7 +118,7 @@ def measure_temporal(
     histories: Sequence[Sequence[Mapping[str, Any]]], *, queries_per_execution: int = 0,
     heartbeats_per_execution: int = 0,
 ) -> TemporalMeasured:
-    """Average Actions, history size and open time per execution over the given histories."""
+    """Average Actions and history size per execution over the given histories (counted, never timed)."""
     if not histories:
         raise ValueError("histories: at least one Temporal history is needed")
     counts = [count_temporal_actions(h, queries=queries_per_execution, heartbeats=heartbeats_per_execution)
@@ -103,8 +128,7 @@ def measure_temporal(
         executions=len(histories),
         actions_per_execution=_mean(count.total for count in counts),
         actions_by_kind={kind: _mean(count.by_kind.get(kind, 0) for count in counts) for kind in kinds},
-        history_bytes_per_execution=_mean(_history_bytes(h) for h in histories),
-        open_seconds_per_execution=_mean(_open_seconds(h) for h in histories),
+        history_bytes_per_execution=_mean(history_bytes(h) for h in histories),
     )
 
 
@@ -114,54 +138,71 @@ def measure_stepfunctions(
     *,
     prices: PriceTable | None = None,
 ) -> StepFunctionsMeasured:
-    """Average transitions, Lambda use and log volume per execution (``log_events`` per execution)."""
+    """Average transitions, retries, Lambda invocations and state machine log volume per execution (``log_events``
+    per execution; no event at all means the log volume was not measured, e.g. on moto, which writes none)."""
     if not histories:
         raise ValueError("histories: at least one Step Functions history is needed")
     overhead = (prices or load_prices()).cloudwatch_logs.event_overhead_bytes
     transitions = [count_state_transitions(h) for h in histories]
-    lambdas = [count_lambda_usage(h) for h in histories]
-    invocations = sum(usage.invocations for usage in lambdas)
+    invocations = sum(count_lambda_usage(h).invocations for h in histories)
+    logged = any(events for events in log_events)
     return StepFunctionsMeasured(
         executions=len(histories),
         transitions_per_execution=_mean(t.total for t in transitions),
         retries_per_execution=_mean(t.retries for t in transitions),
         lambda_invocations_per_execution=invocations / len(histories),
-        lambda_billed_ms_per_invocation=sum(u.billed_ms for u in lambdas) / invocations if invocations else 0.0,
-        log_bytes_per_execution=sum(log_bytes(events, overhead) for events in log_events) / len(histories),
+        log_bytes_per_execution=(sum(log_bytes(events, overhead) for events in log_events) / len(histories)
+                                 if logged else None),
     )
+
+
+def observed_timings(
+    temporal: Sequence[Sequence[Mapping[str, Any]]], stepfunctions: Sequence[Sequence[Mapping[str, Any]]]
+) -> dict[str, float]:
+    """What a run *timed* (wall-clock, machine-dependent): mean open seconds of a Temporal execution and mean
+    Lambda milliseconds per invocation as the orchestrator observed them. For notes only: never priced."""
+    lambdas = [count_lambda_usage(h) for h in stepfunctions]
+    invocations = sum(usage.invocations for usage in lambdas)
+    return {
+        "temporal_open_seconds": _mean(open_seconds(h) for h in temporal),
+        "lambda_ms_per_invocation": sum(u.billed_ms for u in lambdas) / invocations if invocations else 0.0,
+    }
 
 
 def compare_costs(
     temporal: TemporalMeasured,
     stepfunctions: StepFunctionsMeasured,
-    config: CostConfig | None = None,
+    assumptions: Assumptions | CostConfig | None = None,
     prices: PriceTable | None = None,
 ) -> CostComparison:
-    """Each architecture's cost model from its measured usage, compared over the configured volumes."""
-    config = config or CostConfig()
+    """Each architecture's cost model from its counted usage, compared over the configured volumes: the typical case
+    in full and every case of ``assumptions`` (default: ``assumptions.json``) in ``sensitivity``; a plain
+    :class:`CostConfig` prices that one configuration only."""
     prices = prices or load_prices()
-    t_model = TemporalCost(temporal, config.temporal, prices)
-    s_model = StepFunctionsCost(stepfunctions, config.stepfunctions, prices, free_tiers=config.apply_aws_free_tiers)
-    models: dict[Engine, CostModel] = {Engine.TEMPORAL: t_model, Engine.STEPFUNCTIONS: s_model}
-    measured = {
+    if isinstance(assumptions, CostConfig):
+        config, cases = assumptions, {}
+    else:
+        assumptions = assumptions or load_assumptions()
+        config = assumptions.config("typical")
+        cases = {case: assumptions.config(case) for case in CASES}
+    models = _models(temporal, stepfunctions, config, prices)
+    counted = {
         Engine.TEMPORAL: {
             "actions": temporal.actions_per_execution,
             **{f"actions.{kind}": value for kind, value in temporal.actions_by_kind.items()},
             "history_bytes": temporal.history_bytes_per_execution,
-            "open_seconds": temporal.open_seconds_per_execution,
         },
         Engine.STEPFUNCTIONS: {
             "state_transitions": stepfunctions.transitions_per_execution,
             "retries": stepfunctions.retries_per_execution,
             "lambda_invocations": stepfunctions.lambda_invocations_per_execution,
-            "lambda_billed_ms_per_invocation": stepfunctions.lambda_billed_ms_per_invocation,
-            "lambda_gb_seconds": s_model.gb_seconds,
-            "log_bytes": stepfunctions.log_bytes_per_execution,
+            **({"log_bytes": stepfunctions.log_bytes_per_execution}
+               if stepfunctions.log_bytes_per_execution is not None else {}),
         },
     }
     found = crossovers(models)
     return CostComparison(
-        engines={engine: _engine_cost(engine, models[engine], config, prices, measured[engine])
+        engines={engine: _engine_cost(engine, models[engine], config, prices, counted[engine])
                  for engine in Engine if engine in models},
         volumes=list(config.volumes),
         crossovers=found,
@@ -169,6 +210,30 @@ def compare_costs(
                                    sources=prices.sources()),
         config=config,
         curve=_curve(models, config.volumes, found),
+        assumptions=None if not cases or not isinstance(assumptions, Assumptions) else AssumptionsInfo(
+            as_of=assumptions.as_of, note=assumptions.note, entries=assumptions.entries),
+        sensitivity={case: _case_cost(case, _models(temporal, stepfunctions, case_config, prices), case_config)
+                     for case, case_config in cases.items()},
+    )
+
+
+def _models(temporal: TemporalMeasured, stepfunctions: StepFunctionsMeasured, config: CostConfig,
+            prices: PriceTable) -> dict[Engine, CostModel]:
+    return {
+        Engine.TEMPORAL: TemporalCost(temporal, config.temporal, prices),
+        Engine.STEPFUNCTIONS: StepFunctionsCost(stepfunctions, config.stepfunctions, prices,
+                                                free_tiers=config.apply_aws_free_tiers),
+    }
+
+
+def _case_cost(case: Case, models: Mapping[Engine, CostModel], config: CostConfig) -> CaseCost:
+    return CaseCost(
+        case=case,
+        monthly_usd={engine: [sum(model.breakdown(n).values()) for n in config.volumes]
+                     for engine, model in models.items()},
+        usd_per_million_executions={engine: model.unit_usd() * 1e6 for engine, model in models.items()},
+        fixed_monthly_usd={engine: sum(model.breakdown(0).values()) for engine, model in models.items()},
+        crossovers=crossovers(models),
     )
 
 
@@ -238,18 +303,48 @@ def _mean(values: Any) -> float:
     return sum(items) / len(items) if items else 0.0
 
 
-def _history_bytes(events: Sequence[Mapping[str, Any]]) -> int:
-    """Stored size of a history: its protobuf encoding (JSON text size when it is not proto JSON)."""
+# What a history's size must not depend on: when it ran, on which server task, on which host (see history_bytes).
+_FIXED_TIME = "2026-01-01T00:00:00.500000000Z"  # nanos of 9 digits: the varint length of most real timestamps
+_FIXED_TASK_ID = "1048576"
+_FIXED_IDENTITY = "1234@worker-host"  # the SDK's default identity is "<pid>@<hostname>"
+_VOLATILE = {"eventTime": _FIXED_TIME, "event_time": _FIXED_TIME, "taskId": _FIXED_TASK_ID,
+             "task_id": _FIXED_TASK_ID}
+
+
+def history_bytes(events: Sequence[Mapping[str, Any]]) -> int:
+    """Stored size of a history: its protobuf encoding (JSON text size when it is not proto JSON), with what varies
+    from run to run or host to host held fixed: event times, task ids and identities take fixed values of the same
+    magnitude, and each workflow task's ``historySizeBytes`` is the size counted so far. So the figure depends on
+    the history's content only, and two runs of the same corpus count the same bytes."""
     total = 0
     for event in events:
+        item = _canonical(event, total)
         try:
-            total += ParseDict(dict(event), HistoryEvent(), ignore_unknown_fields=True).ByteSize()
+            total += ParseDict(item, HistoryEvent(), ignore_unknown_fields=True).ByteSize()
         except ParseError:
-            total += len(json.dumps(event, default=str).encode())
+            total += len(json.dumps(item, default=str).encode())
     return total
 
 
-def _open_seconds(events: Sequence[Mapping[str, Any]]) -> float:
+def _canonical(node: Any, size_so_far: int) -> Any:
+    if isinstance(node, list):
+        return [_canonical(item, size_so_far) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    result: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _VOLATILE and value is not None:
+            result[key] = _VOLATILE[key]
+        elif key == "identity" and isinstance(value, str):
+            result[key] = _FIXED_IDENTITY
+        elif key in ("historySizeBytes", "history_size_bytes"):
+            result[key] = str(size_so_far)
+        else:
+            result[key] = _canonical(value, size_so_far)
+    return result
+
+
+def open_seconds(events: Sequence[Mapping[str, Any]]) -> float:
     times = [_parse_time(e.get("eventTime", e.get("event_time"))) for e in events]
     known = [t for t in times if t is not None]
     return (max(known) - min(known)).total_seconds() if len(known) >= 2 else 0.0
@@ -274,4 +369,5 @@ __all__ = [
     "crossovers",
     "measure_stepfunctions",
     "measure_temporal",
+    "observed_timings",
 ]

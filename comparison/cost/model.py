@@ -1,5 +1,10 @@
 """Monthly cost of each architecture as a function of executions per month.
 
+Two kinds of input, kept apart so that a report is a pure function of the design: what a run *counts*
+(:class:`TemporalMeasured`, :class:`StepFunctionsMeasured`: Actions, transitions, retries, invocations, history bytes;
+the same on every machine) and what is *assumed* (the ``*Setup`` models: durations, sizes, counts of workers, retention;
+reports take every one of them from :mod:`comparison.cost.assumptions`, never from these defaults).
+
 Both functions are piecewise linear in the volume N (tiers, allowances, free tiers and the Temporal
 plan's "greater of minimum or percentage" each add a kink), so each model also returns its kinks;
 between kinks the difference of the two costs is linear and crossovers are solved exactly.
@@ -36,6 +41,8 @@ class TemporalSetup(_Config):
     worker_memory_gb: float = Field(default=1.0, gt=0)
     worker_arch: Arch = "x86_64"
     retention_days: float = Field(default=30, ge=1)  # namespace retention of closed histories
+    # How long an execution stays open (its history is active storage meanwhile); a wall-clock time, so assumed.
+    open_hours_per_execution: float = Field(default=0.0, ge=0)
     # Payload bytes cross the network about twice per history byte (worker -> service -> worker).
     network_bytes_per_history_byte: float = Field(default=2.0, ge=0)
     kms_keys: int = Field(default=1, ge=0)  # payload codec key
@@ -45,14 +52,18 @@ class TemporalSetup(_Config):
 
 
 class StepFunctionsSetup(_Config):
-    lambda_memory_mb: int = Field(default=512, ge=128)
+    lambda_memory_mb: float = Field(default=512, ge=128)
     lambda_arch: Arch = "x86_64"
-    lambda_duration_ms: float | None = Field(default=None, gt=0)  # None: use the measured duration
+    # Billed duration of one task invocation (init included when billed): machine-dependent, so assumed, or read
+    # from a deployment's REPORT lines by `make audit`.
+    lambda_billed_ms_per_invocation: float = Field(default=100.0, gt=0)
     kms_keys: int = Field(default=3, ge=0)  # history, logs, claim check
     kms_requests_per_execution: float = Field(default=1.0, ge=0)
     s3_puts_per_execution: float = Field(default=1.0, ge=0)  # claim check written once
     s3_gets_per_execution: float = Field(default=6.0, ge=0)  # read by the handlers that need PII
     network_gb_per_execution: float = Field(default=0.0, ge=0)  # DynamoDB/S3 go through free gateway endpoints
+    # State machine log volume per transition, used when no log event was read (moto writes none).
+    log_bytes_per_transition: float = Field(default=0.0, ge=0)
     network: NetworkSetup = NetworkSetup()
 
 
@@ -64,20 +75,28 @@ class CostConfig(_Config):
 
 
 class TemporalMeasured(_Config):
+    """Counted from a run's Temporal histories (means per execution)."""
+
     executions: int = Field(ge=1)
     actions_per_execution: float = Field(ge=0)
     actions_by_kind: dict[str, float] = Field(default_factory=dict)
     history_bytes_per_execution: float = Field(ge=0)
-    open_seconds_per_execution: float = Field(ge=0)
 
 
 class StepFunctionsMeasured(_Config):
+    """Counted from a run's Step Functions histories (means per execution); ``log_bytes_per_execution`` is ``None``
+    when no state machine log event was read (then ``StepFunctionsSetup.log_bytes_per_transition`` applies)."""
+
     executions: int = Field(ge=1)
     transitions_per_execution: float = Field(ge=0)
     retries_per_execution: float = Field(ge=0)
     lambda_invocations_per_execution: float = Field(ge=0)
-    lambda_billed_ms_per_invocation: float = Field(ge=0)
-    log_bytes_per_execution: float = Field(ge=0)
+    log_bytes_per_execution: float | None = Field(default=None, ge=0)
+
+    def log_bytes(self, setup: StepFunctionsSetup) -> float:
+        if self.log_bytes_per_execution is not None:
+            return self.log_bytes_per_execution
+        return self.transitions_per_execution * setup.log_bytes_per_transition
 
 
 Breakdown = dict[str, float]
@@ -141,7 +160,7 @@ class TemporalCost:
         self.plan = prices.temporal_cloud.plans[setup.plan]
         cloud = prices.temporal_cloud
         gb = measured.history_bytes_per_execution / 1e9
-        self.active_gbh = gb * measured.open_seconds_per_execution / 3600
+        self.active_gbh = gb * setup.open_hours_per_execution
         self.retained_gbh = gb * setup.retention_days * 24
         self.included_active_gbh = self.plan.included_active_storage_gb * cloud.gbh_per_gb_month
         self.included_retained_gbh = self.plan.included_retained_storage_gb * cloud.gbh_per_gb_month
@@ -201,8 +220,8 @@ class StepFunctionsCost:
         self, measured: StepFunctionsMeasured, setup: StepFunctionsSetup, prices: PriceTable, *, free_tiers: bool
     ) -> None:
         self.m, self.setup, self.prices, self.free_tiers = measured, setup, prices, free_tiers
-        duration_ms = setup.lambda_duration_ms or measured.lambda_billed_ms_per_invocation
-        self.gb_seconds = measured.lambda_invocations_per_execution * duration_ms / 1000 * setup.lambda_memory_mb / 1024
+        self.gb_seconds = (measured.lambda_invocations_per_execution * setup.lambda_billed_ms_per_invocation / 1000
+                           * setup.lambda_memory_mb / 1024)
 
     def _allowance(self, amount: float) -> float:
         return amount if self.free_tiers else 0.0
@@ -221,7 +240,7 @@ class StepFunctionsCost:
                                    + s.s3_gets_per_execution * p.s3.usd_per_1000_get) / 1000,
             "network": _network_fixed(s.network, p) + n * s.network_gb_per_execution * _network_per_gb(s.network, p),
             "kms": _kms(s.kms_keys, n * s.kms_requests_per_execution, p),
-            "logs": n * m.log_bytes_per_execution / 1e9 * p.cloudwatch_logs.ingestion_usd_per_gb,
+            "logs": n * m.log_bytes(s) / 1e9 * p.cloudwatch_logs.ingestion_usd_per_gb,
         }
 
     def unit_usd(self) -> float:

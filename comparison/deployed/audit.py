@@ -9,14 +9,17 @@ It starts its own canary executions there (hardened, fresh application ids, the 
 
 then reads what each orchestrator stores, as its operator can (Temporal history without the codec, Step Functions
 history, description and the state machine's log group), and writes the same report as the demo
-(``comparison.{json,md,html}``, default ``reports/``) with parity and the cost model measured on the canaries.
+(``comparison.{json,md,html}``, default ``reports/``) with parity and the cost model on the canaries: usage counted
+in their histories, the Lambda duration and memory read from the task functions' REPORT lines
+(:mod:`comparison.deployed.lambda_billing`), the other figures from the dated assumptions. With ``make synth``'s
+``cdk.out/<egress mode>`` present, the access surface and the deployment's own figures come from those templates.
 Configuration: :mod:`comparison.deployed.config`. Exit status: 0 clean, 1 a finding or a failed canary,
 2 a configuration error.
 
 Permissions needed: invoke the intake function; ``states:DescribeExecution``, ``GetExecutionHistory``,
 ``ListTagsForResource``, ``SendTaskSuccess``/``SendTaskFailure`` on the state machine; ``logs:FilterLogEvents`` on its
-log group; read the four tables and write review decisions; ``kms:GenerateDataKey``/``Decrypt`` on the payload key;
-read the Temporal credentials secret.
+log group and on the task functions' log groups; read the four tables and write review decisions;
+``kms:GenerateDataKey``/``Decrypt`` on the payload key; read the Temporal credentials secret.
 """
 
 from __future__ import annotations
@@ -25,20 +28,30 @@ import argparse
 import asyncio
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from comparison.access.surface import access_surface, accounts_named
+from comparison.access.templates import TemplateSet, load_assembly
+from comparison.audit.evidence import StepFunctionsEvidence
+from comparison.cost.assumptions import AssumptionError
+from comparison.cost.deployment import report_assumptions
+from comparison.cost.usage import count_lambda_usage
 from comparison.deployed.config import AuditConfigError, DeployedTarget, load_target, read_context
+from comparison.deployed.lambda_billing import read_billing, task_log_groups
 from comparison.engines.runs import Planned, ProgressPrinter, in_background, plan, scenario_run
 from comparison.engines.stepfunctions import StepFunctionsTarget, collect_stepfunctions_evidence, run_on_stepfunctions
 from comparison.engines.temporal import collect_temporal_evidence, raw_client, run_on_temporal
 from comparison.models import Engine
-from comparison.onboarding import corpus, pii_from_scenarios
+from comparison.onboarding import ACCESS_STORES, ENGINE_OPERATORS, corpus, pii_from_scenarios
 from comparison.report.assemble import COMPLIANCE_REPORT, ProfileRun, assemble, publish, verdict
 from comparison.report.write import ComparisonReport
+from contract.onboarding import ONBOARDING, ONBOARDING_FUNCTIONS
 from contract.profile import Profile
 from local.processes import stop_on_signals
 from onboarding.adapters.dynamodb import TableNames, dynamodb_adapters
@@ -108,8 +121,12 @@ def _stepfunctions(target: DeployedTarget, planned: Sequence[Planned], adapters:
 
 
 def run_audit(target: DeployedTarget, out: Path, progress: ProgressPrinter,
-              compliance: Path = COMPLIANCE_REPORT) -> ComparisonReport:
+              compliance: Path = COMPLIANCE_REPORT, *, context: Mapping[str, Any] | None = None,
+              cost_assumptions: Path | None = None, assembly: Path | None = None) -> ComparisonReport:
+    """The canaries, then the report. ``context``: the cdk.json context (cost overrides); ``assembly``: a cloud
+    assembly of the deployment (``cdk.out/<egress mode>``) for the access surface and the deployment's figures."""
     values = pii_from_scenarios(target.scenarios)
+    since_ms = int(time.time() * 1000) - 60_000  # a minute of margin for clock skew with CloudWatch Logs
     adapters = dynamodb_adapters(TableNames(**target.tables),
                                  resource=boto3.resource("dynamodb", region_name=target.region))
     progress(f"canaries: {len(target.scenarios)} scenarios on each engine ({target.environment_name}, "
@@ -120,21 +137,49 @@ def run_audit(target: DeployedTarget, out: Path, progress: ProgressPrinter,
         runs = [asyncio.run(_temporal(target, temporal_plan, adapters, progress)), sfn.result()]
     finally:
         thread.join(timeout=5)
-    progress("auditing what each orchestrator stores, measuring cost, deciding parity")
-    report = assemble(runs, values, corpus=corpus(target.scenarios), compliance_path=compliance, notes=[
-        f"Deployed environment {target.environment_name} ({target.region}): canary executions of the hardened "
-        "profile started by `make audit` under fresh application ids.",
-        "Step Functions `logs` channel: the state machine's log group, filtered to each canary's execution ARN.",
-    ])
+    progress("reading what the task Lambdas billed (REPORT lines)")
+    billing = read_billing(boto3.client("logs", region_name=target.region),
+                           task_log_groups(target.environment_name, ONBOARDING_FUNCTIONS,
+                                           entry=ONBOARDING.entry_function),
+                           since_ms=since_ms, expected=_task_invocations(runs),
+                           wait_seconds=target.report_wait_seconds)
+    templates = load_assembly(assembly) if assembly is not None and (assembly / "manifest.json").is_file() else None
+    source = f"templates of {assembly}" if templates is not None else ""
+    progress("auditing what each orchestrator stores, pricing the counted usage, deciding parity")
+    report = assemble(
+        runs, values, corpus=corpus(target.scenarios), compliance_path=compliance,
+        assumptions=report_assumptions(templates, templates_source=source, context=context,
+                                       overrides_file=cost_assumptions, measured=billing.assumptions),
+        access=(access_surface(TemplateSet(templates), ACCESS_STORES, ENGINE_OPERATORS, source=source,
+                               # the account the audit runs in, and those cdk.json names its roles in
+                               own_accounts=accounts_named(context or {}) | {target.state_machine_arn.split(":")[4]})
+                if templates is not None else None),
+        notes=[
+            f"Deployed environment {target.environment_name} ({target.region}): canary executions of the hardened "
+            "profile started by `make audit` under fresh application ids.",
+            "Step Functions `logs` channel: the state machine's log group, filtered to each canary's execution ARN.",
+            billing.note,
+            f"Access surface and the deployment's figures: from {source}." if templates is not None else
+            f"No access surface: no cloud assembly at {assembly} (`make synth` writes cdk.out/<egress mode>).",
+        ])
     paths = publish(report, out, values)
     progress(f"wrote {paths.json}, {paths.markdown} and {paths.html}")
     return report
+
+
+def _task_invocations(runs: Sequence[ProfileRun]) -> int:
+    return sum(count_lambda_usage(evidence.history).invocations for run in runs for evidence in run.evidence or ()
+               if isinstance(evidence, StepFunctionsEvidence))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m comparison.deployed.audit", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("reports"))
     parser.add_argument("--cdk-json", type=Path, default=Path("cdk.json"), help="the deployment's cdk.json")
+    parser.add_argument("--assembly", type=Path, default=None,
+                        help="the deployment's cloud assembly (default: cdk.out/<egress_mode of the cdk.json>)")
+    parser.add_argument("--cost-assumptions", type=Path, default=None, metavar="FILE",
+                        help="JSON object of cost assumptions to override (see comparison/cost/assumptions.json)")
     args = parser.parse_args(argv)
     progress = ProgressPrinter(sys.stdout)
     try:
@@ -142,10 +187,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuditConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
+    context = read_context(args.cdk_json)
+    assembly = args.assembly or args.cdk_json.parent / "cdk.out" / str(context.get("egress_mode", "nat"))
     try:
         with stop_on_signals():
-            report = run_audit(target, args.out, progress)
-    except SettingsError as error:  # e.g. the Temporal secret cannot be read
+            report = run_audit(target, args.out, progress, context=context, cost_assumptions=args.cost_assumptions,
+                               assembly=assembly)
+    except (SettingsError, AssumptionError) as error:  # e.g. the Temporal secret cannot be read
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
     except AuditConnectionError as error:

@@ -13,6 +13,7 @@ deployment's ``cdk.json`` and AWS credentials only the region is needed. Each va
 | ``AUDIT_TABLE_PREFIX`` | ``<environment_name>`` (``<prefix>-ledger``, ``-charges``, ``-outbox``, ``-reviews``) |
 | ``AUDIT_SCENARIOS`` | every scenario that does not wait for a review timeout (comma-separated names) |
 | ``AUDIT_REVIEW_TIMEOUT_SECONDS`` | ``300``: the Temporal canaries' review timeout (reviews are answered at once) |
+| ``AUDIT_REPORT_WAIT_SECONDS`` | ``60``: how long to wait for the task Lambdas' REPORT lines to reach CloudWatch Logs |
 | ``TEMPORAL_ADDRESS``, ``_NAMESPACE``, ``_TASK_QUEUE`` | ``temporal_address``, ``_namespace``, ``_task_queue`` |
 | ``TEMPORAL_AUTH_MODE``, ``TEMPORAL_TLS`` | ``temporal_auth_mode``, ``temporal_tls`` |
 | ``TEMPORAL_SECRET_ARN`` | the ARN of the secret named ``temporal_secret_name`` |
@@ -68,6 +69,7 @@ class _AuditSettings(BaseModel):
     table_prefix: str | None = Field(None, alias="AUDIT_TABLE_PREFIX", pattern=r"^[A-Za-z0-9_.-]{1,200}$")
     scenarios: str | None = Field(None, alias="AUDIT_SCENARIOS")
     review_timeout_seconds: int = Field(300, alias="AUDIT_REVIEW_TIMEOUT_SECONDS", ge=1, le=86_400)
+    report_wait_seconds: int = Field(60, alias="AUDIT_REPORT_WAIT_SECONDS", ge=0, le=900)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class DeployedTarget:
     temporal: ClientSettings
     scenarios: tuple[Scenario, ...]
     review_timeout_seconds: int
+    report_wait_seconds: int = 60
 
 
 def read_context(path: Path = Path("cdk.json")) -> dict[str, Any]:
@@ -127,6 +130,7 @@ def load_target(
         temporal=temporal,
         scenarios=_scenarios(settings.scenarios),
         review_timeout_seconds=settings.review_timeout_seconds,
+        report_wait_seconds=settings.report_wait_seconds,
     )
 
 

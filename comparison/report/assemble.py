@@ -12,13 +12,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from comparison.access.model import AccessSurface
 from comparison.audit.evidence import ExecutionEvidence, StepFunctionsEvidence, TemporalEvidence, audit_executions
 from comparison.audit.exposure import ExposureAudit
 from comparison.audit.pii import PiiMatcher, PiiValue
 from comparison.audit.textscan import scan_text
+from comparison.cost.assumptions import Assumptions
 from comparison.cost.compare import CostComparison, compare_costs, measure_stepfunctions, measure_temporal
 from comparison.models import Corpus, Engine, ScenarioRun
-from comparison.report.compliance import load_compliance
+from comparison.report.compliance import ComplianceSummary, load_compliance
 from comparison.report.write import ComparisonReport, ReportPaths, build_scenarios, print_side_by_side, write_reports
 from contract.profile import Profile
 
@@ -46,10 +48,12 @@ class ProfileRun:
 
 def assemble(
     profile_runs: Sequence[ProfileRun], values: Sequence[PiiValue], *, corpus: Corpus, notes: Iterable[str] = (),
-    compliance_path: Path = COMPLIANCE_REPORT,
+    compliance_path: Path = COMPLIANCE_REPORT, assumptions: Assumptions | None = None,
+    access: AccessSurface | None = None, compliance: ComplianceSummary | None = None,
 ) -> ComparisonReport:
     """Parity over the engines that ran, the exposure audit of each engine and profile, the cost model on the
-    hardened runs, the compliance summary, and the notes."""
+    hardened runs (counted usage priced with ``assumptions``, default the dated file), the access surface, the
+    compliance summary (``compliance``, else the one at ``compliance_path``), and the notes."""
     exposure: dict[Engine, dict[Profile, ExposureAudit]] = {}
     for item in profile_runs:
         audit = item.audit(values)
@@ -61,14 +65,17 @@ def assemble(
         facts=list(corpus.facts),
         scenarios=build_scenarios((run for item in profile_runs for run in item.runs), corpus, engines=engines),
         exposure=exposure,
-        cost=hardened_cost(profile_runs),
-        compliance=load_compliance(compliance_path),
+        cost=hardened_cost(profile_runs, assumptions),
+        access=access,
+        compliance=compliance if compliance is not None else load_compliance(compliance_path),
         notes=[*notes, *code_log_notes(profile_runs, values)],
     )
 
 
-def hardened_cost(profile_runs: Sequence[ProfileRun]) -> CostComparison | None:
-    """The cost model measured on the hardened histories (what would be deployed), when both priced engines ran."""
+def hardened_cost(profile_runs: Sequence[ProfileRun], assumptions: Assumptions | None = None
+                  ) -> CostComparison | None:
+    """The cost model on the usage counted in the hardened histories (what would be deployed), when both priced
+    engines ran; a pure function of those counts, ``assumptions`` and the price table."""
     hardened = [evidence for item in profile_runs if item.profile is Profile.HARDENED
                 for evidence in item.evidence or ()]
     temporal = [evidence for evidence in hardened if isinstance(evidence, TemporalEvidence)]
@@ -79,6 +86,7 @@ def hardened_cost(profile_runs: Sequence[ProfileRun]) -> CostComparison | None:
         measure_temporal([evidence.history for evidence in temporal]),
         measure_stepfunctions([evidence.history for evidence in stepfunctions],
                               [evidence.log_events for evidence in stepfunctions]),
+        assumptions,
     )
 
 

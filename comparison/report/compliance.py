@@ -1,6 +1,8 @@
-"""The compliance summary the report shows, read from ``reports/compliance.json`` (written by ``make synth``).
+"""The compliance summary the report shows: what the demo checked on its own synthesis, and what
+``reports/compliance.json`` (written by ``make synth``) adds.
 
-Accepted shape (``generated_at`` and ``tools`` are optional; ``acknowledgements`` may be omitted)::
+Accepted shape (``generated_at``, ``source``, ``tools`` and ``missing`` are optional; ``acknowledgements`` may be
+omitted)::
 
     {
       "generated_at": "2026-01-01T00:00:00Z",
@@ -11,8 +13,11 @@ Accepted shape (``generated_at`` and ``tools`` are optional; ``acknowledgements`
             "acknowledgements": [{"rule": "AwsSolutions-IAM5", "reason": "...", "resource": "..."}]}
          ]}
       ],
-      "tools": [{"tool": "checkov", "passed": 120, "failed": 0, "skipped": 3}]
+      "tools": [{"tool": "checkov", "passed": 120, "failed": 0, "skipped": 3, "detail": "..."}],
+      "missing": [{"gate": "checkov", "why": "not installed", "how": "make checkov"}]
     }
+
+``missing`` names every gate that did not run and how to run it, so a summary is never silently partial.
 
 ``findings`` counts unacknowledged findings (the gate wants 0). A flatter form is accepted too:
 ``{"stacks": {"Foundation": {"AwsSolutions": {"findings": 0, "acknowledged": 2}}}}``.
@@ -55,12 +60,23 @@ class ToolResult(_Model):
     passed: int = Field(default=0, ge=0)
     failed: int = Field(default=0, ge=0)
     skipped: int = Field(default=0, ge=0)
+    detail: str = ""
+
+
+class MissingGate(_Model):
+    """A gate that did not run: which, why, and the command that runs it."""
+
+    gate: str
+    why: str
+    how: str
 
 
 class ComplianceSummary(_Model):
     generated_at: datetime | None = None
+    source: str = ""
     stacks: list[StackResult]
     tools: list[ToolResult] = Field(default_factory=list)
+    missing: list[MissingGate] = Field(default_factory=list)
 
     @field_validator("stacks", mode="before")
     @classmethod
@@ -85,6 +101,10 @@ class ComplianceSummary(_Model):
         for stack in self.stacks:
             names.extend(pack.pack for pack in stack.packs if pack.pack not in names)
         return names
+
+
+    def stack_names(self) -> list[str]:
+        return [stack.stack for stack in self.stacks]
 
 
 def load_compliance(path: Path) -> ComplianceSummary | None:

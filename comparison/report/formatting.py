@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from comparison.cost.compare import VOLUME_UPPER, CostComparison
+from comparison.cost.assumptions import CASES, Assumption
+from comparison.cost.compare import VOLUME_UPPER, CostComparison, Crossover
 from comparison.models import Engine, FactRole, FactSpec, FactValue
 from comparison.report.model import RunSummary, ScenarioComparison
 from contract.profile import Profile
@@ -91,22 +92,55 @@ def parity_text(scenario: ScenarioComparison) -> str:
 
 
 def crossover_text(cost: CostComparison | None) -> str:
-    """Where the monthly costs cross, or which engine is cheaper throughout."""
+    """Where the monthly costs cross, or which engine is cheaper throughout (the typical case)."""
     if cost is None:
         return "no cost model"
-    if not cost.crossovers:
+    return crossings_text(cost.crossovers, {engine: item.fixed_monthly_usd for engine, item in cost.engines.items()})
+
+
+def crossings_text(crossovers: Sequence[Crossover], fixed_monthly_usd: Mapping[Engine, float]) -> str:
+    """``Crossover at 17.5M executions/month ($4,610/month): ...``, or who is cheaper throughout when none."""
+    if not crossovers:
         # No crossing: the order at any volume holds at every volume.
-        cheaper = min(cost.engines, key=lambda engine: cost.engines[engine].fixed_monthly_usd)
+        cheaper = min(fixed_monthly_usd, key=lambda engine: fixed_monthly_usd[engine])
         return (f"No crossover up to {fmt_volume(VOLUME_UPPER)} executions/month: {cheaper.display_name} is cheaper "
                 "throughout.")
     parts = [f"{fmt_volume(c.executions_per_month)} executions/month ({fmt_usd(c.monthly_usd)}/month): "
              f"{c.cheaper_below.display_name} cheaper below, {c.cheaper_above.display_name} above"
-             for c in cost.crossovers]
+             for c in crossovers]
     return "Crossover at " + "; ".join(parts) + "."
 
 
+def crossover_volumes(crossovers: Sequence[Crossover]) -> str:
+    """``17.5M`` (``none up to 10B`` when the curves never cross), several joined by ``, ``."""
+    return (", ".join(fmt_volume(c.executions_per_month) for c in crossovers)
+            or f"none up to {fmt_volume(VOLUME_UPPER)}")
+
+
+def fmt_assumed(value: object) -> str:
+    """An assumed value as text: numbers without trailing zeros, lists joined."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list):
+        return ", ".join(fmt_assumed(item) for item in value)
+    return str(value)
+
+
+def assumption_cases(entry: Assumption) -> str:
+    """``25 / 100 / 400`` for a figure that varies, the one value otherwise."""
+    if not entry.varies:
+        return fmt_assumed(entry.typical)
+    return " / ".join(fmt_assumed(entry.value(case)) for case in CASES)
+
+
 def measured_text(cost: CostComparison) -> str:
-    """Each engine's measured counts per execution (their breakdowns, dotted names, left out)."""
+    """Each engine's counted usage per execution (their breakdowns, dotted names, left out)."""
     return "; ".join(
         f"{engine.display_name} " + ", ".join(f"{name} {value:,.1f}" for name, value in item.per_execution.items()
                                               if "." not in name)

@@ -18,8 +18,16 @@ the engines (every :class:`~comparison.models.Engine` that ran gets its column).
                                                         ciphertext_payloads, hits[], hits_omitted}}
     cost                           null, or {engines.<engine>.{per_execution, usd_per_million_executions,
                                     fixed_monthly_usd, monthly[], price_table_date}, volumes[], crossovers[],
-                                    price_table, config, curve[].{executions_per_month, usd.<engine>}}
-    compliance                     null, or the summary of reports/compliance.json
+                                    price_table, config, curve[].{executions_per_month, usd.<engine>},
+                                    assumptions.{as_of, note, entries[].{name, low, typical, high, unit, source,
+                                    origin}}, sensitivity.<case>.{monthly_usd.<engine>[], usd_per_million_executions,
+                                    fixed_monthly_usd, crossovers[]}}: the typical case in full, every case of the
+                                    assumptions (low, typical, high) in sensitivity; per_execution holds counts only
+    access                         null, or who can read each store (comparison.access.model):
+                                    {source, limits[], principals[], <engine>.{operator, operator_holds_key,
+                                    stores[].{store, holds, resources[], key, key_kind, operator.{name, holds_key, how},
+                                    readers[].{principal, principal_id, kind, via, conditions[]}}}}
+    compliance                     null, or {generated_at, source, stacks[].{stack, packs[]}, tools[], missing[]}
     notes[]
 
 Fact values are codes, counts and flags (a list for a set of codes); ``hits[]`` name a value by label, never by
@@ -34,6 +42,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from comparison.access.model import AccessSurface
 from comparison.audit.exposure import ExposureAudit, channel_names
 from comparison.cost.compare import CostComparison
 from comparison.models import Corpus, Engine, Facts, FactSpec, ScenarioRun
@@ -87,6 +96,7 @@ class ComparisonReport(BaseModel):
     scenarios: list[ScenarioComparison]
     exposure: dict[Engine, dict[Profile, ExposureAudit]]
     cost: CostComparison | None = None
+    access: AccessSurface | None = None
     compliance: ComplianceSummary | None = None
     notes: list[str] = Field(default_factory=list)
 

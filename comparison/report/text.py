@@ -9,8 +9,11 @@ from typing import TextIO
 from comparison.audit.exposure import ExposureAudit
 from comparison.cost.compare import CostComparison
 from comparison.models import Engine
+from comparison.report.access import access_markdown, access_terminal
 from comparison.report.formatting import (
+    assumption_cases,
     crossover_text,
+    crossover_volumes,
     effects_text,
     fmt_usd,
     fmt_volume,
@@ -61,6 +64,7 @@ def render_markdown(report: ComparisonReport) -> str:
         rows.append(["**total**", *(_total(audits, profile) for profile in Profile)])
         lines += [f"### {engine.display_name}", "", *_table(["channel", *(p.value for p in Profile)], rows), ""]
     lines += _cost_markdown(report)
+    lines += access_markdown(report.access)
     lines += _compliance_markdown(report)
     if report.notes:
         lines += ["## Notes", ""] + [f"- {note}" for note in report.notes] + [""]
@@ -84,9 +88,9 @@ def _total(audits: Mapping[Profile, ExposureAudit], profile: Profile) -> str:
 def _cost_markdown(report: ComparisonReport) -> list[str]:
     cost = report.cost
     if cost is None:
-        return []
+        return ["## Cost", "", "No cost model in this report.", ""]
     lines = ["## Cost", "", f"Prices as of {cost.price_table.as_of} ({cost.price_table.region}); re-check them "
-             "before use (`comparison/cost/prices.json`).", ""]
+             "before use (`comparison/cost/prices.json`). Typical assumptions:", ""]
     engines = list(cost.engines)
     rows = [[fmt_volume(volume), *(fmt_usd(cost.engines[e].monthly[index].total_usd) for e in engines),
              cost.cheapest(index).display_name] for index, volume in enumerate(cost.volumes)]
@@ -95,7 +99,19 @@ def _cost_markdown(report: ComparisonReport) -> list[str]:
                   cost, lambda e: fmt_usd(cost.engines[e].usd_per_million_executions)),
               "- Fixed monthly cost: " + _per_engine(cost, lambda e: fmt_usd(cost.engines[e].fixed_monthly_usd)),
               f"- {crossover_text(cost)}",
-              f"- Measured per execution: {measured_text(cost)}", ""]
+              f"- Counted per execution (the same on every run): {measured_text(cost)}", ""]
+    if cost.sensitivity:
+        lines += ["### Sensitivity (monthly USD under low, typical and high assumptions)", ""]
+        sens_rows = [[case, engine.display_name, *(fmt_usd(usd) for usd in item.monthly_usd[engine]),
+                      crossover_volumes(item.crossovers)]
+                     for case, item in cost.sensitivity.items() for engine in engines]
+        lines += [*_table(["assumptions", "engine", *(fmt_volume(v) for v in cost.volumes), "crossover"],
+                          sens_rows), ""]
+    if cost.assumptions is not None:
+        lines += [f"### Assumptions (as of {cost.assumptions.as_of})", "", cost.assumptions.note, ""]
+        lines += [*_table(["assumption", "low / typical / high", "unit", "from", "source"],
+                          [[f"`{entry.name}`", assumption_cases(entry), entry.unit, entry.origin.value, entry.source]
+                           for entry in cost.assumptions.entries]), ""]
     return lines
 
 
@@ -106,7 +122,8 @@ def _per_engine(cost: CostComparison, show: Callable[[Engine], str]) -> str:
 def _compliance_markdown(report: ComparisonReport) -> list[str]:
     summary = report.compliance
     if summary is None:
-        return ["## Compliance", "", "No `reports/compliance.json` yet (`make synth` writes it).", ""]
+        return ["## Compliance", "", "No compliance summary in this report (`make synth` writes "
+                "`reports/compliance.json`).", ""]
     packs = summary.packs()
     rows = []
     for stack in summary.stacks:
@@ -115,7 +132,12 @@ def _compliance_markdown(report: ComparisonReport) -> list[str]:
                                     for p in packs)])
     intro = (f"Unacknowledged findings {summary.unacknowledged}, acknowledged {summary.acknowledged} "
              "(cells: unacknowledged / acknowledged).")
-    return ["## Compliance", "", intro, "", *_table(["stack", *packs], rows), ""]
+    lines = ["## Compliance", "", *([summary.source, ""] if summary.source else []), intro, "",
+             *_table(["stack", *packs], rows), ""]
+    lines += [f"- {t.tool}: {t.passed} passed, {t.failed} failed, {t.skipped} skipped"
+              + (f" ({t.detail})" if t.detail else "") for t in summary.tools]
+    lines += [f"- not run: {m.gate} ({m.why}); run it with `{m.how}`" for m in summary.missing]
+    return [*lines, ""]
 
 
 def render_terminal(report: ComparisonReport) -> str:
@@ -146,7 +168,11 @@ def render_terminal(report: ComparisonReport) -> str:
         for engine, item in cost.engines.items():
             months = "  ".join(f"{fmt_usd(m.total_usd):>9}" for m in item.monthly)
             lines.append(f"  {engine.display_name:<20} {months}")
-        lines.append(crossover_text(cost))
+        lines.append(crossover_text(cost) + " (typical assumptions)")
+        if cost.sensitivity:
+            lines.append("crossover by assumptions: " + ", ".join(
+                f"{case} {crossover_volumes(item.crossovers)}" for case, item in cost.sensitivity.items()))
+    lines += access_terminal(report.access)
     return "\n".join(lines) + "\n"
 
 

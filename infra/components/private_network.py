@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+from aws_cdk import Aws
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -53,8 +55,14 @@ class PrivateNetwork(Construct):
             enable_dns_support=True,
         )
         self.private_subnets = ec2.SubnetSelection(subnet_group_name=private.name)
+        # The delivery role may be assumed by VPC Flow Logs for this account's flow logs only (confused deputy).
+        self.flow_log_role = flow_log_role = iam.Role(self, "FlowLogRole", assumed_by=iam.ServicePrincipal(
+            "vpc-flow-logs.amazonaws.com", conditions={
+                "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:vpc-flow-log/*"},
+            }))
         self.flow_log = self.vpc.add_flow_log(
             "FlowLog",
-            destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group),
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group, flow_log_role),
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )

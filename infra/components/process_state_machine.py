@@ -6,7 +6,7 @@ logs), X-Ray tracing is on, and the role may invoke exactly the task functions i
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -30,15 +30,23 @@ class ProcessStateMachine(Construct):
         substitutions: dict[str, lambda_.IFunction],
         key: kms.IKey,
         log_group: logs.ILogGroup,
+        role_name: str,
+        state_machine_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
         check_substitutions(definition, set(substitutions))
+        # A named role (the state machine key's policy names it), assumable by Step Functions for this state machine
+        # of this account only (confused-deputy protection).
+        self.role = iam.Role(self, "Role", role_name=role_name, assumed_by=iam.ServicePrincipal(
+            "states.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                                                "ArnLike": {"aws:SourceArn": state_machine_arn}}))
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
             # A customer-managed key needs a fixed name: CDK's key grant condition is built from the ARN.
             state_machine_name=state_machine_name,
             state_machine_type=sfn.StateMachineType.STANDARD,
+            role=self.role,
             definition_body=sfn.DefinitionBody.from_string(definition),
             definition_substitutions={key_: function.function_arn for key_, function in substitutions.items()},
             encryption_configuration=sfn.CustomerManagedEncryptionConfiguration(key, DATA_KEY_REUSE),

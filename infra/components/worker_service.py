@@ -1,6 +1,7 @@
 """The ECS cluster and the worker service: private subnets, no public IP, no load balancer, outbound only.
 
-The security group has no ingress rule at all; egress is HTTPS (AWS APIs) and Temporal's gRPC port.
+The security group has no ingress rule at all; egress is HTTPS (AWS APIs) and Temporal's gRPC port, to the
+destinations of the egress mode (``NetworkEgress``).
 Deployments use the circuit breaker with rollback; the task count follows CPU between the configured bounds.
 """
 
@@ -10,7 +11,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
-from infra.components.service_endpoints import TEMPORAL_PORT
+from infra.components.service_endpoints import NetworkEgress
 
 CPU_TARGET_PERCENT = 60
 
@@ -27,6 +28,7 @@ class WorkerService(Construct):
         cluster_name: str,
         desired_count: int,
         max_count: int,
+        egress: NetworkEgress,
     ) -> None:
         super().__init__(scope, construct_id)
         self.cluster = ecs.Cluster(
@@ -37,8 +39,8 @@ class WorkerService(Construct):
             self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
             description="Temporal workers: no ingress; egress to AWS APIs (443) and Temporal (7233) only",
         )
-        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "AWS APIs over HTTPS")
-        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(TEMPORAL_PORT), "Temporal gRPC")
+        egress.allow_aws_apis(self.security_group)
+        egress.allow_temporal(self.security_group)
         self.service = ecs.FargateService(
             self,
             "Service",

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -39,13 +40,25 @@ class WorkerTaskDefinition(Construct):
         image_context: Path,
         settings: WorkerSettings,
         log_group: logs.ILogGroup,
+        task_role_name: str,
+        execution_role_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
+        # Named roles (the payload and data keys' policies name the task role), assumable by ECS tasks of this
+        # account only (confused-deputy protection, as ECS documents for task roles).
+        trust = iam.ServicePrincipal("ecs-tasks.amazonaws.com", conditions={
+            "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+            "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:ecs:{Aws.REGION}:{Aws.ACCOUNT_ID}:*"},
+        })
+        task_role = iam.Role(self, "TaskRole", role_name=task_role_name, assumed_by=trust)
+        execution_role = iam.Role(self, "ExecutionRole", role_name=execution_role_name, assumed_by=trust)
         self.task_definition = ecs.FargateTaskDefinition(
             self,
             "TaskDefinition",
             cpu=settings.cpu,
             memory_limit_mib=settings.memory_mib,
+            task_role=task_role,
+            execution_role=execution_role,
             runtime_platform=ecs.RuntimePlatform(
                 cpu_architecture=ecs.CpuArchitecture.X86_64,
                 operating_system_family=ecs.OperatingSystemFamily.LINUX,

@@ -13,16 +13,17 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from contract.environment import worker_environment
+from contract.environment import PAYLOAD_ENCRYPTION_CONTEXT, worker_environment
 from contract.process import ProcessDescription
 from contract.profile import Profile
 from infra.compliance.acknowledgement import COMPLIANCE_PACKS, Acknowledgement, acknowledge, in_packs
 from infra.components.encrypted_log_group import EncryptedLogGroup
-from infra.components.service_endpoints import TEMPORAL_PORT
+from infra.components.service_endpoints import TEMPORAL_PORT, NetworkEgress
 from infra.components.worker_service import WorkerService
 from infra.components.worker_task_definition import WorkerSettings, WorkerTaskDefinition
 from infra.config import BlueprintConfig
 from infra.permissions import ENVELOPE_KEY_USE, allow_key, allow_secret_read, allow_table_read_write
+from infra.principals import Principals
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +35,7 @@ class WorkerDependencies:
     logs_key: kms.IKey
     tables: dict[str, dynamodb.ITable]
     temporal_secret: secretsmanager.ISecret
+    egress: NetworkEgress
 
 
 class WorkersStack(Stack):
@@ -46,6 +48,7 @@ class WorkersStack(Stack):
         deps: WorkerDependencies,
         image_context: Path,
         process: ProcessDescription,
+        principals: Principals,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -61,13 +64,16 @@ class WorkersStack(Stack):
         )
         self.task = WorkerTaskDefinition(
             self, "Task", image_context=image_context, log_group=log_group.log_group,
+            task_role_name=principals.worker_task_role_name,
+            execution_role_name=principals.worker_execution_role_name,
             settings=WorkerSettings(
                 cpu=config.worker_cpu, memory_mib=config.worker_memory_mib,
                 stop_timeout_seconds=config.worker_stop_timeout_seconds, environment=environment,
             ),
         )
         task_role = self.task.task_definition.task_role
-        allow_key(task_role, deps.payload_key, ENVELOPE_KEY_USE)
+        allow_key(task_role, deps.payload_key, ENVELOPE_KEY_USE, {"StringEquals": {
+            f"kms:EncryptionContext:{name}": value for name, value in PAYLOAD_ENCRYPTION_CONTEXT.items()}})
         for table in deps.tables.values():
             allow_table_read_write(task_role, table)
         if config.temporal_auth_mode != "none":
@@ -75,7 +81,7 @@ class WorkersStack(Stack):
         self.workers = WorkerService(
             self, "Workers", vpc=deps.vpc, subnets=deps.subnets, task_definition=self.task.task_definition,
             cluster_name=config.resource_name("workers"), desired_count=config.worker_desired_count,
-            max_count=config.worker_max_count,
+            max_count=config.worker_max_count, egress=deps.egress,
         )
         if deps.temporal_endpoint_security_group is not None:
             ec2.CfnSecurityGroupIngress(

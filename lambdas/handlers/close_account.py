@@ -1,4 +1,4 @@
-"""Compensation for step 6 when funding is declined (idempotent)."""
+"""Compensation for step 6 after any later failure (idempotent)."""
 
 from __future__ import annotations
 

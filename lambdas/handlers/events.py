@@ -11,6 +11,7 @@ from lambdas.events import Submission, TaskEventBase
 from lambdas.task import Invocation
 from onboarding.models import APPLICATION_ID_PATTERN, Application, RiskLevel
 from onboarding.ports import Adapters
+from onboarding.validation import ApplicationValidationError, normalized_application
 
 
 class TaskEvent(TaskEventBase):
@@ -29,7 +30,9 @@ class DatedSubmissionEvent(SubmissionEvent):
         return self.started_at.date()
 
 
-class IdentityEvent(SubmissionEvent):
+class AttemptEvent(SubmissionEvent):
+    """A step whose sandbox provider fails by attempt (identity, the card processor)."""
+
     attempt: int = Field(ge=1)  # $$.State.RetryCount + 1
 
 
@@ -42,11 +45,12 @@ class NotifyEvent(TaskEvent):
     account_id: StrictStr = Field(min_length=1, max_length=64)
 
 
-
 def load_application(run: Invocation[Adapters], event: SubmissionEvent) -> Application:
-    """The submission of ``event``, for the steps after ``validate`` (which has already accepted it)."""
+    """The submission of ``event`` in its normalized form, for the steps after ``validate`` (which has already
+    accepted it). The claim check holds the submission as the client sent it; normalizing it again here gives every
+    step the same values the Temporal activities receive from ``validate`` (e.g. the phone number in E.164)."""
     raw = run.submission(event.application_id, event.submission)
     try:
-        return Application.model_validate(raw)
-    except ValidationError:
+        return normalized_application(Application.model_validate(raw))
+    except (ValidationError, ApplicationValidationError):
         raise invalid_task_input(["submission"]) from None

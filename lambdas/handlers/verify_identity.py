@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from lambdas.handlers.events import IdentityEvent, load_application
+from lambdas.handlers.events import AttemptEvent, load_application
 from lambdas.registration import ONBOARDING_TASKS
 from lambdas.task import Invocation, StepResult, task_handler
 from onboarding import steps
 from onboarding.ports import Adapters
 
 
-@task_handler(ONBOARDING_TASKS, "verify_identity", IdentityEvent)
-def handler(event: IdentityEvent, run: Invocation[Adapters]) -> StepResult:
+@task_handler(ONBOARDING_TASKS, "verify_identity", AttemptEvent)
+def handler(event: AttemptEvent, run: Invocation[Adapters]) -> StepResult:
     application = load_application(run, event)
     steps.verify_identity(application, identity=run.stores.identity, attempt=event.attempt)
     return StepResult(

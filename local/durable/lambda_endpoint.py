@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 from local.stepfunctions.context import LocalLambdaContext
 
@@ -46,8 +46,9 @@ def import_handler(path: str) -> Handler:
 
 
 class _Invoke(BaseHTTPRequestHandler):
-    functions: dict[str, Handler] = {}
-    locks: dict[str, threading.Lock] = {}
+    # Set once by the server before it serves; shared by every request thread.
+    functions: ClassVar[dict[str, Handler]] = {}
+    locks: ClassVar[dict[str, threading.Lock]] = {}
 
     def do_POST(self) -> None:
         path = self.path.split("?", 1)[0]

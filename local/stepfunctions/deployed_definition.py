@@ -17,7 +17,7 @@ from typing import Any
 from contract.definition import DefinitionError, DefinitionTemplate
 from contract.registry import TaskFunction
 from infra.blueprint import Sources
-from infra.synthesis import project_context, synthesize
+from infra.synthesis import Synthesis, project_context, synthesize
 
 STEP_FUNCTIONS_STACK = "StepFunctions"  # the stack's construct id in infra.blueprint
 _STATE_MACHINE = "AWS::StepFunctions::StateMachine"
@@ -50,12 +50,17 @@ def definition_from_template(template: Mapping[str, Any], functions: tuple[TaskF
 
 
 @functools.cache
-def synthesized_definition(sources: Sources) -> DefinitionTemplate:
-    """Synthesize the blueprint (``cdk.json`` context) in process, once per process and sources, and return its
-    definition. Needs the bundle (``make bundle``): synthesis stages it as the functions' code asset."""
+def synthesized(sources: Sources) -> Synthesis:
+    """Synthesize the blueprint (``cdk.json`` context, so its egress mode) in process, once per process and sources:
+    its templates, raw cdk-nag findings and acknowledgements (the assembly directory is gone once this returns).
+    Needs the bundle (``make bundle``): synthesis stages it as the functions' code asset."""
     with tempfile.TemporaryDirectory(prefix="cdk-definition-") as outdir:
-        synthesis = synthesize(project_context(), outdir=Path(outdir), sources=sources)
-    return definition_from_template(synthesis.templates[STEP_FUNCTIONS_STACK], sources.functions)
+        return synthesize(project_context(), outdir=Path(outdir), sources=sources)
+
+
+def synthesized_definition(sources: Sources) -> DefinitionTemplate:
+    """The state machine definition of :func:`synthesized`."""
+    return definition_from_template(synthesized(sources).templates[STEP_FUNCTIONS_STACK], sources.functions)
 
 
 def _function_reference(key: str, value: Any) -> str:

@@ -1,8 +1,11 @@
 """The AWS resources the task Lambdas of a process need, created through boto3 (against moto when run locally).
 
-Mirrors what infra deploys, at the level the handlers can observe: a KMS key, the claim-check bucket (default
-SSE-KMS, public access blocked), the process's tables plus the Powertools idempotency table, one log group per
-function, and the environment of :func:`contract.environment.task_environment`.
+Mirrors what infra deploys, at the level the handlers can observe: the data, logs and state machine keys (behind
+``alias/<prefix>/data``, ``.../logs``, ``.../state-machine``, as infra names them), the claim-check bucket
+(``<prefix>-claim-check-<account>-<region>``, default SSE-KMS under the data key, public access blocked), the
+process's tables plus the Powertools idempotency table (encrypted with the data key), one log group per function
+(logs key), and the environment of :func:`contract.environment.task_environment`. The names follow infra's, so a
+template synthesized with ``environment_name`` = the prefix names exactly these resources (the two-way IAM test).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ class LocalResources:
     prefix: str
     region: str
     account: str
-    key_arn: str
+    key_arn: str  # the data key (tables, claim checks, the Lambda environment)
+    logs_key_arn: str
+    state_machine_key_arn: str
     bucket: str
     process: ProcessDescription
     tables: dict[str, str]  # role -> table name
@@ -70,14 +75,19 @@ def provision(session: Any, process: ProcessDescription, functions: tuple[TaskFu
               prefix: str) -> LocalResources:
     region = session.region_name
     account = session.client("sts").get_caller_identity()["Account"]
-    key_arn = create_key(session.client("kms"), description=f"{prefix} data key")
+    kms = session.client("kms")
+    key_arn, logs_key_arn, state_machine_key_arn = (
+        create_key(kms, description=f"{prefix}: {name} key (local)", alias=f"alias/{prefix}/{name}")
+        for name in ("data", "logs", "state-machine"))
     dynamodb = session.client("dynamodb")
     resources = LocalResources(
         prefix=prefix,
         region=region,
         account=account,
         key_arn=key_arn,
-        bucket=f"{prefix}-claim-check-{account}",
+        logs_key_arn=logs_key_arn,
+        state_machine_key_arn=state_machine_key_arn,
+        bucket=f"{prefix}-claim-check-{account}-{region}",
         process=process,
         tables=create_process_tables(dynamodb, process, prefix=prefix),
         idempotency_table=f"{prefix}-idempotency",
@@ -86,8 +96,8 @@ def provision(session: Any, process: ProcessDescription, functions: tuple[TaskFu
     _bucket(session.client("s3"), resources)
     logs = session.client("logs")
     for function in functions:
-        logs.create_log_group(logGroupName=resources.log_group(function.name), kmsKeyId=key_arn)
-    logs.create_log_group(logGroupName=resources.state_machine_log_group, kmsKeyId=key_arn)
+        logs.create_log_group(logGroupName=resources.log_group(function.name), kmsKeyId=logs_key_arn)
+    logs.create_log_group(logGroupName=resources.state_machine_log_group, kmsKeyId=logs_key_arn)
     return resources
 
 

@@ -52,6 +52,13 @@ _STASH_KEY = "local_lambda_invoke"
 _current_log: contextvars.ContextVar[list[tuple[int, str]] | None] = contextvars.ContextVar(
     "local_lambda_log", default=None
 )
+# The task function whose handler is running in this thread (its deployed name), for local.aws_calls.
+_current_function: contextvars.ContextVar[str | None] = contextvars.ContextVar("local_lambda_function", default=None)
+
+
+def current_function() -> str | None:
+    """The deployed name of the function whose handler runs in this thread, or None outside any invocation."""
+    return _current_function.get()
 
 
 @dataclass(frozen=True)
@@ -171,6 +178,7 @@ class LambdaRouter:
         request_id = context.aws_request_id
         lines: list[tuple[int, str]] = [(_now_ms(), f"START RequestId: {request_id} Version: $LATEST")]
         token = _current_log.set(lines)
+        running = _current_function.set(function.name)
         error_type: str | None = None
         try:
             try:
@@ -181,6 +189,7 @@ class LambdaRouter:
                 lines.append((_now_ms(), f"[ERROR] {error_type}: {exc}"))
         finally:
             _current_log.reset(token)
+            _current_function.reset(running)
         lines.append((_now_ms(), f"END RequestId: {request_id}"))
         events = [{"timestamp": ts, "message": message} for ts, message in sorted(lines, key=lambda x: x[0])]
         self._logs.put_log_events(

@@ -147,7 +147,7 @@ class LocalStepFunctions:
             },
             encryptionConfiguration={
                 "type": "CUSTOMER_MANAGED_KMS_KEY",
-                "kmsKeyId": resources.key_arn,
+                "kmsKeyId": resources.state_machine_key_arn,
                 "kmsDataKeyReusePeriodSeconds": 300,
             },
         )["stateMachineArn"]

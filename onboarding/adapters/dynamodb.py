@@ -72,7 +72,7 @@ class _Table:
             return stored
         return _without_keys(item)
 
-    def update_if(self, key: dict[str, str], *, set_attribute: str, value: str, condition: str) -> bool:
+    def update_if(self, key: dict[str, str], *, set_attribute: str, value: str | bool, condition: str) -> bool:
         """Set one attribute when ``condition`` holds; False when it did not (nothing written)."""
         try:
             self._table.update_item(
@@ -142,6 +142,12 @@ class DynamoChargeStore:
     def get(self, *, application_id: str, idempotency_key: str) -> Charge | None:
         item = self._table.get({PARTITION_KEY: application_id, SORT_KEY: idempotency_key})
         return Charge.model_validate(item) if item else None
+
+    def mark_refunded(self, *, application_id: str, idempotency_key: str) -> Charge | None:
+        key = {PARTITION_KEY: application_id, SORT_KEY: idempotency_key}
+        self._table.update_if(key, set_attribute="refunded", value=True,
+                              condition=f"attribute_exists({PARTITION_KEY})")
+        return self.get(application_id=application_id, idempotency_key=idempotency_key)
 
     def for_application(self, application_id: str) -> list[Charge]:
         return [Charge.model_validate(item) for item in self._table.query(application_id)]

@@ -54,6 +54,15 @@ class InMemoryChargeStore:
     def get(self, *, application_id: str, idempotency_key: str) -> Charge | None:
         return self.charges.get((application_id, idempotency_key))
 
+    def mark_refunded(self, *, application_id: str, idempotency_key: str) -> Charge | None:
+        with self._lock:
+            charge = self.charges.get((application_id, idempotency_key))
+            if charge is None:
+                return None
+            refunded = charge.model_copy(update={"refunded": True})
+            self.charges[(application_id, idempotency_key)] = refunded
+            return refunded
+
     def for_application(self, application_id: str) -> list[Charge]:
         return [c for (app_id, _), c in sorted(self.charges.items()) if app_id == application_id]
 

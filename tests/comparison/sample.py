@@ -9,17 +9,22 @@ import json
 import sys
 from pathlib import Path
 
+from comparison.access.model import AccessSurface
+from comparison.access.surface import access_surface
+from comparison.access.templates import TemplateSet
 from comparison.audit.evidence import StepFunctionsEvidence, TemporalEvidence, audit_stepfunctions, audit_temporal
 from comparison.audit.exposure import ExposureAudit
 from comparison.audit.pii import PiiValue
+from comparison.cost.assumptions import Assumptions, Origin, load_assumptions
 from comparison.cost.compare import compare_costs, measure_stepfunctions, measure_temporal
 from comparison.models import Engine
-from comparison.onboarding import FACTS, corpus, pii_from_scenarios
+from comparison.onboarding import ACCESS_STORES, ENGINE_OPERATORS, FACTS, corpus, pii_from_scenarios
 from comparison.report.compliance import ComplianceSummary
 from comparison.report.write import ComparisonReport, build_scenarios, write_reports
 from contract.profile import Profile
 from scenarios import SCENARIOS, Scenario
 from tests.comparison import sfn_history, temporal_history
+from tests.comparison.access.mini import mini_templates
 from tests.comparison.runs import all_reference_runs
 
 EXECUTION_ARN = "arn:aws:states:us-east-1:123456789012:execution:onboarding:{}"
@@ -52,10 +57,26 @@ def _stepfunctions(item: Scenario, *, hardened: bool) -> StepFunctionsEvidence:
 
 def sample_compliance() -> ComplianceSummary:
     packs = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-    return ComplianceSummary.model_validate({"stacks": {
-        stack: {pack: {"findings": 0, "acknowledged": acknowledged} for pack in packs}
-        for stack, acknowledged in (("Foundation", 2), ("Network", 1), ("TemporalWorkers", 3), ("StepFunctions", 4))
-    }})
+    return ComplianceSummary.model_validate({
+        "source": "Sample: cdk-nag, cfn-lint and checkov results written by hand (test data).",
+        "stacks": {stack: {pack: {"findings": 0, "acknowledged": acknowledged} for pack in packs}
+                   for stack, acknowledged in (("Foundation", 2), ("Network", 1), ("TemporalWorkers", 3),
+                                               ("StepFunctions", 4))},
+        "tools": [{"tool": "cfn-lint", "passed": 4, "failed": 0, "detail": "4 templates: 0 errors"}],
+        "missing": [{"gate": "checkov", "why": "not installed", "how": "make checkov"}],
+    })
+
+
+def sample_access() -> AccessSurface:
+    """The access surface of the small deployment the access tests use (tests/comparison/access/mini.py)."""
+    return access_surface(TemplateSet(mini_templates()), ACCESS_STORES, ENGINE_OPERATORS,
+                          source="small sample templates (test data)")
+
+
+def sample_assumptions() -> Assumptions:
+    """The dated assumptions with a slower Lambda, so the sample's cost curves cross and the page shows a crossover."""
+    return load_assumptions().replaced({"stepfunctions.lambda_billed_ms_per_invocation": {"value": 500}},
+                                       origin=Origin.OVERRIDE, source="the sample report (tests/comparison/sample.py)")
 
 
 def sample_report() -> tuple[ComparisonReport, tuple[PiiValue, ...]]:
@@ -69,12 +90,14 @@ def sample_report() -> tuple[ComparisonReport, tuple[PiiValue, ...]]:
                                Profile.BASELINE: audit_stepfunctions(sfn[False], values)},
     }
     cost = compare_costs(measure_temporal([e.history for e in temporal[True]]),
-                         measure_stepfunctions([e.history for e in sfn[True]], [e.log_events for e in sfn[True]]))
+                         measure_stepfunctions([e.history for e in sfn[True]], [e.log_events for e in sfn[True]]),
+                         sample_assumptions())
     report = ComparisonReport(
         facts=list(FACTS),
         scenarios=build_scenarios(all_reference_runs(), corpus()),
         exposure=exposure,
         cost=cost,
+        access=sample_access(),
         compliance=sample_compliance(),
         notes=["Sample report from synthetic histories (test data), not from an engine run."],
     )

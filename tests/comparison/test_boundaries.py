@@ -19,13 +19,14 @@ from comparison.onboarding import FACTS
 ROOT = Path(__file__).resolve().parents[2]
 COMPARISON = ROOT / "comparison"
 PLATFORM = ("comparison.models", "comparison.parity", "comparison.histories", "comparison.audit", "comparison.cost",
-            "comparison.report")
+            "comparison.report", "comparison.access")
 # The domain, and every module that names the onboarding process.
 DOMAIN = ("onboarding", "scenarios", "contract.onboarding", "workers.registration", "lambdas.registration",
           "local.onboarding", "ops", "infra.onboarding")
 # Modules that render or compare: engines and facts come to them as data.
 GENERIC = ("parity.py", "report/model.py", "report/formatting.py", "report/text.py", "report/html.py",
-           "report/assemble.py", "report/write.py")
+           "report/assemble.py", "report/write.py", "report/access.py", "access/surface.py", "access/evaluate.py",
+           "access/services.py", "access/model.py")
 
 
 def _module(path: Path) -> str:
@@ -36,7 +37,8 @@ def _module(path: Path) -> str:
 def platform_modules() -> list[str]:
     found = [_module(path) for path in sorted(COMPARISON.rglob("*.py"))]
     modules = [m for m in found if any(m == p or m.startswith(p + ".") for p in PLATFORM)]
-    assert {"comparison.audit.pii", "comparison.cost.compare", "comparison.report.html"} <= set(modules)
+    assert {"comparison.audit.pii", "comparison.cost.compare", "comparison.report.html",
+            "comparison.access.evaluate"} <= set(modules)
     return modules
 
 

@@ -1,5 +1,6 @@
-"""Acceptance of ``make demo``: one real run per session (``python -m comparison.demo`` in a subprocess, as make
-runs it), then what it must show; and interrupted runs leave no process behind."""
+"""Acceptance of ``make demo``: two real runs per session (``python -m comparison.demo`` in a subprocess, as make
+runs it), then what they must show: the same cost figures twice, every section filled, the page rendered by a real
+browser; and interrupted runs leave no process behind."""
 
 from __future__ import annotations
 
@@ -17,9 +18,13 @@ from typing import IO, Any
 import pytest
 
 from comparison.audit.exposure import CHANNELS, StepFunctionsChannel, TemporalChannel
+from comparison.demo import CHECKOV
 from comparison.models import Engine
 from contract.profile import Profile
+from infra.compliance.gates import PACKS
+from infra.compliance.report import EGRESS_MODES
 from scenarios import SCENARIOS
+from tests.comparison.page import open_report
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = [sys.executable, "-m", "comparison.demo"]
@@ -33,14 +38,23 @@ class DemoRun:
     out: Path
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    out = tmp_path_factory.mktemp("demo")
+def run_demo(out: Path) -> DemoRun:
     # No compliance summary: the demo must not depend on `make synth` having run.
     result = subprocess.run([*DEMO, "--out", str(out), "--compliance", str(out / "absent.json")], cwd=ROOT,
                             capture_output=True, text=True, timeout=600, check=False)
     report = json.loads((out / "comparison.json").read_text()) if (out / "comparison.json").exists() else {}
     return DemoRun(result.returncode, result.stdout + result.stderr, report, out)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    return run_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="module")
+def demo_again(demo: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """A second run on the same commit, after the first."""
+    return run_demo(tmp_path_factory.mktemp("demo-again"))
 
 
 def test_the_demo_succeeds_and_writes_the_three_reports(demo: DemoRun) -> None:
@@ -113,6 +127,65 @@ def test_the_demo_shows_progress_and_the_side_by_side_table(demo: DemoRun) -> No
     assert f"parity: {len(SCENARIOS)}/{len(SCENARIOS)} scenarios" in demo.output
     assert "the synthesized StepFunctions stack template" in demo.output  # what deploys is what ran
     assert any("moto emits no execution log events" in note for note in demo.report["notes"])
+
+
+def test_two_runs_give_the_same_cost_section_byte_for_byte(demo: DemoRun, demo_again: DemoRun) -> None:
+    # Both runs in parity first: a run whose execution went another way (a review answered too late on a loaded
+    # machine) counts other usage, rightly.
+    assert demo.returncode == 0, demo.output
+    assert demo_again.returncode == 0, demo_again.output
+    first, second = (json.dumps(run.report["cost"], indent=2) for run in (demo, demo_again))
+    assert first == second
+    # ... while what the machine timed differs (each run its own ids and durations): the cost reads none of it.
+    assert demo.report["scenarios"] != demo_again.report["scenarios"]
+    counted = demo.report["cost"]["engines"]
+    assert counted["temporal"]["per_execution"]["actions"] > 0
+    assert counted["stepfunctions"]["per_execution"]["state_transitions"] > 0
+    assert {entry["name"] for entry in demo.report["cost"]["assumptions"]["entries"]} >= {
+        "stepfunctions.lambda_billed_ms_per_invocation", "temporal.open_hours_per_execution"}
+    assert set(demo.report["cost"]["sensitivity"]) == {"low", "typical", "high"}
+
+
+def test_the_access_section_comes_from_the_synthesized_templates(demo: DemoRun) -> None:
+    access = demo.report["access"]
+    assert access["source"].startswith("synthesized templates (egress mode ")
+    for engine in Engine:
+        stores = access[engine.value]["stores"]
+        assert stores and all(store["readers"] for store in stores), engine
+    [payloads] = [s for s in access["temporal"]["stores"] if s["store"] == "payloads in the Temporal service"]
+    assert payloads["operator"] == {**payloads["operator"], "name": "Temporal Cloud", "holds_key": False}
+    assert access["temporal"]["operator_holds_key"] is False
+    assert access["stepfunctions"]["operator_holds_key"] is True
+
+
+def test_the_compliance_section_is_filled_on_a_fresh_clone(demo: DemoRun) -> None:
+    """Without `make synth`: cdk-nag from the demo's own synthesis, the other gates run or named with their command."""
+    compliance = demo.report["compliance"]
+    mode = demo.report["access"]["source"].split("egress mode ")[1].rstrip(")")
+    assert compliance["stacks"] and all(stack["stack"].endswith(f"({mode})") for stack in compliance["stacks"])
+    assert {pack["pack"] for stack in compliance["stacks"] for pack in stack["packs"]} == set(PACKS)
+    ran = {tool["tool"] for tool in compliance["tools"]}
+    missing = {gate["gate"]: gate for gate in compliance["missing"]}
+    assert "cfn-lint" in ran
+    assert ("checkov" in ran) == CHECKOV.exists() and ("checkov" in missing) != CHECKOV.exists()
+    others = [m for m in EGRESS_MODES if m != mode]
+    assert [name for name in missing if "egress mode" in name] == [
+        f"cdk-nag, cfn-lint and checkov on egress mode {m}" for m in others]
+    assert all(gate["how"].startswith("make ") for gate in missing.values())
+    html = (demo.out / "comparison.html").read_text()
+    assert "No compliance summary" not in html and "No access surface" not in html and "No cost model" not in html
+
+
+def test_every_section_renders_in_a_real_browser_without_console_errors(demo: DemoRun) -> None:
+    page = open_report(demo.out / "comparison.html")
+    assert page.errors == []
+    assert page.sections == ["parity", "exposure", "cost", "access", "compliance", "notes"]
+    for section, size in page.section_sizes.items():
+        assert size["height"] > 20 and size["text"] > 20, (section, size)  # laid out, and not empty
+    assert len(page.chart_widths) == 2 and min(page.chart_widths) > 100
+    stores = sum(len(demo.report["access"][engine.value]["stores"]) for engine in Engine)
+    assert page.matrix_cells == stores * (len(demo.report["access"]["principals"]) + 1)  # + the operator row
+    assert page.sensitivity_rows == len(demo.report["cost"]["sensitivity"]) * len(Engine)
 
 
 # --- interruption --------------------------------------------------------------------------------------------------

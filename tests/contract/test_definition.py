@@ -11,6 +11,7 @@ import pytest
 
 from contract.definition import DefinitionError, read_definition, render
 from contract.onboarding import DEFINITION_PATH, ONBOARDING, ONBOARDING_FUNCTIONS, onboarding_asl
+from contract.process import COMPENSATION_PENDING_STATE, StepKind
 from contract.registry import find_function, state_machine_functions
 from lambdas import errors
 from local.stepfunctions.deployed_definition import definition_from_template
@@ -61,10 +62,19 @@ def test_transient_provider_faults_are_retried_enough_for_the_corpus() -> None:
 
 def test_every_rejection_reason_is_caught_by_its_error_name() -> None:
     caught = {name for state in TASKS.values() for c in state.get("Catch", []) for name in c["ErrorEquals"]}
-    reasons = {reason.value for reason in RejectionReason} - {"REVIEW_TIMEOUT"}
+    # A step that fails for good raises no reason of its own: the catch-all records its described reason.
+    unavailable = {step.unavailable for step in ONBOARDING.steps if step.unavailable is not None}
+    reasons = {reason.value for reason in RejectionReason} - {"REVIEW_TIMEOUT"} - unavailable
     assert reasons <= caught
     assert {"States.Timeout", "States.HeartbeatTimeout"} <= caught  # the review timeout
-    assert caught - reasons - {"States.Timeout", "States.HeartbeatTimeout"} == set()
+    assert caught - reasons - {"States.Timeout", "States.HeartbeatTimeout", "States.ALL"} == set()
+    # The catch-all only where the saga needs it: the steps that fail for good and the compensations.
+    catch_all = {name for name, state in TASKS.items()
+                 if any("States.ALL" in c["ErrorEquals"] for c in state.get("Catch", []))}
+    assert catch_all == {step.state_name for step in ONBOARDING.all_steps
+                         if step.unavailable is not None or step.kind is StepKind.COMPENSATION}
+    for state in TASKS.values():  # a catch-all comes last, or it would swallow a business rejection
+        assert all("States.ALL" not in c["ErrorEquals"] for c in state.get("Catch", [])[:-1])
     for reason in RejectionReason:
         assert errors.business_error_class(reason).__name__ == reason.value
 
@@ -80,14 +90,26 @@ def test_manual_review_waits_for_a_token_with_heartbeat_and_input_timeout() -> N
 
 def test_funding_decline_compensates_before_failing() -> None:
     catch = TASKS["FundAccount"]["Catch"]
-    assert [c["ErrorEquals"] for c in catch] == [["FUNDING_DECLINED"]] and catch[0]["Next"] == "CloseAccount"
-    assert STATES["CloseAccount"]["Next"] == "FundingDeclined"
-    assert STATES["FundingDeclined"]["Parameters"]["compensated"] is True
+    # The decline first: the catch-all after it is the saga for every other failure (tests/contract/test_onboarding).
+    assert [c["ErrorEquals"] for c in catch] == [["FUNDING_DECLINED"], ["States.ALL"]]
+    assert catch[0]["Next"] == "CloseAccount"
+    assert STATES["CloseAccount"]["Next"] == "Compensated"
+    assert STATES["Compensated"]["Parameters"]["compensated"] is True
+    assert STATES["Compensated"]["Parameters"]["reason.$"] == catch[0]["ResultPath"] + ".Error"  # FUNDING_DECLINED
+
+
+def test_a_compensation_that_cannot_finish_ends_saying_so() -> None:
+    pending = STATES[COMPENSATION_PENDING_STATE]
+    assert pending["End"] and pending["Parameters"]["compensation_pending"] is True
+    assert pending["Parameters"]["compensated"] is False and pending["Parameters"]["status"] == "FAILED"
+    for step in ONBOARDING.compensations:
+        assert [c["Next"] for c in TASKS[step.state_name]["Catch"]] == [COMPENSATION_PENDING_STATE], step.name
 
 
 def test_every_end_state_builds_an_outcome() -> None:
     ends = {name: state for name, state in STATES.items() if state.get("End")}
-    assert set(ends) == {"Approved", "Rejected", "ReviewTimedOut", "FundingDeclined", "InvalidApplication"}
+    assert set(ends) == {"Approved", "Rejected", "ReviewTimedOut", "Compensated", COMPENSATION_PENDING_STATE,
+                         "InvalidApplication"}
     for name, state in ends.items():
         fields = {key.removesuffix(".$") for key in state["Parameters"]}
         assert fields == set(Outcome.model_fields), name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,14 +19,20 @@ from temporalio.testing import WorkflowEnvironment
 
 from contract.definition import read_definition
 from contract.onboarding import DEFINITION_PATH, ONBOARDING, ONBOARDING_FUNCTIONS
-from contract.process import ProcessDescription, Step
+from contract.process import ProcessDescription, Step, StepKind
 from contract.profile import Profile
 from contract.registry import task_functions
 from local.temporal import TEMPORAL_TEST_SERVER, require_binary
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.models import ReviewDecision
 from scenarios import SCENARIOS, new_application_id
-from tests.support.conformance import activity_order_problems, definition_problems, reason_coverage_problems
+from scenarios.faults import FAULT_CASES
+from tests.support.conformance import (
+    activity_order_problems,
+    definition_problems,
+    reason_coverage_problems,
+    saga_problems,
+)
 from tests.support.temporal import keyring_codec, run_scenario
 from workers.activities import OnboardingActivities
 from workers.converter import data_converter
@@ -34,6 +41,8 @@ from workers.registration import ONBOARDING_WORKER
 from workers.worker import RegistrationError, activities_for, build_worker
 
 NEW_STEP = Step(name="example_check", rejections=("EXAMPLE_CHECK_FAILED",))
+# Every case the corpora run: the scenarios, and the fault cases for what no submission can trigger (a store down).
+EXPECTED_REASONS = tuple(case.expected.reason for case in (*SCENARIOS, *(fault.scenario for fault in FAULT_CASES)))
 
 
 def _with_new_step(process: ProcessDescription) -> ProcessDescription:
@@ -84,11 +93,11 @@ def test_a_step_without_a_handler_module_is_named() -> None:
 
 
 def test_every_reason_is_the_outcome_of_some_scenario() -> None:
-    assert reason_coverage_problems(ONBOARDING, (s.expected.reason for s in SCENARIOS)) == []
+    assert reason_coverage_problems(ONBOARDING, EXPECTED_REASONS) == []
 
 
 def test_a_reason_no_scenario_reaches_is_named() -> None:
-    problems = reason_coverage_problems(_with_new_step(ONBOARDING), (s.expected.reason for s in SCENARIOS))
+    problems = reason_coverage_problems(_with_new_step(ONBOARDING), EXPECTED_REASONS)
     assert problems == ["no scenario ends with EXAMPLE_CHECK_FAILED: add one to the corpus"]
 
 
@@ -112,3 +121,38 @@ async def test_the_workflow_runs_every_described_step_in_order() -> None:
     ran = [event.activity_task_scheduled_event_attributes.activity_type.name for event in history.events
            if event.HasField("activity_task_scheduled_event_attributes")]
     assert activity_order_problems(ONBOARDING, ran, ONBOARDING_WORKER.engine_activities) == []
+
+
+def test_a_step_gets_the_submission_exactly_when_the_description_says_it_reads_it() -> None:
+    # IAM gives a step's function a read of the claim check only when Step.reads_submission says so
+    # (infra.task_access); the definition must agree, or a function would be handed a reference it may not read.
+    states = json.loads(read_definition(DEFINITION_PATH))["States"]
+    for step in ONBOARDING.all_steps:
+        payload = states[step.state_name]["Parameters"]["Payload"]
+        assert ("submission.$" in payload) is step.reads_submission, step.name
+    assert not all(step.reads_submission for step in ONBOARDING.all_steps)  # some step works from ids alone
+
+
+def test_the_definition_runs_the_described_saga() -> None:
+    assert saga_problems(ONBOARDING, read_definition(DEFINITION_PATH)) == []
+
+
+def test_a_step_failing_for_good_that_the_definition_does_not_catch_is_named() -> None:
+    definition = json.loads(read_definition(DEFINITION_PATH))
+    del definition["States"]["Notify"]["Catch"]
+    problems = saga_problems(ONBOARDING, json.dumps(definition))
+    assert problems == ["state Notify does not catch States.ALL (step notify, NOTIFICATION_UNAVAILABLE)"]
+
+
+def test_a_compensation_the_definition_does_not_run_is_named() -> None:
+    """A compensation described for notify (say, retracting the welcome message) but missing from the definition."""
+    retract = Step(name="retract_welcome", kind=StepKind.COMPENSATION)
+    steps = tuple(dataclasses.replace(step, compensation=retract.name) if step.name == "notify" else step
+                  for step in ONBOARDING.steps)
+    process = dataclasses.replace(ONBOARDING, steps=steps, compensations=(retract, *ONBOARDING.compensations))
+    problems = saga_problems(process, read_definition(DEFINITION_PATH))
+    assert problems == [
+        "NOTIFICATION_UNAVAILABLE from Notify runs ['RefundCharge', 'CloseAccount']; the description compensates "
+        "with ['RetractWelcome', 'RefundCharge', 'CloseAccount']",
+        "compensation state RetractWelcome does not catch States.ALL into CompensationPending",
+    ]

@@ -35,10 +35,31 @@ def test_a_consistent_description_derives_its_reasons_and_table_variables() -> N
     ({"steps": (Step(name="check", rejections=("bad reason",)),), "review": None}, "reason codes must be UPPER_SNAKE"),
     ({"review": Review(step="check", declined="D", timed_out="T")}, "review step check is not of kind review"),
     ({"tables": (Table(role="queue", keys=()),)}, "partition key and at most a sort key: queue"),
+    ({"steps": (Step(name="check", compensation="uncheck"),), "review": None},
+     "step check names an undescribed compensation: uncheck"),
+    ({"steps": (Step(name="check"),), "review": None,
+      "compensations": (Step(name="uncheck", kind=StepKind.COMPENSATION, unavailable="UNCHECK_FAILED"),)},
+     "a compensation has no compensation of its own nor an unavailable reason"),
 ])
 def test_a_contradiction_is_refused_naming_it(changes: dict[str, object], message: str) -> None:
     with pytest.raises(DescriptionError, match=message):
         _process(**changes)
+
+
+def test_a_saga_derives_its_compensations_and_reasons() -> None:
+    """Compensations run latest first; a failed-for-good step's own compensation runs too, a rejected one's not."""
+    undo = tuple(Step(name=name, kind=StepKind.COMPENSATION) for name in ("unpay", "unopen"))
+    process = _process(review=None, compensations=undo, steps=(
+        Step(name="check", rejections=("CHECK_FAILED",)),
+        Step(name="open", compensation="unopen"),
+        Step(name="pay", compensation="unpay", rejections=("DECLINED",), unavailable="PAY_UNAVAILABLE"),
+        Step(name="tell", unavailable="TELL_UNAVAILABLE"),
+    ))
+    assert process.reasons == ("CHECK_FAILED", "DECLINED", "PAY_UNAVAILABLE", "TELL_UNAVAILABLE")
+    assert process.compensations_for("check", rejected=True) == ()
+    assert process.compensations_for("pay", rejected=True) == ("unopen",)
+    assert process.compensations_for("pay", rejected=False) == ("unpay", "unopen")
+    assert process.compensations_for("tell", rejected=False) == ("unpay", "unopen")
 
 
 def test_an_unknown_step_or_table_is_named() -> None:

@@ -19,14 +19,14 @@ import pytest
 from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
 from moto import mock_aws
 
-from contract.environment import PAYLOAD_KEY_ID, PROTECTION_PROFILE
+from contract.environment import CHECKPOINT_ENCRYPTION_CONTEXT, PAYLOAD_KEY_ID, PROTECTION_PROFILE
 from contract.onboarding import ONBOARDING
 from contract.profile import Profile
 from durable_functions.handler import handler
 from durable_functions.runtime import runtime_for
 from durable_functions.serdes import seal_callback_result, seal_input
 from envelope.key_cache import DataKeyCache
-from envelope.keys import DURABLE_CHECKPOINT_CONTEXT, KmsKeyProvider
+from envelope.keys import KmsKeyProvider
 from local.aws import create_key, create_process_tables
 from onboarding.adapters.dynamodb import TableNames, dynamodb_adapters
 from scenarios import SCENARIOS, Scenario, new_application_id
@@ -49,7 +49,7 @@ class Run:
 def client_keys() -> DataKeyCache:
     """The data keys a client (the starter, a reviewer) seals with: the function's key, its own cache."""
     return DataKeyCache(KmsKeyProvider(ALIAS, kms_client=boto3.client("kms"),
-                                       encryption_context=DURABLE_CHECKPOINT_CONTEXT))
+                                       encryption_context=CHECKPOINT_ENCRYPTION_CONTEXT))
 
 
 def event_for(case: Scenario, application_id: str, profile: Profile) -> dict[str, Any]:

@@ -54,3 +54,75 @@ def refers_to(value: Any, logical_id_prefix: str) -> bool:
     directly (Ref/GetAtt) or through a cross-stack export name."""
     text = repr(value)
     return logical_id_prefix in text
+
+
+def render(value: Any) -> str:
+    """An intrinsic-bearing value as readable text: ``Ref`` and ``Fn::GetAtt`` as ``${...}``, joins joined,
+    ``Fn::Sub`` as written (placeholders stay ``${AWS::AccountId}``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return ",".join(render(item) for item in value)
+    if isinstance(value, dict) and len(value) == 1:
+        (function, argument), = value.items()
+        if function == "Ref":
+            return f"${{{argument}}}"
+        if function == "Fn::GetAtt":
+            return "${" + ".".join(argument) + "}"
+        if function == "Fn::Join":
+            separator, parts = argument
+            return str(separator).join(render(part) for part in parts)
+        if function == "Fn::Sub":
+            return str(argument if isinstance(argument, str) else argument[0])
+        if function == "Fn::ImportValue":
+            return f"${{import:{render(argument)}}}"
+    raise ValueError(f"unexpected intrinsic in a template value: {value!r}")
+
+
+def key_policies(synthesis: Synthesis) -> dict[str, list[dict[str, Any]]]:
+    """Key alias name (``payload``, ``data``, ``logs``, ``state-machine``) -> its key policy's statements."""
+    aliases = {props(alias)["TargetKeyId"]["Fn::GetAtt"][0]: props(alias)["AliasName"].rsplit("/", 1)[-1]
+               for _, _, alias in resources(synthesis, "AWS::KMS::Alias")}
+    return {aliases[logical_id]: props(key)["KeyPolicy"]["Statement"]
+            for _, logical_id, key in resources(synthesis, "AWS::KMS::Key")}
+
+
+def decryptors(synthesis: Synthesis) -> dict[str, list[str]]:
+    """Per key, every principal the key policy lets decrypt (rendered ARNs), read from the template: the role ARNs
+    of the ``KeyUse`` statement, the deployer (only through its service) and the AWS services bound by their own
+    conditions."""
+    result: dict[str, list[str]] = {}
+    for alias, statements in key_policies(synthesis).items():
+        principals: list[str] = []
+        for statement in statements:
+            if statement["Effect"] != "Allow" or "kms:Decrypt" not in as_list(statement["Action"]):
+                continue
+            principal = statement["Principal"]
+            if "Service" in principal:
+                principals.append(f"service {render(principal['Service'])} (bound: "
+                                  f"{', '.join(sorted(k for c in statement['Condition'].values() for k in c))})")
+                continue
+            arns = statement["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+            via = statement["Condition"].get("StringEquals", {}).get("kms:ViaService")
+            for arn in as_list(arns):
+                principals.append(render(arn) + (f" (only through {render(via)})" if via else ""))
+        result[alias] = principals
+    return result
+
+
+if __name__ == "__main__":  # python -m tests.infra.template_queries: the decryptors of each key, both egress modes
+    import tempfile
+    from pathlib import Path
+
+    from infra.onboarding import onboarding_sources
+    from infra.synthesis import project_context, synthesize
+
+    for mode in ("nat", "privatelink"):
+        with tempfile.TemporaryDirectory() as outdir:
+            synthesized = synthesize({**project_context(), "egress_mode": mode}, outdir=Path(outdir),
+                                     sources=onboarding_sources())
+        print(f"== {mode}")
+        for alias, principals in decryptors(synthesized).items():
+            print(f"{alias}:")
+            for principal in principals:
+                print(f"  - {principal}")

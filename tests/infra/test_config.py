@@ -38,7 +38,7 @@ def test_cli_strings_are_coerced_like_cdk_json_values() -> None:
 
 
 @pytest.mark.parametrize("key", ["environment_name", "egress_mode", "temporal_address", "temporal_secret_name",
-                                 "worker_cpu", "review_timeout_seconds"])
+                                 "worker_cpu", "review_timeout_seconds", "operator_role_arn"])
 def test_missing_key_is_named(key: str) -> None:
     context = _context()
     del context[key]
@@ -58,6 +58,10 @@ def test_missing_key_is_named(key: str) -> None:
         ("log_retention_days", 42),
         ("worker_graceful_shutdown_seconds", MAX_STOP_TIMEOUT_SECONDS),
         ("temporal_privatelink_service_name", "vpce-svc-not-a-service-name"),
+        ("operator_role_arn", "arn:aws:iam::123456789012:user/not-a-role"),
+        ("operator_role_arn", "blueprint-operator"),
+        ("claim_check_retention_days", 0),
+        ("claim_check_noncurrent_days", "forever"),
     ],
 )
 def test_bad_value_is_named_without_echoing_it(key: str, value: object) -> None:
@@ -102,3 +106,27 @@ def test_stop_timeout_stays_above_the_graceful_shutdown_and_within_ecs_limit() -
     for graceful in (1, 30, 60, MAX_STOP_TIMEOUT_SECONDS - 15):
         config = load_config(_context(worker_graceful_shutdown_seconds=graceful))
         assert graceful < config.worker_stop_timeout_seconds <= MAX_STOP_TIMEOUT_SECONDS
+
+
+def test_the_operator_may_not_double_as_a_break_glass_principal() -> None:
+    operator = _context()["operator_role_arn"]
+    with pytest.raises(ConfigurationError, match="break_glass_role_arns: must not repeat operator_role_arn"):
+        load_config(_context(break_glass_role_arns=[operator]))
+
+
+def test_retention_and_audit_trail_defaults_are_stated() -> None:
+    context = _context()
+    for key in ("claim_check_retention_days", "claim_check_noncurrent_days", "audit_trail"):
+        del context[key]
+    config = load_config(context)
+    assert (config.claim_check_retention_days, config.claim_check_noncurrent_days) == (1827, 30)
+    assert config.audit_trail is False  # optional; the shipped sandbox configuration turns it on
+    assert load_config(_context()).audit_trail is True
+
+
+def test_a_bad_break_glass_principal_is_named_by_position() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        load_config(_context(break_glass_role_arns=["arn:aws:iam::123456789012:role/ok",
+                                                    "arn:aws:sts::123456789012:assumed-role/x/y"]))
+    assert "break_glass_role_arns.1: has an invalid format" in str(raised.value)
+    assert "assumed-role" not in str(raised.value)

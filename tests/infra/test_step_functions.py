@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from contract.definition import read_definition
 from contract.onboarding import DEFINITION_PATH, ONBOARDING_FUNCTIONS, onboarding_asl
+from contract.process import COMPENSATION_PENDING_STATE
 from contract.registry import state_machine_functions
 from infra.synthesis import Synthesis
 from local.stepfunctions.deployed_definition import definition_from_template
@@ -55,8 +57,10 @@ def test_each_substitution_points_at_the_function_with_its_registry_handler(synt
 
 
 def test_state_machine_role_invokes_exactly_the_task_functions(synthesis: Synthesis) -> None:
-    statements = [s for _, logical_id, policy in resources(synthesis, "AWS::IAM::Policy")
-                  if "StateMachineRole" in logical_id for s in props(policy)["PolicyDocument"]["Statement"]]
+    role = _machine(synthesis)["RoleArn"]["Fn::GetAtt"][0]
+    statements = [s for _, _, policy in resources(synthesis, "AWS::IAM::Policy")
+                  if {"Ref": role} in props(policy)["Roles"] for s in props(policy)["PolicyDocument"]["Statement"]]
+    assert statements
     invoke = [s for s in statements if "lambda:InvokeFunction" in s["Action"]]
     assert len(invoke) == 1
     resources_ = invoke[0]["Resource"]
@@ -86,7 +90,7 @@ def test_only_intake_writes_claim_checks_and_starts_executions(synthesis: Synthe
     by_function: dict[str, list[dict[str, Any]]] = {}
     for _, logical_id, policy in resources(synthesis, "AWS::IAM::Policy"):
         if logical_id.startswith("Tasks"):
-            name = logical_id.removeprefix("Tasks").split("ServiceRole")[0]
+            name = logical_id.removeprefix("Tasks").split("Role")[0]
             by_function[name] = props(policy)["PolicyDocument"]["Statement"]
     assert len(by_function) == len(ONBOARDING_FUNCTIONS)
     for name, statements in by_function.items():
@@ -94,3 +98,27 @@ def test_only_intake_writes_claim_checks_and_starts_executions(synthesis: Synthe
                                                               else [s["Action"]])}
         writes = {"s3:PutObject", "states:StartExecution"} & actions
         assert writes == ({"s3:PutObject", "states:StartExecution"} if name == "Intake" else set()), name
+
+
+def test_a_compensation_pending_execution_raises_an_alarm(synthesis: Synthesis) -> None:
+    """The state the definition ends in when a compensation cannot finish is counted from the state machine's own
+    log group (state names are logged even without execution data) and alarms on the first entry."""
+    state = json.loads(read_definition(DEFINITION_PATH))["States"][COMPENSATION_PENDING_STATE]
+    assert state["Type"] == "Pass" and state["End"] is True  # hence the PassStateEntered event the filter matches
+    machine = _machine(synthesis)
+    log_group = machine["LoggingConfiguration"]["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]
+    (_, _, metric_filter), = resources(synthesis, "AWS::Logs::MetricFilter")
+    filter_props = props(metric_filter)
+    assert filter_props["LogGroupName"] == {"Ref": log_group["Fn::GetAtt"][0]}
+    assert filter_props["FilterPattern"] == (
+        f'{{ ($.type = "PassStateEntered") && ($.details.name = "{COMPENSATION_PENDING_STATE}") }}')
+    (transformation,) = filter_props["MetricTransformations"]
+    (_, _, alarm), = resources(synthesis, "AWS::CloudWatch::Alarm")
+    alarm_props = props(alarm)
+    assert (alarm_props["Namespace"], alarm_props["MetricName"]) == (
+        transformation["MetricNamespace"], transformation["MetricName"])
+    assert transformation["MetricValue"] == "1"
+    assert alarm_props["Statistic"] == "Sum" and alarm_props["Threshold"] == 1
+    assert alarm_props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm_props["TreatMissingData"] == "notBreaching"
+    assert alarm_props["AlarmName"] == f"{machine['StateMachineName']}-compensation-pending"

@@ -162,7 +162,8 @@ def test_fund_account_twice_charges_once(sfn: Any) -> None:
     payload = base_application() | {"application_id": new_application_id()}
     event = submission_event(sfn, payload)
     call(sfn, "open_account", event)
-    first, second = call(sfn, "fund_account", event), call(sfn, "fund_account", event)
+    funding = {**event, "attempt": 1}
+    first, second = call(sfn, "fund_account", funding), call(sfn, "fund_account", funding)
     assert first == second
     assert [c.charge_id for c in SideEffects.of(sfn.adapters(), payload["application_id"]).charges] == [
         first["charge_id"]
@@ -173,13 +174,43 @@ def test_a_declined_card_stays_declined_once_and_compensation_is_idempotent(sfn:
     payload = scenario("funding_declined").application(new_application_id())
     event = submission_event(sfn, payload)
     call(sfn, "open_account", event)
-    answers = [call(sfn, "fund_account", event) for _ in range(2)]
+    answers = [call(sfn, "fund_account", {**event, "attempt": 1}) for _ in range(2)]
     assert [a["errorType"] for a in answers] == ["FUNDING_DECLINED", "FUNDING_DECLINED"]
     closes = [call(sfn, "close_account", {"application_id": payload["application_id"]}) for _ in range(2)]
     assert closes[0] == closes[1] and closes[0]["account_status"] == "CLOSED"
     effects = SideEffects.of(sfn.adapters(), payload["application_id"])
     assert len(effects.charges) == 1 and not effects.charges[0].approved
     assert effects.account is not None and effects.account.status == "CLOSED"
+
+
+def test_a_charge_is_refunded_once_and_refunding_nothing_is_a_no_op(sfn: Any) -> None:
+    nothing = base_application() | {"application_id": new_application_id()}
+    assert call(sfn, "refund_charge", submission_event(sfn, nothing, attempt=1))["refunded"] is False
+    assert SideEffects.of(sfn.adapters(), nothing["application_id"]).charges == ()
+    payload = base_application() | {"application_id": new_application_id()}
+    event = submission_event(sfn, payload, attempt=1)
+    call(sfn, "fund_account", event)
+    answers = [call(sfn, "refund_charge", event) for _ in range(2)]
+    assert answers[0] == answers[1] and answers[0]["refunded"] is True
+    (charge,) = SideEffects.of(sfn.adapters(), payload["application_id"]).charges
+    assert charge.approved and charge.refunded
+
+
+def test_the_processor_faults_follow_the_attempt_number(sfn: Any) -> None:
+    case = scenario("processor_transient_then_approved")
+    event = submission_event(sfn, case.application(new_application_id()))
+    failing_attempts = range(1, case.funding_transient_failures + 1)
+    failing = [call(sfn, "fund_account", {**event, "attempt": n}) for n in failing_attempts]
+    assert [(a["errorType"], a["errorMessage"]) for a in failing] == [
+        ("TransientProviderError", f"card_processor temporarily unavailable (attempt {n})") for n in failing_attempts]
+    charged = call(sfn, "fund_account", {**event, "attempt": case.funding_transient_failures + 1})
+    assert charged["charge_id"].startswith("ch_")
+    gone = scenario("compensation_pending")
+    event = submission_event(sfn, gone.application(new_application_id()), attempt=1)
+    assert call(sfn, "fund_account", event)["errorType"] == "TransientProviderError"  # charged, answer lost
+    assert call(sfn, "refund_charge", event)["errorType"] == "TransientProviderError"  # refund refused
+    (charge,) = SideEffects.of(sfn.adapters(), event["application_id"]).charges
+    assert charge.approved and not charge.refunded
 
 
 def test_notify_twice_sends_one_message(sfn: Any) -> None:

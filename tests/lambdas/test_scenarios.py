@@ -9,13 +9,17 @@ from typing import Any
 
 import pytest
 
+from contract.onboarding import ONBOARDING
+from contract.process import COMPENSATION_PENDING_STATE
 from local.stepfunctions.runner import ExecutionResult
 from onboarding.adapters.memory import in_memory_adapters
-from onboarding.models import OutcomeStatus
+from onboarding.models import OutcomeStatus, RejectionReason
 from onboarding.steps import run_onboarding
 from scenarios import SCENARIOS, Scenario, scenario
+from tests.support.conformance import ending_step
 from tests.support.side_effects import SideEffects
 from tests.support.stepfunctions import CorpusRun
+from workers.workflows import RETRY_POLICY
 
 BY_NAME = pytest.mark.parametrize("case", SCENARIOS, ids=[s.name for s in SCENARIOS])
 
@@ -24,8 +28,15 @@ def _entered(result: ExecutionResult) -> list[str]:
     return [e["stateEnteredEventDetails"]["name"] for e in result.history if "stateEnteredEventDetails" in e]
 
 
-def _task_failures(result: ExecutionResult) -> list[str]:
-    return [e["taskFailedEventDetails"]["error"] for e in result.history if e["type"] == "TaskFailed"]
+def _task_failures(result: ExecutionResult, state: str) -> list[dict[str, Any]]:
+    """The task failures of one state, in order (a failure belongs to the state entered last before it)."""
+    failures, current = [], ""
+    for event in result.history:
+        if "stateEnteredEventDetails" in event:
+            current = event["stateEnteredEventDetails"]["name"]
+        elif event["type"] == "TaskFailed" and current == state:
+            failures.append(event["taskFailedEventDetails"])
+    return failures
 
 
 def _scheduled_payloads(result: ExecutionResult, function_suffix: str) -> list[dict[str, Any]]:
@@ -49,6 +60,7 @@ def test_outcome_matches_the_corpus(case: Scenario, hardened_corpus: CorpusRun) 
     assert outcome.status is case.expected.status
     assert outcome.reason is case.expected.reason
     assert outcome.compensated is case.expected.compensated
+    assert outcome.compensation_pending is case.expected.compensation_pending
     assert outcome.error_codes == case.expected.error_codes
     assert (outcome.account_id is not None) is (case.expected.status is OutcomeStatus.APPROVED)
 
@@ -60,6 +72,7 @@ def test_side_effects_match_the_corpus(case: Scenario, hardened_corpus: CorpusRu
     assert (effects.account.status if effects.account else None) == expected.account_status
     assert sum(c.approved for c in effects.charges) == expected.approved_charges
     assert sum(not c.approved for c in effects.charges) == expected.declined_charges
+    assert sum(c.refunded for c in effects.charges) == expected.refunded_charges
     assert len(effects.outbox) == expected.outbox_messages
     assert (effects.review is not None) is expected.review_requested
     if effects.review is not None:
@@ -71,23 +84,45 @@ def test_side_effects_match_the_corpus(case: Scenario, hardened_corpus: CorpusRu
 def test_identity_attempts_follow_the_retry_count(case: Scenario, hardened_corpus: CorpusRun) -> None:
     result = hardened_corpus.results[case.application_id]
     attempts = [p["attempt"] for p in _scheduled_payloads(result, "verify-identity")]
-    failures = _task_failures(result)
+    failures = [f["error"] for f in _task_failures(result, "VerifyIdentity")]
     assert failures.count("TransientProviderError") == case.identity_transient_failures
     if attempts:
         assert attempts == list(range(1, case.identity_transient_failures + 2))
     if case.identity_transient_failures:
-        retried = [e for e in result.history if e["type"] == "TaskFailed"]
-        assert all("temporarily unavailable" in e["taskFailedEventDetails"]["cause"] for e in retried)
+        retried = _task_failures(result, "VerifyIdentity")
+        assert all("temporarily unavailable" in e["cause"] for e in retried)
 
 
-def test_compensation_runs_only_when_funding_is_declined(hardened_corpus: CorpusRun) -> None:
-    for case in SCENARIOS:
-        path = _entered(hardened_corpus.results[case.application_id])
-        declined = case.name == "funding_declined"
-        assert ("CloseAccount" in path) is declined, case.name
-        if declined:
-            assert path[-3:] == ["FundAccount", "CloseAccount", "FundingDeclined"]
-            assert "Notify" not in path
+@BY_NAME
+def test_funding_attempts_follow_the_retry_count(case: Scenario, hardened_corpus: CorpusRun) -> None:
+    """The processor's faults are retried with the attempt budget; a scenario whose processor recovers within it is
+    charged on attempt N + 1, one whose processor never answers uses every attempt."""
+    result = hardened_corpus.results[case.application_id]
+    attempts = [p["attempt"] for p in _scheduled_payloads(result, "fund-account")]
+    failures = [f["error"] for f in _task_failures(result, "FundAccount")]
+    if case.expected.reason is RejectionReason.FUNDING_UNAVAILABLE:
+        assert attempts == list(range(1, RETRY_POLICY.maximum_attempts + 1))
+        assert failures == ["TransientProviderError"] * RETRY_POLICY.maximum_attempts
+    elif attempts:
+        assert failures.count("TransientProviderError") == case.funding_transient_failures
+        assert attempts == list(range(1, case.funding_transient_failures + 2))
+
+
+@BY_NAME
+def test_compensations_run_as_the_description_derives_them(case: Scenario, hardened_corpus: CorpusRun) -> None:
+    path = _entered(hardened_corpus.results[case.application_id])
+    compensation_states = {step.state_name for step in ONBOARDING.compensations}
+    ran = [name for name in path if name in compensation_states]
+    ending = ending_step(ONBOARDING, case.expected.reason) if case.expected.reason is not None else None
+    expected = ([ONBOARDING.step(name).state_name for name in ONBOARDING.compensations_for(ending[0].name,
+                                                                                           rejected=ending[1])]
+                if ending is not None else [])
+    if case.expected.compensation_pending:
+        assert ran == expected[:len(ran)] and ran and path[-1] == COMPENSATION_PENDING_STATE
+    else:
+        assert ran == expected
+    if expected and not case.expected.compensation_pending:
+        assert path[-1] == "Compensated" and "Notify" not in path[path.index(ran[0]):]
 
 
 def test_review_waits_for_the_reviewer_or_times_out(hardened_corpus: CorpusRun) -> None:

@@ -26,7 +26,7 @@ def test_clean_application_scores_zero_and_low() -> None:
     [
         ({"funding__amount_cents": 1_000_000}, "large_initial_deposit", 40),
         ({"funding__amount_cents": 300_000}, "elevated_initial_deposit", 20),
-        ({"applicant__email": "x.y@mailinator.test"}, "disposable_email_domain", 40),
+        ({"applicant__email": "x.y@mailinator.example"}, "disposable_email_domain", 40),
         ({"applicant__phone": "+442079460000"}, "foreign_phone_number", 15),
         ({"applicant__address__line1": "P.O. Box 77"}, "po_box_address", 20),
         ({"applicant__date_of_birth": "2006-01-01"}, "young_applicant", 15),
@@ -42,12 +42,12 @@ def test_levels_follow_thresholds() -> None:
     medium = _assess(funding__amount_cents=300_000, applicant__phone="+442079460000")
     assert medium.score == 35 and MEDIUM_THRESHOLD <= medium.score < HIGH_THRESHOLD
     assert medium.level is RiskLevel.MEDIUM
-    high = _assess(funding__amount_cents=1_000_000, applicant__email="a@throwaway.test")
+    high = _assess(funding__amount_cents=1_000_000, applicant__email="a@throwaway.example")
     assert high.score == 80 and high.level is RiskLevel.HIGH
     boundary = _assess(funding__amount_cents=1_000_000, applicant__address__line1="PO Box 1")
     assert boundary.score == HIGH_THRESHOLD and boundary.level is RiskLevel.HIGH
 
 
 def test_factors_never_carry_values() -> None:
-    result = _assess(applicant__email="secret.person@tempinbox.test")
+    result = _assess(applicant__email="secret.person@tempinbox.example")
     assert all("secret" not in factor and "@" not in factor for factor in result.factors)

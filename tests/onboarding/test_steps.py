@@ -107,6 +107,53 @@ def test_fund_account_charges_once_and_declines(adapters: Adapters) -> None:
     assert [c.approved for c in adapters.charges.for_application(declined.application_id)] == [False]
 
 
+def test_the_sandbox_processor_fails_by_test_card_and_attempt(adapters: Adapters) -> None:
+    flaky = _app("processor_transient_then_approved")
+    failures = scenario("processor_transient_then_approved").funding_transient_failures
+    for attempt in range(1, failures + 1):
+        unavailable = rf"card_processor temporarily unavailable \(attempt {attempt}\)"
+        with pytest.raises(TransientProviderError, match=unavailable):
+            steps.fund_account(flaky, cards=adapters.cards, attempt=attempt)
+    assert adapters.charges.for_application(flaky.application_id) == []  # unavailable: nothing charged
+    assert steps.fund_account(flaky, cards=adapters.cards, attempt=failures + 1).approved
+    down = _app("funding_unavailable")
+    for attempt in range(1, 10):
+        with pytest.raises(TransientProviderError):
+            steps.fund_account(down, cards=adapters.cards, attempt=attempt)
+    assert adapters.charges.for_application(down.application_id) == []
+    lost = _app("funding_unconfirmed_refunded")
+    for attempt in range(1, 4):  # charged on the first attempt, never answered, never charged twice
+        with pytest.raises(TransientProviderError):
+            steps.fund_account(lost, cards=adapters.cards, attempt=attempt)
+    assert [c.approved for c in adapters.charges.for_application(lost.application_id)] == [True]
+    with pytest.raises(ValueError, match="start at 1"):
+        steps.fund_account(flaky, cards=adapters.cards, attempt=0)
+
+
+def test_refund_charge_refunds_an_approved_charge_once(adapters: Adapters) -> None:
+    app = _app("approved_low_risk")
+    assert steps.refund_charge(app, cards=adapters.cards) is None  # nothing charged: nothing to undo
+    charge = steps.fund_account(app, cards=adapters.cards)
+    refunded = steps.refund_charge(app, cards=adapters.cards)
+    assert refunded == charge.model_copy(update={"refunded": True})
+    assert steps.refund_charge(app, cards=adapters.cards, attempt=2) == refunded
+    declined = _app("funding_declined")
+    with pytest.raises(BusinessRejection):
+        steps.fund_account(declined, cards=adapters.cards)
+    (stored,) = adapters.charges.for_application(declined.application_id)
+    assert steps.refund_charge(declined, cards=adapters.cards) == stored and not stored.refunded
+
+
+def test_a_processor_gone_after_charging_refuses_the_refund(adapters: Adapters) -> None:
+    gone = _app("compensation_pending")
+    with pytest.raises(TransientProviderError):
+        steps.fund_account(gone, cards=adapters.cards)
+    for attempt in range(1, 4):
+        with pytest.raises(TransientProviderError):
+            steps.refund_charge(gone, cards=adapters.cards, attempt=attempt)
+    assert [(c.approved, c.refunded) for c in adapters.charges.for_application(gone.application_id)] == [(True, False)]
+
+
 def test_close_account_compensates_idempotently(adapters: Adapters) -> None:
     app = _app("funding_declined")
     assert steps.close_account(app.application_id, ledger=adapters.ledger) is None

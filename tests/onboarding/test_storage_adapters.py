@@ -60,6 +60,15 @@ def test_charge_store_keeps_the_first_record_per_key(adapters: Adapters) -> None
     assert adapters.charges.for_application("app_01JSOMEONEELSE0000") == []
 
 
+def test_charge_store_marks_a_charge_refunded_idempotently(adapters: Adapters) -> None:
+    assert adapters.charges.mark_refunded(application_id=APP, idempotency_key=f"{APP}:fund") is None
+    charge = adapters.charges.record(_charge())
+    refunded = adapters.charges.mark_refunded(application_id=APP, idempotency_key=f"{APP}:fund")
+    assert refunded == charge.model_copy(update={"refunded": True})
+    assert adapters.charges.mark_refunded(application_id=APP, idempotency_key=f"{APP}:fund") == refunded
+    assert adapters.charges.get(application_id=APP, idempotency_key=f"{APP}:fund") == refunded
+
+
 def test_outbox_enqueue_is_idempotent(adapters: Adapters) -> None:
     message = OutboxMessage(message_id=f"{APP}:welcome", application_id=APP, template="welcome", account_id="a")
     assert adapters.outbox.enqueue(message) == message

@@ -6,10 +6,13 @@ from typing import Any
 import pytest
 
 from onboarding.models import Address, Applicant, Application, FieldError, Funding
+from onboarding.normalization import free_text, is_words, nfc_trimmed
 from onboarding.validation import (
+    CARD_EXPIRY_HORIZON_YEARS,
     ApplicationValidationError,
     age_on,
     luhn_valid,
+    normalized_application,
     parse_application,
     validate_application,
 )
@@ -141,3 +144,55 @@ def test_errors_are_sorted_and_unique_across_rules() -> None:
         ("funding.amount_cents", "out_of_range"),
         ("funding.currency", "unsupported_currency"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "normalized"),
+    [
+        ("O\u2019Brien", "O'Brien"),  # RIGHT SINGLE QUOTATION MARK, as phone keyboards insert it
+        ("Anne\u2010Marie", "Anne-Marie"),  # HYPHEN
+        ("Mary\u2013Jane", "Mary-Jane"),  # EN DASH
+        ("Jose\u0301", "Jos\u00e9"),  # decomposed accent composed (NFC)
+        ("\u00a0Leopold\u202f\u2003Brightwater  ", "Leopold Brightwater"),  # space separators, runs, ends
+        ("Ke\u02bbala", "Ke\u02bbala"),  # the okina is a letter: kept
+    ],
+)
+def test_free_text_is_normalized_before_any_rule(typed: str, normalized: str) -> None:
+    assert free_text(typed) == normalized
+    assert free_text(normalized) == normalized  # one form: normalizing again changes nothing
+
+
+def test_only_free_text_rewrites_punctuation() -> None:
+    assert nfc_trimmed(" O\u2019Brien ") == "O\u2019Brien"
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("Jr.", True), ("St. John", True), ("O' Neil", True), ("\u0915\u094d\u0937", True), ("a\u200cb", True),
+     ("Jr..", False), ("a - - b", False), ("\u0301a", False), ("a \u0301b", False), ("a\u200c", False),
+     ("4ever", False), ("a_b", False), ("", False)],
+)
+def test_words_are_letters_of_any_script_with_their_marks(value: str, words: bool) -> None:
+    assert is_words(value) is words
+
+
+def test_the_card_expiry_horizon_is_inclusive() -> None:
+    horizon = f"{TODAY.month:02d}/{(TODAY.year + CARD_EXPIRY_HORIZON_YEARS) % 100:02d}"
+    assert validate_application(_with("funding.card_expiry", horizon), today=TODAY)[1] == []
+    beyond = f"{TODAY.month + 1:02d}/{(TODAY.year + CARD_EXPIRY_HORIZON_YEARS) % 100:02d}"
+    assert validate_application(_with("funding.card_expiry", beyond), today=TODAY)[1] == [
+        FieldError(field="funding.card_expiry", code="out_of_range")]
+
+
+def test_a_later_step_gets_the_same_normalized_application() -> None:
+    typed = _with("applicant.phone", "(919) 555-0172")
+    validated = parse_application(typed, today=TODAY)
+    assert validated.applicant.phone == "+19195550172"
+    assert normalized_application(Application.model_validate(typed)) == validated
+
+
+def test_a_later_step_refuses_an_application_that_no_longer_passes() -> None:
+    tampered = Application.model_validate(_with("applicant.national_id", "078-05-1120"))
+    with pytest.raises(ApplicationValidationError) as raised:
+        normalized_application(tampered)
+    assert raised.value.errors == [FieldError(field="applicant.national_id", code="invalid_number")]

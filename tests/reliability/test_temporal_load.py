@@ -1,4 +1,4 @@
-"""Load: 504 onboardings at once (every corpus scenario 42 times, each under its own id) through one local worker
+"""Load: over 500 onboardings at once (every corpus scenario 42 times, each under its own id) through one local worker
 process (``python -m workers``, KMS and DynamoDB on moto). All complete as their scenarios expect, every side effect
 exactly once per application and in the table totals. The reviewer works through the review queue as they come in.
 
@@ -19,7 +19,7 @@ from tests.support.temporal_totals import (
     start_runs,
 )
 
-COPIES = 42  # of every scenario (504 onboardings with the 12 of today's corpus)
+COPIES = 42  # of every scenario in the corpus
 WORKER_TUNING = {"WORKER_MAX_CONCURRENT_ACTIVITIES": "50", "WORKER_MAX_CONCURRENT_WORKFLOW_TASKS": "50"}
 
 

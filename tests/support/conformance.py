@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from contract.process import ProcessDescription, Retry
+from contract.process import COMPENSATION_PENDING_STATE, ProcessDescription, Retry, Step
 
 TRANSIENT_ERROR = "TransientProviderError"  # the name the Lambda error sanitizer gives a transient fault
 
@@ -87,6 +87,75 @@ def _reachable(states: Mapping[str, Any], starts: Iterable[str]) -> set[str]:
         pending += [choice["Next"] for choice in state.get("Choices", [])]
         pending += [state[key] for key in ("Next", "Default") if key in state]
     return seen
+
+
+def ending_step(process: ProcessDescription, reason: str) -> tuple[Step, bool] | None:
+    """The step whose rejection or ``unavailable`` reason is ``reason``, and whether it is a rejection (``True``)
+    or a failure for good (``False``); ``None`` for the review's reasons and unknown ones."""
+    for step in process.steps:
+        if reason in step.rejections or reason == step.unavailable:
+            return step, reason in step.rejections
+    return None
+
+
+def saga_problems(process: ProcessDescription, definition_text: str) -> list[str]:
+    """The definition's saga against the description: a step with an ``unavailable`` reason catches every error
+    (``States.ALL``) into a state that records that reason, a rejection after a compensable step is caught too, and
+    either path runs exactly the described compensations (``compensations_for``) in order before an end state
+    that reports ``compensated``; each compensation state catches every error into the compensation-pending end."""
+    states: Mapping[str, Any] = json.loads(definition_text)["States"]
+    problems: list[str] = []
+    for step in process.steps:
+        state = states.get(step.state_name)
+        if state is None:
+            continue
+        catches = {error: catch for catch in state.get("Catch", []) for error in catch["ErrorEquals"]}
+        paths = [(reason, catches.get(reason), True) for reason in step.rejections
+                 if process.compensations_for(step.name, rejected=True)]
+        if step.unavailable is not None:
+            paths.append((step.unavailable, catches.get("States.ALL"), False))
+        for reason, catch, rejected in paths:
+            if catch is None:
+                caught = "States.ALL" if not rejected else reason
+                problems.append(f"state {step.state_name} does not catch {caught} (step {step.name}, {reason})")
+                continue
+            problems += _compensation_path_problems(process, states, step, reason, rejected=rejected,
+                                                    start=catch["Next"])
+    for compensation in process.compensations:
+        state = states.get(compensation.state_name, {})
+        targets = [c["Next"] for c in state.get("Catch", []) if "States.ALL" in c["ErrorEquals"]]
+        if targets != [COMPENSATION_PENDING_STATE]:
+            problems.append(f"compensation state {compensation.state_name} does not catch States.ALL into "
+                            f"{COMPENSATION_PENDING_STATE}")
+    pending = states.get(COMPENSATION_PENDING_STATE, {})
+    if not (pending.get("End") and pending.get("Parameters", {}).get("compensation_pending") is True):
+        problems.append(f"{COMPENSATION_PENDING_STATE} is no end state reporting compensation_pending")
+    return problems
+
+
+def _compensation_path_problems(process: ProcessDescription, states: Mapping[str, Any], step: Step, reason: str, *,
+                                rejected: bool, start: str) -> list[str]:
+    tasks: list[str] = []
+    recorded = reason if rejected else None  # a rejection's name is the caught error's own
+    name = start
+    while name in states and not states[name].get("End"):
+        state = states[name]
+        if state["Type"] == "Task":
+            tasks.append(name)
+        elif state["Type"] == "Pass" and isinstance(state.get("Result"), dict):
+            recorded = state["Result"].get("Error", recorded)
+        name = state.get("Next", "")
+    expected = [process.step(c).state_name for c in process.compensations_for(step.name, rejected=rejected)]
+    problems = []
+    if tasks != expected:
+        problems.append(f"{reason} from {step.state_name} runs {tasks}; the description compensates with {expected}")
+    if recorded != reason:
+        problems.append(f"{reason} from {step.state_name} is recorded as {recorded}")
+    end = states.get(name, {}).get("Parameters", {})
+    if end.get("compensated") is not True or end.get("reason.$") != "$.error.Error":
+        problems.append(f"{reason} from {step.state_name} ends in {name}, which does not report the compensated "
+                        "reason")
+    return problems
 
 
 def activity_order_problems(process: ProcessDescription, activities: Sequence[str],

@@ -42,10 +42,12 @@ def matches_expected(scenario: Scenario, outcome: Outcome, effects: SideEffects)
         "status": outcome.status,
         "reason": outcome.reason,
         "compensated": outcome.compensated,
+        "compensation_pending": outcome.compensation_pending,
         "error_codes": outcome.error_codes,
         "account_status": effects.account.status if effects.account else None,
         "approved_charges": sum(1 for charge in effects.charges if charge.approved),
         "declined_charges": sum(1 for charge in effects.charges if not charge.approved),
+        "refunded_charges": sum(1 for charge in effects.charges if charge.refunded),
         "outbox_messages": len(effects.outbox),
         "review_requested": effects.review is not None,
     }

@@ -1,9 +1,10 @@
 """Record the committed replay histories:
 
-    .venv/bin/python -m tests.workers.record_histories                 # every history (an intentional workflow change)
-    .venv/bin/python -m tests.workers.record_histories device_high_risk  # only these scenarios (a new scenario)
+    .venv/bin/python -m tests.workers.record_histories                   # every history (make temporal-histories)
+    .venv/bin/python -m tests.workers.record_histories device_high_risk  # only these scenarios
+    .venv/bin/python -m tests.workers.record_histories --missing         # only scenarios without a history yet
 
-Recording only a new scenario keeps the older histories, which prove that executions started before a versioned
+Recording only new scenarios keeps the older histories, which prove that executions started before a versioned
 change still replay; re-record all of them only when old executions may no longer replay on purpose.
 
 Every scenario runs on the time-skipping test server with the hardened converter and the committed TEST-ONLY keyring
@@ -13,8 +14,8 @@ histories written before a key rotation still replay. Files hold ciphertext only
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -55,13 +56,21 @@ async def record(cases: tuple[Scenario, ...], directory: Path, *, key: str) -> N
                     (directory / f"{case.name}.json").write_text(history.to_json() + "\n", encoding="utf-8")
 
 
-async def main(names: list[str]) -> None:
-    if names:
-        await record(tuple(scenario(name) for name in names), HISTORIES, key=CURRENT_TEST_KEY)
+async def main(names: list[str], *, missing_only: bool = False) -> None:
+    if names or missing_only:
+        cases = [scenario(name) for name in names]
+        if missing_only:
+            cases += [case for case in SCENARIOS
+                      if case not in cases and not (HISTORIES / f"{case.name}.json").exists()]
+        await record(tuple(cases), HISTORIES, key=CURRENT_TEST_KEY)
         return
     await record(SCENARIOS, HISTORIES, key=CURRENT_TEST_KEY)
     await record((scenario(OLD_KEY_SCENARIO),), OLD_KEY_DIR, key=OLD_TEST_KEY)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1:]))
+    parser = argparse.ArgumentParser(prog="python -m tests.workers.record_histories", description=__doc__)
+    parser.add_argument("scenarios", nargs="*", help="record only these scenarios (by name)")
+    parser.add_argument("--missing", action="store_true", help="record only the scenarios without a history")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.scenarios, missing_only=arguments.missing))

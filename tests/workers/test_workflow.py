@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from temporalio import client as client_interceptors
 from temporalio.api.history.v1 import History
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
 from contract.onboarding import ONBOARDING
 from onboarding.adapters.memory import in_memory_adapters
-from onboarding.models import OutcomeStatus, RejectionReason, ReviewDecision
+from onboarding.errors import TransientProviderError
+from onboarding.models import Charge, Funding, OutcomeStatus, RejectionReason, ReviewDecision
+from onboarding.ports import CardProcessor
 from onboarding.steps import run_onboarding
 from ops.starter import StarterError, current_step, start_onboarding, submit_review
 from scenarios import SCENARIOS, Scenario, new_application_id, scenario
-from tests.support.conformance import activity_order_problems
+from scenarios.faults import FAULT_CASES
+from tests.support.conformance import activity_order_problems, ending_step
+from tests.support.down_stores import with_store_down
 from tests.support.side_effects import SideEffects, matches_expected
 from tests.support.temporal import run_scenario, wait_for_step
 from tests.workers.conftest import RunningWorker
 from workers.codec import is_encrypted
-from workers.messages import PRODUCTION_REVIEW_TIMEOUT_SECONDS, OnboardingInput, Step
+from workers.messages import (
+    PRODUCTION_REVIEW_TIMEOUT_SECONDS,
+    RETRY_COMPENSATION_UPDATE_NAME,
+    OnboardingInput,
+    Step,
+)
+from workers.registration import ONBOARDING_WORKER
+from workers.worker import build_worker
 from workers.workflows import WORKFLOW_ID_MISMATCH, OnboardingWorkflow
 
 
@@ -130,6 +144,17 @@ def test_the_review_validator_accepts_a_decision_only_while_awaiting_review() ->
         workflow._accept_review_only_while_awaiting(ReviewDecision.DECLINE)
 
 
+def test_the_replay_validator_accepts_a_replay_only_while_a_compensation_is_pending() -> None:
+    workflow = OnboardingWorkflow()
+    with pytest.raises(ValueError, match="no compensation pending"):
+        workflow._accept_replay_only_while_pending()
+    workflow._step = Step.COMPENSATION_PENDING
+    workflow._accept_replay_only_while_pending()
+    OnboardingWorkflow.retry_compensation(workflow)
+    with pytest.raises(ValueError, match="no compensation pending"):  # one replay at a time
+        workflow._accept_replay_only_while_pending()
+
+
 class _HeaderAdder(client_interceptors.Interceptor):
     """Adds a header as a tracing or auth-propagation interceptor would (here carrying a sensitive value)."""
 
@@ -170,15 +195,104 @@ async def _activity_types(client: Client, workflow_id: str) -> list[str]:
             if event.HasField("activity_task_scheduled_event_attributes")]
 
 
-async def test_the_workflow_compensates_with_the_described_compensations(ts_worker: RunningWorker) -> None:
-    compensated = next(case for case in SCENARIOS if case.expected.compensated)
+SAGA_CASES = [case for case in SCENARIOS if case.expected.compensated or case.expected.compensation_pending]
+
+
+@pytest.mark.parametrize("case", SAGA_CASES, ids=lambda case: case.name)
+async def test_the_workflow_compensates_with_the_described_compensations(case: Scenario,
+                                                                         ts_worker: RunningWorker) -> None:
+    """Every saga case runs the compensations the description derives for its failed step, in order, after every
+    step it ran (a pending compensation stops the saga at the one that could not finish)."""
     application_id = new_application_id()
-    await run_scenario(ts_worker.client, compensated, application_id, task_queue=ts_worker.task_queue,
+    await run_scenario(ts_worker.client, case, application_id, task_queue=ts_worker.task_queue,
                        review_timeout_seconds=PRODUCTION_REVIEW_TIMEOUT_SECONDS)
     ran = await _activity_types(ts_worker.client, application_id)
-    assert {step.name for step in ONBOARDING.compensations} <= set(ran)
-    assert ran.index(ONBOARDING.compensations[0].name) > max(ran.index(step.name) for step in ONBOARDING.steps
-                                                             if step.name in ran)
+    assert case.expected.reason is not None
+    ending = ending_step(ONBOARDING, case.expected.reason)
+    assert ending is not None
+    step, rejected = ending
+    expected = list(ONBOARDING.compensations_for(step.name, rejected=rejected))
+    compensations = {c.name for c in ONBOARDING.compensations}
+    first = next(index for index, name in enumerate(ran) if name in compensations)
+    assert all(name not in compensations for name in ran[:first])
+    distinct = list(dict.fromkeys(ran[first:]))  # a compensation retried is scheduled once, attempted many times
+    if case.expected.compensation_pending:
+        assert distinct == expected[:len(distinct)] and len(distinct) < len(expected) + 1
+    else:
+        assert distinct == expected
+
+
+async def test_a_store_down_after_the_account_opened_is_compensated(hardened_client: Client,
+                                                                   time_skipping_env: WorkflowEnvironment) -> None:
+    """The fault cases (a store down for good): the same outcome and side effects as the reference run."""
+    for fault in FAULT_CASES:
+        adapters = in_memory_adapters()
+        task_queue = f"fault-{uuid.uuid4().hex[:8]}"
+        with ThreadPoolExecutor(4) as executor:
+            async with build_worker(hardened_client, ONBOARDING_WORKER, task_queue=task_queue,
+                                    stores=with_store_down(adapters, fault.down), executor=executor):
+                application_id = new_application_id()
+                outcome = await run_scenario(hardened_client, fault.scenario, application_id, task_queue=task_queue,
+                                             review_timeout_seconds=PRODUCTION_REVIEW_TIMEOUT_SECONDS)
+        reference_adapters = in_memory_adapters()
+        reference = run_onboarding(
+            fault.scenario.application(application_id=application_id),
+            adapters=with_store_down(reference_adapters, fault.down),
+            today=(await time_skipping_env.get_current_time()).date(), reviewer=lambda _: None,
+        )
+        assert outcome == reference, fault.name
+        effects = SideEffects.of(adapters, application_id)
+        assert effects == SideEffects.of(reference_adapters, application_id), fault.name
+        assert matches_expected(fault.scenario, outcome, effects) == [], fault.name
+        assert fault.step in await _activity_types(hardened_client, application_id)
+
+
+class RecoveringProcessor:
+    """The sandbox processor, refusing refunds until ``recover()`` (an operator fixed the cause)."""
+
+    def __init__(self, real: CardProcessor) -> None:
+        self._real = real
+        self.recovered = False
+
+    def charge(self, *, idempotency_key: str, application_id: str, funding: Funding, attempt: int = 1) -> Charge:
+        return self._real.charge(idempotency_key=idempotency_key, application_id=application_id, funding=funding,
+                                 attempt=attempt)
+
+    def refund(self, *, idempotency_key: str, application_id: str, funding: Funding,
+               attempt: int = 1) -> Charge | None:
+        if not self.recovered:
+            raise TransientProviderError("card_processor", attempt)
+        healthy = funding.model_copy(update={"card_number": "4111111111111111"})  # a card the sandbox refunds
+        return self._real.refund(idempotency_key=idempotency_key, application_id=application_id, funding=healthy,
+                                 attempt=attempt)
+
+
+async def test_a_pending_compensation_stays_visible_and_an_operator_replays_it(hardened_client: Client) -> None:
+    case = scenario("compensation_pending")
+    adapters = in_memory_adapters()
+    processor = RecoveringProcessor(adapters.cards)
+    task_queue, application_id = f"pending-{uuid.uuid4().hex[:8]}", new_application_id()
+    with ThreadPoolExecutor(4) as executor:
+        async with build_worker(hardened_client, ONBOARDING_WORKER, task_queue=task_queue,
+                                stores=dataclasses.replace(adapters, cards=processor), executor=executor):
+            handle = await start_onboarding(hardened_client, case.application(application_id=application_id),
+                                            task_queue=task_queue)
+            with pytest.raises(WorkflowUpdateFailedError):  # not (yet) pending: refused by the validator
+                await handle.execute_update(RETRY_COMPENSATION_UPDATE_NAME)
+            await wait_for_step(hardened_client, application_id, Step.COMPENSATION_PENDING)
+            # Visible: the workflow is still running, its charge not refunded and its account open.
+            assert (await handle.describe()).status is WorkflowExecutionStatus.RUNNING
+            pending = SideEffects.of(adapters, application_id)
+            assert pending.account is not None and pending.account.status == "OPEN"
+            assert [charge.refunded for charge in pending.charges] == [False]
+            processor.recovered = True
+            await handle.execute_update(RETRY_COMPENSATION_UPDATE_NAME)
+            outcome = await handle.result()
+    assert (outcome.reason, outcome.compensated, outcome.compensation_pending) == (
+        RejectionReason.FUNDING_UNAVAILABLE, True, False)
+    done = SideEffects.of(adapters, application_id)
+    assert done.account is not None and done.account.status == "CLOSED"
+    assert [charge.refunded for charge in done.charges] == [True]
 
 
 def test_the_order_check_names_a_step_the_workflow_never_runs() -> None:

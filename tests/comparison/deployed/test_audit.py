@@ -54,6 +54,7 @@ def test_everything_defaults_from_the_cdk_json_context_and_the_region() -> None:
     assert resolved.temporal.payload_key_id == f"alias/{name}/payload"
     assert [s.name for s in resolved.scenarios] == [s.name for s in CANARY_SCENARIOS]
     assert "review_timeout" not in {s.name for s in resolved.scenarios}  # would wait for the deployment's 72 h
+    assert resolved.report_wait_seconds == 60
 
 
 @pytest.mark.parametrize(
@@ -67,6 +68,7 @@ def test_everything_defaults_from_the_cdk_json_context_and_the_region() -> None:
          "AUDIT_SCENARIOS: comma-separated scenario names"),
         ({"AWS_REGION": "us-east-1", "TEMPORAL_TLS": "false"}, None, "TEMPORAL_TLS must be on when credentials"),
         ({"AWS_REGION": "us-east-1", "AUDIT_REVIEW_TIMEOUT_SECONDS": "0"}, None, "AUDIT_REVIEW_TIMEOUT_SECONDS"),
+        ({"AWS_REGION": "us-east-1", "AUDIT_REPORT_WAIT_SECONDS": "-5"}, None, "AUDIT_REPORT_WAIT_SECONDS"),
         ({"AWS_REGION": "us-east-1"}, {**CONTEXT, "temporal_secret_name": ""}, "cdk.json context has no "
                                                                               "temporal_secret_name"),
     ],
@@ -127,6 +129,8 @@ def deployment() -> Iterator[StandIn]:
                     "TEMPORAL_ADDRESS": server.address, "TEMPORAL_NAMESPACE": NAMESPACE,
                     "TEMPORAL_TASK_QUEUE": "canaries", "TEMPORAL_AUTH_MODE": "none", "TEMPORAL_TLS": "false",
                     "AUDIT_SCENARIOS": ",".join(CANARIES),
+                    # The stand-in's handlers run in process: Lambda writes no REPORT line to wait for.
+                    "AUDIT_REPORT_WAIT_SECONDS": "0",
                 })
 
 
@@ -152,4 +156,8 @@ def test_the_audit_runs_canaries_on_both_engines_and_finds_nothing_in_the_harden
     assert (report["exposure"]["temporal"]["hardened"]["channels"]["workflow_input"]["ciphertext_payloads"]
             >= len(CANARIES))
     assert report["cost"]["engines"]["temporal"]["per_execution"]["actions"] > 0
+    # No Lambda wrote a REPORT line here, so the Lambda figures stay assumed, and the report says so.
+    assert any("no REPORT line found in the" in note for note in report["notes"])
+    durations = {e["name"]: e for e in report["cost"]["assumptions"]["entries"]}
+    assert durations["stepfunctions.lambda_billed_ms_per_invocation"]["origin"] == "assumed"
     assert "clean: no plaintext PII" in output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from io import StringIO
 from pathlib import Path
@@ -95,6 +96,14 @@ def test_json_has_the_keys_of_the_interface_contract(written: Path) -> None:
         assert cost["per_execution"]
     assert data["exposure"]["temporal"]["hardened"]["total_hits"] == 0
     assert data["exposure"]["stepfunctions"]["baseline"]["total_hits"] > 0
+    cost = data["cost"]
+    assert set(cost["sensitivity"]) == {"low", "typical", "high"}
+    names = {entry["name"] for entry in cost["assumptions"]["entries"]}
+    assert "stepfunctions.lambda_billed_ms_per_invocation" in names
+    for engine in Engine:
+        for store in data["access"][engine.value]["stores"]:
+            assert {"store", "key", "readers"} <= set(store)
+            assert all({"principal", "via", "conditions"} <= set(reader) for reader in store["readers"])
 
 
 def test_json_reads_back_into_the_same_report(sample: tuple[ComparisonReport, tuple[PiiValue, ...]]) -> None:
@@ -103,6 +112,7 @@ def test_json_reads_back_into_the_same_report(sample: tuple[ComparisonReport, tu
     assert again.scenarios == report.scenarios  # code-set facts come back as tuples, engines and profiles as enums
     assert (again.engines, again.facts, again.exposure, again.cost) == (report.engines, report.facts,
                                                                           report.exposure, report.cost)
+    assert (again.access, again.compliance) == (report.access, report.compliance)
     assert render_json(again) == render_json(report)
 
 
@@ -167,7 +177,9 @@ def test_markdown_and_terminal_tables_show_every_scenario_side_by_side(
     for item in SCENARIOS:
         assert item.name in markdown and item.name in terminal
     assert f"parity: {len(SCENARIOS)}/{len(SCENARIOS)} scenarios" in terminal
-    assert "FAILED FUNDING_DECLINED (compensated)  as expected  as expected" in terminal
+    # Columns are as wide as their longest cell; the saga's outcomes read as the facts say.
+    assert re.search(r"FAILED FUNDING_DECLINED \(compensated\) +as expected  as expected", terminal)
+    assert re.search(r"FAILED FUNDING_UNAVAILABLE \(compensation pending\) +as expected  as expected", terminal)
 
 
 def test_the_terminal_spells_out_an_outcome_that_differs_from_the_expected_one(
@@ -279,3 +291,38 @@ def test_an_engine_with_runs_but_no_audit_still_gets_its_column_and_heat_map_pan
     assert len(cells) == len(CHANNELS[audited]) * len(Profile)
     assert render_html(partial).count("not audited") == len(Engine) - 1
     assert render_markdown(partial).count("Not audited.") == len(Engine) - 1
+
+
+def test_access_sensitivity_and_assumptions_render_in_every_format(
+    written: Path, sample: tuple[ComparisonReport, tuple[PiiValue, ...]]
+) -> None:
+    report, _ = sample
+    assert report.access is not None and report.cost is not None
+    page = (written / "comparison.html").read_text()
+    checker = TreeChecker()
+    checker.feed(page)
+    ids = [attrs.get("id") for tag, attrs in checker.tags if tag in ("h2", "h3") and attrs.get("id")]
+    assert ids == ["parity", "exposure", "cost", "sensitivity", "assumptions", "access",
+                   *(f"access-{engine.value}" for engine in report.access.engines), "compliance", "notes"]
+    rows = [attrs for tag, attrs in checker.tags if tag == "th" and attrs.get("class") == "who"]
+    assert len(rows) == len(report.access.principals)
+    assert "Temporal Cloud holds no key" in page
+    assert page.count('<td class="mark good"') == sum(
+        1 for item in report.access.engines.values() for store in item.stores if not store.operator.holds_key)
+    entries = [attrs for tag, attrs in checker.tags if tag == "table" and attrs.get("class") == "assumptions"]
+    assert report.cost.assumptions is not None
+    assert len(entries) == 1 and page.count("<tr><td><code>") >= len(report.cost.assumptions.entries)
+    markdown = (written / "comparison.md").read_text()
+    for heading in ("### Sensitivity", "### Assumptions", "## Who can read an applicant's data", "### Temporal"):
+        assert heading in markdown, heading
+    assert "not run: checkov (not installed); run it with `make checkov`" in markdown
+    assert "not run: checkov" in page
+    terminal = StringIO()
+    print_side_by_side(report, terminal)
+    assert "crossover by assumptions: low " in terminal.getvalue()
+    assert "Temporal: Temporal Cloud holds no key" in terminal.getvalue()
+
+
+def test_without_an_access_surface_the_page_says_so(sample: tuple[ComparisonReport, tuple[PiiValue, ...]]) -> None:
+    page = render_html(sample[0].model_copy(update={"access": None}))
+    assert "No access surface in this report" in page

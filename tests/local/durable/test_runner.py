@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from contract.environment import durable_environment
+from contract.environment import CHECKPOINT_ENCRYPTION_CONTEXT, durable_environment
 from contract.onboarding import ONBOARDING
 from contract.profile import Profile
 from durable_functions.serdes import seal_callback_result, seal_input
 from envelope.key_cache import DataKeyCache
-from envelope.keys import DURABLE_CHECKPOINT_CONTEXT, KmsKeyProvider
+from envelope.keys import KmsKeyProvider
 from local.aws import AwsEmulation, create_key, create_process_tables, moto_server
 from local.durable.runner import LocalDurableFunctions
 from scenarios import SCENARIOS, new_application_id
@@ -41,7 +41,7 @@ def test_the_corpus_runs_on_the_emulator_and_the_service_stores_no_plaintext(aws
                                                                             tmp_path: Path) -> None:
     alias = f"alias/durable-{new_application_id()[-8:]}"
     keys = DataKeyCache(KmsKeyProvider(alias, kms_client=aws.client("kms"),
-                                       encryption_context=DURABLE_CHECKPOINT_CONTEXT))
+                                       encryption_context=CHECKPOINT_ENCRYPTION_CONTEXT))
     with LocalDurableFunctions(functions={FUNCTION: HANDLER}, environment=_environment(aws, alias),
                                workdir=tmp_path) as durable:
         started = {}
