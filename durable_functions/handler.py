@@ -1,5 +1,7 @@
-"""The onboarding process as an AWS Lambda durable function: the eight steps as checkpointed steps, the manual
-review as a callback, the saga on a declined charge. Written by hand (it is what people read), like the Temporal
+"""The onboarding process as an AWS Lambda durable function: the steps as checkpointed steps, the manual review as
+a callback, the saga once the account is open (a declined charge closes the account; a charge or a welcome message
+that fails for good refunds, then closes; a compensation that cannot finish leaves the outcome
+``compensation_pending``). Written by hand (it is what people read), like the Temporal
 workflow and the Step Functions definition, and checked against :data:`contract.onboarding.ONBOARDING`.
 
 Execution input (the client's, see ``durable_functions.client``): ``{"application_id": ..., "submission":
@@ -173,14 +175,43 @@ class Onboarding:
                 "open_account", lambda _: steps.open_account(application, ledger=self._stores.ledger), Account)
         except _Rejected as rejection:
             return Outcome.rejected(application_id, rejection.reason)
+        return self._fund_and_notify(application, account)
+
+    def _fund_and_notify(self, application: Application, account: Account) -> Outcome:
+        """Steps 7 and 8; from here on a failure is undone by the compensations the description derives for it."""
+        application_id = application.application_id
         try:
-            self.step("fund_account", lambda _: steps.fund_account(application, cards=self._stores.cards))
-        except _Rejected as rejection:
-            # Saga: the only business failure after the account exists is a declined charge; undo the account.
-            self.step("close_account", lambda _: steps.close_account(application_id, ledger=self._stores.ledger))
-            return Outcome.rejected(application_id, rejection.reason, compensated=True)
-        self.step("notify", lambda _: steps.notify(application_id, account.account_id, outbox=self._stores.outbox))
+            self.step("fund_account", lambda context: steps.fund_account(
+                application, cards=self._stores.cards, attempt=context.attempt))
+        except _Rejected as rejection:  # declined: nothing was charged
+            return self._compensate("fund_account", rejection.reason, application, rejected=True)
+        except StepError:  # failed for good: the processor may have charged
+            return self._compensate("fund_account", RejectionReason.FUNDING_UNAVAILABLE, application, rejected=False)
+        try:
+            self.step("notify", lambda _: steps.notify(application_id, account.account_id, outbox=self._stores.outbox))
+        except StepError:
+            return self._compensate("notify", RejectionReason.NOTIFICATION_UNAVAILABLE, application, rejected=False)
         return Outcome.approved(application_id, account.account_id)
+
+    def _compensate(self, failed: str, reason: RejectionReason, application: Application, *,
+                    rejected: bool) -> Outcome:
+        """Run the compensations :meth:`~contract.process.ProcessDescription.compensations_for` names, in order. One
+        that fails for good (after its retries) holds the rest back: the outcome says ``compensation_pending``, and
+        the function logs ``COMPENSATION_PENDING`` with the step's name (the alarm's metric filter counts it); an
+        operator replays the remaining compensations, which are idempotent."""
+        application_id = application.application_id
+        bodies: dict[str, Callable[[StepContext], object]] = {
+            "refund_charge": lambda context: steps.refund_charge(application, cards=self._stores.cards,
+                                                                 attempt=context.attempt),
+            "close_account": lambda _: steps.close_account(application_id, ledger=self._stores.ledger),
+        }
+        for name in ONBOARDING.compensations_for(failed, rejected=rejected):
+            try:
+                self.step(name, bodies[name])
+            except StepError:
+                log.warning("COMPENSATION_PENDING", extra={"step": name, "reason": reason.value})
+                return Outcome.rejected(application_id, reason, compensation_pending=True)
+        return Outcome.rejected(application_id, reason, compensated=True)
 
     def _review(self, assessment: RiskAssessment, timeout_seconds: int) -> None:
         """The review: a callback whose id the review queue holds, answered by a reviewer or timed out.

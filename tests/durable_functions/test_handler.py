@@ -15,7 +15,7 @@ from onboarding.steps import run_onboarding
 from scenarios import SCENARIOS
 from tests.conftest import TODAY
 from tests.durable_functions.conftest import Run
-from tests.support.conformance import activity_order_problems
+from tests.support.conformance import activity_order_problems, ending_step
 from tests.support.side_effects import SideEffects, matches_expected
 
 # The durable engine's own steps: opening the sealed input, recording a review's answer (Temporal has the same).
@@ -76,3 +76,28 @@ def test_errors_carry_reason_codes_only(hardened_corpus: list[Run]) -> None:
             details = next(value for key, value in event.items() if key.endswith("Details"))
             message = json.dumps(details)
             assert not [value for value in run.scenario.searchable_pii() if value in message], run.scenario.name
+
+
+SAGA_CASES = [case.name for case in SCENARIOS if case.expected.compensated or case.expected.compensation_pending]
+
+
+@pytest.mark.parametrize("name", SAGA_CASES)
+def test_the_durable_function_compensates_with_the_described_compensations(name: str,
+                                                                           hardened_corpus: list[Run]) -> None:
+    """Every saga case runs the compensations the description derives for its failed step, in order, after every
+    step it ran (a pending compensation stops the saga at the one that could not finish)."""
+    run = _by_name(hardened_corpus)[name]
+    assert run.scenario.expected.reason is not None
+    ending = ending_step(ONBOARDING, run.scenario.expected.reason)
+    assert ending is not None
+    step, rejected = ending
+    expected = list(ONBOARDING.compensations_for(step.name, rejected=rejected))
+    compensations = {c.name for c in ONBOARDING.compensations}
+    ran = list(dict.fromkeys(_top_level_operations(run.history)))
+    first = next(index for index, operation in enumerate(ran) if operation in compensations)
+    assert all(operation not in compensations for operation in ran[:first])
+    if run.scenario.expected.compensation_pending:
+        assert ran[first:] == expected[:len(ran[first:])] and len(ran[first:]) <= len(expected)
+        assert run.outcome is not None and run.outcome["compensation_pending"] is True
+    else:
+        assert ran[first:] == expected
