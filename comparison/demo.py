@@ -6,7 +6,8 @@
    (what deploys), the access surface (:mod:`comparison.access`), the deployment's cost figures, and the cdk-nag
    results; cfn-lint and checkov start on its templates in the background (:mod:`comparison.report.gates`);
 3. run the scenario corpus through every engine in both profiles, each run under fresh application ids, printing
-   a line per execution (Temporal and Step Functions side by side: Step Functions in a background thread);
+   a line per execution (the engines side by side: Step Functions and the durable functions in background threads;
+   the durable function on AWS's durable-execution emulator, :mod:`local.durable`);
 4. audit what each orchestrator stores, price the usage counted in the hardened histories with the dated
    assumptions (:mod:`comparison.cost.assumptions`), decide parity (facts through the onboarding binding,
    :mod:`comparison.onboarding`), collect the gates, and write ``comparison.json``, ``comparison.md`` and
@@ -41,7 +42,7 @@ from comparison.audit.evidence import StepFunctionsEvidence, TemporalEvidence
 from comparison.cost.assumptions import AssumptionError, Assumptions
 from comparison.cost.compare import observed_timings
 from comparison.cost.deployment import report_assumptions
-from comparison.engines.local import ENGINES, Plans, stepfunctions_side, task_queue, temporal_side
+from comparison.engines.local import ENGINES, Plans, durable_side, stepfunctions_side, task_queue, temporal_side
 from comparison.engines.runs import ProgressPrinter, in_background, plan
 from comparison.onboarding import ACCESS_STORES, ENGINE_OPERATORS, corpus, pii_from_scenarios
 from comparison.report.assemble import COMPLIANCE_REPORT, ProfileRun, assemble, publish, verdict
@@ -114,15 +115,19 @@ def run_demo(options: Options, progress: ProgressPrinter) -> ComparisonReport:
         cancel = threading.Event()
         sfn, thread = in_background(lambda: stepfunctions_side(aws, definition, plans, progress, cancel),
                                     name="stepfunctions")
+        durable, durable_thread = in_background(lambda: durable_side(aws, workdir, plans, progress, cancel),
+                                                name="durable")
         try:
             profile_runs: list[ProfileRun] = asyncio.run(temporal_side(temporal, workers=workers, plans=plans,
                                                                        progress=progress))
             profile_runs += sfn.result()
+            profile_runs += durable.result()
         finally:
             cancel.set()
-            if thread.is_alive():  # interrupted: let it abort its executions and restore the environment
-                progress("stopping the Step Functions executions")
-                thread.join(timeout=15)
+            for name, background in (("Step Functions", thread), ("durable-function", durable_thread)):
+                if background.is_alive():  # interrupted: let it abort its executions and stop its processes
+                    progress(f"stopping the {name} executions")
+                    background.join(timeout=15)
         progress("auditing what each orchestrator stores, pricing the counted usage, deciding parity")
         tools, missing = gates.results()
         report = assemble(profile_runs, values, corpus=corpus(SCENARIOS),
@@ -207,6 +212,9 @@ def _notes(definition: DefinitionTemplate) -> list[str]:
         "Step Functions `logs` channel: the state machine's log group was read for every execution, but moto emits "
         "no execution log events, so its 0 proves nothing locally. In AWS it logs at level ALL without execution "
         "data; `make audit` reads the real log group.",
+        "Lambda durable functions: the durable function's real handler behind a local Lambda Invoke endpoint, "
+        "checkpointing to AWS's durable-execution emulator (`dex-local-runner`, aws-durable-execution-sdk-python-"
+        "testing); its history read through the `GetDurableExecutionHistory` API shape, without any key.",
         "Every engine and profile ran the corpus under its own fresh application ids. The baseline profiles exist "
         "only to prove the audit sees leaks.",
         "Cost: the usage counted in this run's hardened histories (Actions, transitions, retries, invocations, "

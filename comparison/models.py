@@ -40,13 +40,15 @@ class Engine(StrEnum):
 
     TEMPORAL = "temporal"
     STEPFUNCTIONS = "stepfunctions"
+    DURABLE = "durable"
 
     @property
     def display_name(self) -> str:
         return _DISPLAY_NAMES.get(self, self.value)
 
 
-_DISPLAY_NAMES = {Engine.TEMPORAL: "Temporal", Engine.STEPFUNCTIONS: "Step Functions"}
+_DISPLAY_NAMES = {Engine.TEMPORAL: "Temporal", Engine.STEPFUNCTIONS: "Step Functions",
+                  Engine.DURABLE: "Lambda durable functions"}
 
 
 class FactRole(StrEnum):

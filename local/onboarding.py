@@ -3,18 +3,27 @@
 - :class:`OnboardingStepFunctions`: the generic local runner with onboarding's task functions, stores, reviews (the
   review queue and :mod:`ops.reviewer`, as an operator answers them) and outcomes;
 - :func:`onboarding_definition`: the state machine definition from the synthesized CDK template (what deploys);
-- :func:`onboarding_synthesis`: that synthesis itself (every template, the cdk-nag findings), made once per process.
+- :func:`onboarding_synthesis`: that synthesis itself (every template, the cdk-nag findings), made once per process;
+- :class:`OnboardingDurableFunction`: the onboarding durable function on AWS's durable-execution emulator, with its
+  tables and (hardened) its checkpoint key created on the local AWS emulation, configured as infra configures it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
 
 from contract.definition import DefinitionTemplate
+from contract.environment import CHECKPOINT_ENCRYPTION_CONTEXT, durable_environment
 from contract.onboarding import ONBOARDING, ONBOARDING_FUNCTIONS, onboarding_asl
 from contract.profile import Profile
+from envelope.key_cache import DataKeyCache
+from envelope.keys import KmsKeyProvider
+from local.aws import AwsEmulation, create_key, create_process_tables
+from local.durable.runner import LocalDurableFunctions
 from local.stepfunctions.runner import DEFAULT_REVIEW_TIMEOUT_SECONDS, ExecutionResult, LocalStepFunctions
 from onboarding.adapters.dynamodb import DynamoReviewQueue, TableNames, dynamodb_adapters
 from onboarding.models import Outcome, ReviewDecision, ReviewRequest
@@ -112,3 +121,54 @@ class OnboardingStepFunctions(LocalStepFunctions):
 
 def _pending(reviews_table: Any) -> list[ReviewRequest]:
     return reviewer.pending_reviews(reviews_table)
+
+
+DURABLE_FUNCTION = "onboarding"
+DURABLE_HANDLER = "durable_functions.handler.handler"
+
+
+class OnboardingDurableFunction:
+    """The onboarding durable function of one profile on the emulator, over its own tables (``prefix``) and, hardened,
+    its own checkpoint key on ``aws``: ``start(name, input)`` starts an execution, ``client`` answers the durable
+    execution APIs, ``keys`` seals what a client sends (None for the baseline profile)."""
+
+    def __init__(self, aws: AwsEmulation, *, profile: Profile, prefix: str, workdir: Path) -> None:
+        self.profile = profile
+        self._aws = aws
+        self.tables = create_process_tables(aws.client("dynamodb"), ONBOARDING, prefix=prefix)
+        key_alias = None
+        self.keys: DataKeyCache | None = None
+        if profile is Profile.HARDENED:
+            key_alias = f"alias/{prefix}/checkpoint"
+            create_key(aws.client("kms"), description=f"{prefix} durable checkpoints", alias=key_alias)
+            self.keys = DataKeyCache(KmsKeyProvider(key_alias, kms_client=aws.client("kms"),
+                                                    encryption_context=CHECKPOINT_ENCRYPTION_CONTEXT))
+        environment = {**aws.credentials_env, **durable_environment(ONBOARDING, tables=self.tables,
+                                                                    payload_key_id=key_alias, profile=profile)}
+        self._runner = LocalDurableFunctions(functions={DURABLE_FUNCTION: DURABLE_HANDLER}, environment=environment,
+                                             workdir=workdir)
+        self._stack = ExitStack()
+
+    def __enter__(self) -> Self:
+        self._stack.enter_context(self._runner)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stack.close()
+
+    @property
+    def client(self) -> Any:
+        return self._runner.client
+
+    def start(self, name: str, payload: dict[str, Any]) -> str:
+        return self._runner.start(DURABLE_FUNCTION, name=name, payload=payload)
+
+    def reviews_table(self) -> Any:
+        return self._aws.resource("dynamodb").Table(self.tables["reviews"])
+
+    def adapters(self) -> Adapters:
+        return dynamodb_adapters(TableNames(**self.tables), resource=self._aws.resource("dynamodb"))
+
+    def log_lines(self) -> list[str]:
+        """The function's log lines (the endpoint process's output), as its log group would hold them."""
+        return self._runner.log_lines()

@@ -10,6 +10,8 @@ search for (a process's binding builds them from its corpus, e.g. ``comparison.o
   attributes, memo and headers as described by the service (raw payload dicts or decoded values).
 - Step Functions: ``GetExecutionHistory`` events and the ``DescribeExecution`` response as boto3 returns
   them, the state machine log group's events, and the execution's tags.
+- Lambda durable functions: ``GetDurableExecutionHistory`` events (with execution data) and the
+  ``GetDurableExecution`` response as boto3 returns them.
 
 The result (:class:`comparison.audit.exposure.ExposureAudit`) counts plaintext hits per channel and lists
 each hit by value label, execution, source, event id and field path, never by value.
@@ -22,7 +24,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from comparison.audit.exposure import Collector, ExposureAudit, StepFunctionsChannel, TemporalChannel
+from comparison.audit.durable import DurableWalker
+from comparison.audit.exposure import Collector, DurableChannel, ExposureAudit, StepFunctionsChannel, TemporalChannel
 from comparison.audit.pii import PiiValue
 from comparison.audit.stepfunctions import StepFunctionsWalker
 from comparison.audit.temporal import CIPHERTEXT_ENCODINGS, TemporalWalker
@@ -30,10 +33,12 @@ from comparison.models import Engine
 
 __all__ = [
     "CIPHERTEXT_ENCODINGS",
+    "DurableEvidence",
     "ExecutionEvidence",
     "ExposureAudit",
     "StepFunctionsEvidence",
     "TemporalEvidence",
+    "audit_durable",
     "audit_executions",
     "audit_stepfunctions",
     "audit_temporal",
@@ -64,6 +69,17 @@ class StepFunctionsEvidence(BaseModel):
     describe_execution: dict[str, Any] = Field(default_factory=dict)
     log_events: list[dict[str, Any]] = Field(default_factory=list)
     tags: dict[str, str] = Field(default_factory=dict)
+
+
+class DurableEvidence(BaseModel):
+    """What the durable-execution service holds for one durable execution."""
+
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    label: str
+    history: list[dict[str, Any]]
+    describe_execution: dict[str, Any] = Field(default_factory=dict)
+    identifiers: list[str] = Field(default_factory=list)  # the execution name and ARN, the function's name
 
 
 def audit_temporal(
@@ -97,8 +113,19 @@ def audit_stepfunctions(evidence: Sequence[StepFunctionsEvidence], values: Seque
     return collector.result()
 
 
-ExecutionEvidence = TemporalEvidence | StepFunctionsEvidence
-_E = TypeVar("_E", TemporalEvidence, StepFunctionsEvidence)
+def audit_durable(evidence: Sequence[DurableEvidence], values: Sequence[PiiValue]) -> ExposureAudit:
+    collector = Collector(Engine.DURABLE, values)
+    walker = DurableWalker(collector)
+    for item in evidence:
+        collector.start_execution(item.label)
+        walker.history(item.history)
+        walker.describe_execution(item.describe_execution)
+        walker.plain(DurableChannel.IDENTIFIERS, item.identifiers, source="identifiers")
+    return collector.result()
+
+
+ExecutionEvidence = TemporalEvidence | StepFunctionsEvidence | DurableEvidence
+_E = TypeVar("_E", TemporalEvidence, StepFunctionsEvidence, DurableEvidence)
 
 
 def audit_executions(engine: Engine, evidence: Sequence[ExecutionEvidence], values: Sequence[PiiValue]
@@ -108,6 +135,8 @@ def audit_executions(engine: Engine, evidence: Sequence[ExecutionEvidence], valu
         return audit_temporal(_all_of(TemporalEvidence, evidence, engine), values)
     if engine is Engine.STEPFUNCTIONS:
         return audit_stepfunctions(_all_of(StepFunctionsEvidence, evidence, engine), values)
+    if engine is Engine.DURABLE:
+        return audit_durable(_all_of(DurableEvidence, evidence, engine), values)
     raise ValueError(f"no exposure audit for engine {engine.value}: add its walker and channels")
 
 

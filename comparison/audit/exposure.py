@@ -35,11 +35,19 @@ class StepFunctionsChannel(StrEnum):
     IDENTIFIERS = "identifiers"  # execution name, ARNs, state names, tags, every other string
 
 
-Channel = TemporalChannel | StepFunctionsChannel
+class DurableChannel(StrEnum):
+    EXECUTION_INPUT_OUTPUT = "execution_input_output"  # the execution's input and result
+    OPERATION_DATA = "operation_data"  # checkpointed step, context and callback results
+    ERRORS = "errors"  # error types, messages and data of steps, contexts and the execution
+    IDENTIFIERS = "identifiers"  # execution name, ARNs, operation names and ids, every other string
+
+
+Channel = TemporalChannel | StepFunctionsChannel | DurableChannel
 
 CHANNELS: dict[Engine, tuple[Channel, ...]] = {
     Engine.TEMPORAL: tuple(TemporalChannel),
     Engine.STEPFUNCTIONS: tuple(StepFunctionsChannel),
+    Engine.DURABLE: tuple(DurableChannel),
 }
 
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")

@@ -6,6 +6,9 @@
 - Step Functions: :class:`local.onboarding.OnboardingStepFunctions` against the moto server, one profile after the
   other (the handlers run in this process and read their profile from its environment), with the definition from
   the synthesized template; submitted and reviewed through :mod:`comparison.engines.stepfunctions`.
+- Lambda durable functions: :class:`local.onboarding.OnboardingDurableFunction` per profile (AWS's durable-execution
+  emulator and the real handler in a Lambda endpoint process of its own, over tables and a checkpoint key on the
+  moto server), both profiles at once; started and reviewed through :mod:`comparison.engines.durable`.
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from pathlib import Path
 
-from comparison.engines.runs import Planned, Progress, scenario_run
+from comparison.engines.durable import DurableTarget, collect_durable_evidence, run_on_durable
+from comparison.engines.runs import Planned, Progress, in_background, scenario_run
 from comparison.engines.stepfunctions import StepFunctionsTarget, collect_stepfunctions_evidence, run_on_stepfunctions
 from comparison.engines.temporal import collect_temporal_evidence, run_on_temporal
 from comparison.models import Engine
@@ -22,11 +28,11 @@ from comparison.report.assemble import ProfileRun
 from contract.definition import DefinitionTemplate
 from contract.profile import Profile
 from local.aws import AwsEmulation
-from local.onboarding import OnboardingStepFunctions
+from local.onboarding import DURABLE_FUNCTION, OnboardingDurableFunction, OnboardingStepFunctions
 from local.temporal import TemporalStack, WorkerProcess
 from onboarding.adapters.dynamodb import TableNames, dynamodb_adapters
 
-ENGINES = (Engine.TEMPORAL, Engine.STEPFUNCTIONS)  # the engines this module drives locally
+ENGINES = (Engine.TEMPORAL, Engine.STEPFUNCTIONS, Engine.DURABLE)  # the engines this module drives locally
 Plans = Mapping[tuple[Engine, Profile], Sequence[Planned]]
 # The manual-review timeout of every execution, on both engines: the review_timeout scenario waits this long, and the
 # other review scenarios must be answered within it. Twice the tests' 5 s: on a busy 2-core machine the Step Functions
@@ -94,3 +100,36 @@ def stepfunctions_side(
                 code_log_source="Lambda function log",
             ))
     return runs
+
+
+def durable_side(aws: AwsEmulation, workdir: Path, plans: Plans, progress: Progress,
+                 cancel: threading.Event | None = None) -> list[ProfileRun]:
+    """Every planned durable-function run, all profiles at once (each its own emulator, function and resources)."""
+    profiles = [profile for profile in Profile if (Engine.DURABLE, profile) in plans]
+    with ExitStack() as stack:
+        functions = {}
+        for profile in profiles:
+            directory = workdir / f"durable-{profile.value}"
+            directory.mkdir(parents=True, exist_ok=True)
+            functions[profile] = stack.enter_context(OnboardingDurableFunction(
+                aws, profile=profile, prefix=f"demo-durable-{profile.value}", workdir=directory))
+        targets = {profile: DurableTarget(start=function.start, lambda_client=function.client,
+                                          reviews_table=function.reviews_table(), keys=function.keys,
+                                          function_name=DURABLE_FUNCTION)
+                   for profile, function in functions.items()}
+        running = {profile: in_background(
+            lambda profile=profile: run_on_durable(  # type: ignore[misc]
+                targets[profile], plans[(Engine.DURABLE, profile)], label=f"durable/{profile.value}",
+                progress=progress, review_timeout_seconds=REVIEW_TIMEOUT_SECONDS, cancel=cancel),
+            name=f"durable-{profile.value}")[0] for profile in profiles}
+        runs = []
+        for profile in profiles:
+            finished = running[profile].result()
+            adapters = functions[profile].adapters()
+            runs.append(ProfileRun(
+                engine=Engine.DURABLE, profile=profile,
+                runs=[scenario_run(Engine.DURABLE, profile, item, adapters) for item in finished],
+                evidence=collect_durable_evidence(targets[profile], finished),
+                code_log_lines=functions[profile].log_lines(), code_log_source="durable function log",
+            ))
+        return runs

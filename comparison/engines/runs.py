@@ -53,7 +53,7 @@ class Finished:
     outcome: Outcome | None  # None when the execution ended without a business outcome
     error: str | None  # then: a type or status name, never a message
     duration_seconds: float
-    execution_arn: str | None = None  # Step Functions only
+    execution_arn: str | None = None  # Step Functions and durable functions: the execution's ARN
 
     def describe(self) -> str:
         if self.outcome is None:

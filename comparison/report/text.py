@@ -158,16 +158,18 @@ def render_terminal(report: ComparisonReport) -> str:
         lines.append(f"{scenario.name:<{name_w}}  " + "  ".join(f"{c:<{w}}" for c, w in zip(cells, widths, strict=True))
                      + f"  {parity_text(scenario)}")
     lines += ["-" * len(header), f"parity: {report.scenarios_in_parity}/{len(report.scenarios)} scenarios", ""]
-    lines.append("plaintext PII hits     " + "  ".join(f"{p.value:>9}" for p in Profile))
+    label_w = max([20, *(len(engine.display_name) for engine in report.engines)])
+    lines.append(f"{'plaintext PII hits':<{label_w + 3}}" + "  ".join(f"{p.value:>9}" for p in Profile))
     for engine in report.engines:
         totals = [report.exposure_total(engine, p) for p in Profile]
-        lines.append(f"  {engine.display_name:<20} " + "  ".join(f"{'n/a' if t is None else t:>9}" for t in totals))
+        lines.append(f"  {engine.display_name:<{label_w}} "
+                     + "  ".join(f"{'n/a' if t is None else t:>9}" for t in totals))
     if report.cost is not None:
         cost = report.cost
-        lines += ["", "USD per month          " + "  ".join(f"{fmt_volume(v):>9}" for v in cost.volumes)]
+        lines += ["", f"{'USD per month':<{label_w + 3}}" + "  ".join(f"{fmt_volume(v):>9}" for v in cost.volumes)]
         for engine, item in cost.engines.items():
             months = "  ".join(f"{fmt_usd(m.total_usd):>9}" for m in item.monthly)
-            lines.append(f"  {engine.display_name:<20} {months}")
+            lines.append(f"  {engine.display_name:<{label_w}} {months}")
         lines.append(crossover_text(cost) + " (typical assumptions)")
         if cost.sensitivity:
             lines.append("crossover by assumptions: " + ", ".join(

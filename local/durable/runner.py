@@ -58,6 +58,7 @@ class LocalDurableFunctions:
         self._stack = ExitStack()
         self.endpoint = ""
         self._client: Any = None
+        self.function_log: Path | None = None
 
     def __enter__(self) -> Self:
         try:
@@ -126,6 +127,12 @@ class LocalDurableFunctions:
             if time.monotonic() > deadline:
                 raise EmulatorError(f"the Lambda endpoint did not start; see {log_file}")
             time.sleep(0.1)
+
+    def log_lines(self) -> list[str]:
+        """What the function wrote (its endpoint process's output), line by line: what its log group would hold."""
+        if self.function_log is None or not self.function_log.exists():
+            return []
+        return self.function_log.read_text(encoding="utf-8", errors="replace").splitlines()
 
     @property
     def client(self) -> Any:
