@@ -27,7 +27,7 @@ from comparison.access.surface import StoreSpec
 from comparison.access.templates import Resource, TemplateSet
 from comparison.audit.pii import PiiValue, pii_values, string_leaves
 from comparison.models import Case, Corpus, Engine, FactRole, Facts, FactSpec, ScenarioRun
-from contract.environment import PAYLOAD_ENCRYPTION_CONTEXT
+from contract.environment import CHECKPOINT_ENCRYPTION_CONTEXT, PAYLOAD_ENCRYPTION_CONTEXT
 from contract.onboarding import ONBOARDING
 from contract.profile import Profile
 from onboarding.models import FieldError, Outcome, OutcomeStatus
@@ -155,9 +155,9 @@ def _codes(errors: Iterable[FieldError]) -> tuple[str, ...]:
 
 # -- access surface ---------------------------------------------------------------------------------------------
 
-ENGINE_OPERATORS = {Engine.TEMPORAL: "Temporal Cloud", Engine.STEPFUNCTIONS: "AWS"}
+ENGINE_OPERATORS = {Engine.TEMPORAL: "Temporal Cloud", Engine.STEPFUNCTIONS: "AWS", Engine.DURABLE: "AWS"}
 _PROCESS_TABLES = tuple(f"-{table.role}" for table in ONBOARDING.tables)
-_BOTH = (Engine.TEMPORAL, Engine.STEPFUNCTIONS)
+_ALL = tuple(ENGINE_OPERATORS)
 
 
 def _named(*suffixes: str) -> Callable[[Resource, TemplateSet], bool]:
@@ -180,8 +180,22 @@ def _used_by(kind: str) -> Callable[[Resource, TemplateSet], bool]:
     return lambda resource, templates: any(user.type == kind for user in templates.referrers(resource))
 
 
+def _durable(resource: Resource, _templates: TemplateSet) -> bool:
+    return "DurableConfig" in resource.properties
+
+
 def _named_function(resource: Resource, templates: TemplateSet) -> bool:
-    return "{" not in templates.name(resource)  # the process's task functions (CDK's own helpers have no name)
+    # The process's task functions (CDK's own helpers have no name; the durable function is its own architecture).
+    return "{" not in templates.name(resource) and not _durable(resource, templates)
+
+
+def _logs_of_durable(resource: Resource, templates: TemplateSet) -> bool:
+    return any(user.type == "AWS::Lambda::Function" and _durable(user, templates)
+               for user in templates.referrers(resource))
+
+
+def _task_logs(resource: Resource, templates: TemplateSet) -> bool:
+    return templates.name(resource).startswith("/aws/lambda/") and not _logs_of_durable(resource, templates)
 
 
 ACCESS_STORES: tuple[StoreSpec, ...] = (
@@ -202,13 +216,24 @@ ACCESS_STORES: tuple[StoreSpec, ...] = (
     StoreSpec(store="state machine log group", kind=StoreKind.LOG_GROUP, engines=(Engine.STEPFUNCTIONS,),
               holds="execution events without execution data", select=_starts("/aws/vendedlogs/states/")),
     StoreSpec(store="task Lambda log groups", kind=StoreKind.LOG_GROUP, engines=(Engine.STEPFUNCTIONS,),
-              holds="the handlers' log lines (codes and ids; the demo searches them)", select=_starts("/aws/lambda/")),
+              holds="the handlers' log lines (codes and ids; the demo searches them)", select=_task_logs),
     StoreSpec(store="task Lambda environment", kind=StoreKind.LAMBDA_ENVIRONMENT, engines=(Engine.STEPFUNCTIONS,),
               holds="configuration only (names of tables, the bucket and keys)", select=_named_function),
     StoreSpec(store="X-Ray traces", kind=StoreKind.XRAY_TRACES, engines=(Engine.STEPFUNCTIONS,),
               holds="timings, resource names and error types of each invocation (no payloads)",
               select=_named_function),
-    StoreSpec(store="table {name}", kind=StoreKind.DYNAMODB_TABLE, engines=_BOTH, per_resource=True,
+    StoreSpec(store="checkpoints in the durable-execution service", kind=StoreKind.CLIENT_ENVELOPE,
+              engines=(Engine.DURABLE,), select=_alias_ends("/checkpoint"),
+              holds="every step result, the review's answer and the submission: the whole application",
+              encryption_context=CHECKPOINT_ENCRYPTION_CONTEXT),
+    StoreSpec(store="durable execution history", kind=StoreKind.DURABLE_EXECUTION_HISTORY,
+              engines=(Engine.DURABLE,), select=_durable,
+              holds="the checkpoints above as stored (sealed envelopes), operation names, ids and error codes"),
+    StoreSpec(store="durable function log group", kind=StoreKind.LOG_GROUP, engines=(Engine.DURABLE,),
+              holds="the function's log lines (codes and ids; the demo searches them)", select=_logs_of_durable),
+    StoreSpec(store="durable function environment", kind=StoreKind.LAMBDA_ENVIRONMENT, engines=(Engine.DURABLE,),
+              holds="configuration only (names of tables and keys)", select=_durable),
+    StoreSpec(store="table {name}", kind=StoreKind.DYNAMODB_TABLE, engines=_ALL, per_resource=True,
               holds="the process's side effects: accounts, charges, messages, review requests",
               select=_named(*_PROCESS_TABLES)),
     StoreSpec(store="table {name}", kind=StoreKind.DYNAMODB_TABLE, engines=(Engine.STEPFUNCTIONS,),

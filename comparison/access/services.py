@@ -44,6 +44,7 @@ class StoreKind(StrEnum):
     XRAY_TRACES = "xray_traces"
     ECS_TASK_ENVIRONMENT = "ecs_task_environment"
     CLIENT_ENVELOPE = "client_envelope"
+    DURABLE_EXECUTION_HISTORY = "durable_execution_history"
 
 
 # The CloudFormation type a store of each kind is selected from (traces have no resource of their own).
@@ -56,6 +57,7 @@ RESOURCE_TYPES = {
     StoreKind.XRAY_TRACES: "AWS::Lambda::Function",  # traced functions (and state machines) write traces
     StoreKind.ECS_TASK_ENVIRONMENT: "AWS::ECS::TaskDefinition",
     StoreKind.CLIENT_ENVELOPE: "AWS::KMS::Key",
+    StoreKind.DURABLE_EXECUTION_HISTORY: "AWS::Lambda::Function",  # a function with a DurableConfig
 }
 
 
@@ -196,6 +198,17 @@ def _lambda_environment(function: Resource, templates: TemplateSet, _: Mapping[s
                                {"aws:lambda:FunctionArn": arn}), data)
 
 
+def _durable_history(function: Resource, templates: TemplateSet, _: Mapping[str, str]) -> ReadPath:
+    # Durable-execution permissions are evaluated on the execution's ARN, which carries the function's version.
+    arn = templates.arn(function)
+    data = DataRead("lambda", ("lambda:GetDurableExecutionHistory", "lambda:GetDurableExecution"),
+                    (f"{arn}:{{qualifier}}/durable-execution/{{name}}/{{id}}",))
+    config = function.properties.get("DurableConfig") or {}
+    if config.get("KMSKeyArn") is None:
+        return ReadPath(data, None, None, KeyKind.AWS_OWNED, "AWS owned key")
+    return _with(_customer_key(function, templates, config["KMSKeyArn"], "lambda", {}), data)
+
+
 def _traces(_resource: Resource, templates: TemplateSet, __: Mapping[str, str]) -> ReadPath:
     data = DataRead("xray", ("xray:BatchGetTraces", "xray:GetTraceSummaries"), ("*",))
     configured = [c for c in templates.resources("AWS::XRay::EncryptionConfig")
@@ -224,4 +237,5 @@ _BUILDERS = {
     StoreKind.XRAY_TRACES: _traces,
     StoreKind.ECS_TASK_ENVIRONMENT: _task_environment,
     StoreKind.CLIENT_ENVELOPE: _envelope,
+    StoreKind.DURABLE_EXECUTION_HISTORY: _durable_history,
 }

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from temporalio.api.history.v1 import HistoryEvent
 
 from comparison.cost.assumptions import CASES, Assumption, Assumptions, Case, load_assumptions
+from comparison.cost.durable import DurableCost, DurableMeasured
 from comparison.cost.model import (
     CostConfig,
     CostModel,
@@ -174,6 +175,8 @@ def compare_costs(
     stepfunctions: StepFunctionsMeasured,
     assumptions: Assumptions | CostConfig | None = None,
     prices: PriceTable | None = None,
+    *,
+    durable: DurableMeasured | None = None,
 ) -> CostComparison:
     """Each architecture's cost model from its counted usage, compared over the configured volumes: the typical case
     in full and every case of ``assumptions`` (default: ``assumptions.json``) in ``sensitivity``; a plain
@@ -185,7 +188,7 @@ def compare_costs(
         assumptions = assumptions or load_assumptions()
         config = assumptions.config("typical")
         cases = {case: assumptions.config(case) for case in CASES}
-    models = _models(temporal, stepfunctions, config, prices)
+    models = _models(temporal, stepfunctions, durable, config, prices)
     counted = {
         Engine.TEMPORAL: {
             "actions": temporal.actions_per_execution,
@@ -199,6 +202,11 @@ def compare_costs(
             **({"log_bytes": stepfunctions.log_bytes_per_execution}
                if stepfunctions.log_bytes_per_execution is not None else {}),
         },
+        **({Engine.DURABLE: {
+            "durable_operations": durable.durable_operations_per_execution,
+            "data_written_bytes": durable.data_written_bytes_per_execution,
+            "lambda_invocations": durable.lambda_invocations_per_execution,
+        }} if durable is not None else {}),
     }
     found = crossovers(models)
     return CostComparison(
@@ -212,18 +220,22 @@ def compare_costs(
         curve=_curve(models, config.volumes, found),
         assumptions=None if not cases or not isinstance(assumptions, Assumptions) else AssumptionsInfo(
             as_of=assumptions.as_of, note=assumptions.note, entries=assumptions.entries),
-        sensitivity={case: _case_cost(case, _models(temporal, stepfunctions, case_config, prices), case_config)
+        sensitivity={case: _case_cost(case, _models(temporal, stepfunctions, durable, case_config, prices),
+                                      case_config)
                      for case, case_config in cases.items()},
     )
 
 
-def _models(temporal: TemporalMeasured, stepfunctions: StepFunctionsMeasured, config: CostConfig,
-            prices: PriceTable) -> dict[Engine, CostModel]:
-    return {
+def _models(temporal: TemporalMeasured, stepfunctions: StepFunctionsMeasured, durable: DurableMeasured | None,
+            config: CostConfig, prices: PriceTable) -> dict[Engine, CostModel]:
+    models: dict[Engine, CostModel] = {
         Engine.TEMPORAL: TemporalCost(temporal, config.temporal, prices),
         Engine.STEPFUNCTIONS: StepFunctionsCost(stepfunctions, config.stepfunctions, prices,
                                                 free_tiers=config.apply_aws_free_tiers),
     }
+    if durable is not None:
+        models[Engine.DURABLE] = DurableCost(durable, config.durable, prices)
+    return models
 
 
 def _case_cost(case: Case, models: Mapping[Engine, CostModel], config: CostConfig) -> CaseCost:

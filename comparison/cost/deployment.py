@@ -84,15 +84,22 @@ def _worker(templates: Templates) -> dict[str, dict[str, Any]]:
 
 
 def _lambdas(templates: Templates, functions: frozenset[str] | None) -> dict[str, dict[str, Any]]:
-    chosen = [f for f in _resources(templates, "AWS::Lambda::Function")
-              if isinstance(f.get("FunctionName"), str) and (functions is None or f["FunctionName"] in functions)]
+    named = [f for f in _resources(templates, "AWS::Lambda::Function")
+             if isinstance(f.get("FunctionName"), str) and (functions is None or f["FunctionName"] in functions)]
     result: dict[str, dict[str, Any]] = {}
-    memories = [_number(f.get("MemorySize", 128)) for f in chosen]
-    if chosen and all(m is not None for m in memories):
-        result["stepfunctions.lambda_memory_mb"] = {"value": statistics.fmean(m for m in memories if m is not None)}
-    arches = {_ARCH.get(str((f.get("Architectures") or ["x86_64"])[0])) for f in chosen}
-    if len(arches) == 1 and None not in arches:
-        result["stepfunctions.lambda_arch"] = {"value": arches.pop()}
+    # A function with a DurableConfig is the durable architecture's; the others are Step Functions' tasks.
+    for engine, chosen in (("stepfunctions", [f for f in named if "DurableConfig" not in f]),
+                           ("durable", [f for f in named if "DurableConfig" in f])):
+        memories = [_number(f.get("MemorySize", 128)) for f in chosen]
+        if chosen and all(m is not None for m in memories):
+            result[f"{engine}.lambda_memory_mb"] = {"value": statistics.fmean(m for m in memories if m is not None)}
+        arches = {_ARCH.get(str((f.get("Architectures") or ["x86_64"])[0])) for f in chosen}
+        if len(arches) == 1 and None not in arches:
+            result[f"{engine}.lambda_arch"] = {"value": arches.pop()}
+    durable = [f for f in named if isinstance(f.get("DurableConfig"), dict)]
+    retention = {_number(f["DurableConfig"].get("RetentionPeriodInDays", 14)) for f in durable}
+    if len(retention) == 1 and None not in retention:
+        result["durable.retention_days"] = {"value": retention.pop()}
     return result
 
 
@@ -107,7 +114,7 @@ def _network(templates: Templates) -> dict[str, dict[str, Any]]:
     values = {"egress": "nat" if nats else "privatelink", "nat_gateways": nats,
               "interface_endpoints": len(interfaces), "azs": len(zones)}
     return {f"{engine}.network.{field}": {"value": value}
-            for engine in ("temporal", "stepfunctions") for field, value in values.items()}
+            for engine in ("temporal", "stepfunctions", "durable") for field, value in values.items()}
 
 
 def report_assumptions(

@@ -67,9 +67,26 @@ class StepFunctionsSetup(_Config):
     network: NetworkSetup = NetworkSetup()
 
 
+class DurableSetup(_Config):
+    lambda_memory_mb: float = Field(default=512, ge=128)
+    lambda_arch: Arch = "x86_64"
+    # Billed duration of one invocation (it replays the steps done before, then runs until the next suspension):
+    # machine-dependent, so assumed, or read from a deployment's REPORT lines.
+    lambda_billed_ms_per_invocation: float = Field(default=300.0, gt=0)
+    retention_days: float = Field(default=30, ge=1, le=90)  # DurableConfig.RetentionPeriodInDays
+    kms_keys: int = Field(default=3, ge=0)  # checkpoint, data, logs
+    kms_requests_per_execution: float = Field(default=1.0, ge=0)
+    log_bytes_per_execution: float = Field(default=0, ge=0)  # the function's own log lines
+    # The checkpoint API is reached through the VPC's egress: each written byte goes out once and is read back on
+    # the replays that follow.
+    network_bytes_per_written_byte: float = Field(default=2.0, ge=0)
+    network: NetworkSetup = NetworkSetup()
+
+
 class CostConfig(_Config):
     temporal: TemporalSetup = TemporalSetup()
     stepfunctions: StepFunctionsSetup = StepFunctionsSetup()
+    durable: DurableSetup = DurableSetup()
     apply_aws_free_tiers: bool = False  # account-wide allowances are usually spent elsewhere
     volumes: tuple[int, ...] = (10_000, 100_000, 1_000_000, 10_000_000)
 

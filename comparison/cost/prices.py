@@ -69,6 +69,15 @@ class LambdaPrices(_Strict):
     free_gb_seconds_per_month: float = Field(ge=0)
 
 
+class LambdaDurablePrices(_Strict):
+    sources: list[str]
+    as_of: date  # this section's own date: the feature is newer than the rest of the table
+    note: str
+    usd_per_million_operations: float = Field(ge=0)
+    usd_per_gb_written: float = Field(ge=0)
+    usd_per_gb_month_retained: float = Field(ge=0)
+
+
 class FargatePrices(_Strict):
     sources: list[str]
     usd_per_vcpu_hour: dict[Arch, float]
@@ -111,6 +120,7 @@ class PriceTable(_Strict):
     temporal_cloud: TemporalCloudPrices
     step_functions: StepFunctionsPrices
     lambda_: LambdaPrices = Field(alias="lambda")
+    lambda_durable: LambdaDurablePrices
     fargate: FargatePrices
     vpc: VpcPrices
     kms: KmsPrices
@@ -118,8 +128,8 @@ class PriceTable(_Strict):
     s3: S3Prices
 
     def sources(self) -> list[str]:
-        groups = (self.temporal_cloud, self.step_functions, self.lambda_, self.fargate, self.vpc, self.kms,
-                  self.cloudwatch_logs, self.s3)
+        groups = (self.temporal_cloud, self.step_functions, self.lambda_, self.lambda_durable, self.fargate, self.vpc,
+                  self.kms, self.cloudwatch_logs, self.s3)
         return [source for group in groups for source in group.sources]
 
 

@@ -13,12 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from comparison.access.model import AccessSurface
-from comparison.audit.evidence import ExecutionEvidence, StepFunctionsEvidence, TemporalEvidence, audit_executions
+from comparison.audit.evidence import (
+    DurableEvidence,
+    ExecutionEvidence,
+    StepFunctionsEvidence,
+    TemporalEvidence,
+    audit_executions,
+)
 from comparison.audit.exposure import ExposureAudit
 from comparison.audit.pii import PiiMatcher, PiiValue
 from comparison.audit.textscan import scan_text
 from comparison.cost.assumptions import Assumptions
 from comparison.cost.compare import CostComparison, compare_costs, measure_stepfunctions, measure_temporal
+from comparison.cost.durable import measure_durable
 from comparison.models import Corpus, Engine, ScenarioRun
 from comparison.report.compliance import ComplianceSummary, load_compliance
 from comparison.report.write import ComparisonReport, ReportPaths, build_scenarios, print_side_by_side, write_reports
@@ -74,12 +81,14 @@ def assemble(
 
 def hardened_cost(profile_runs: Sequence[ProfileRun], assumptions: Assumptions | None = None
                   ) -> CostComparison | None:
-    """The cost model on the usage counted in the hardened histories (what would be deployed), when both priced
-    engines ran; a pure function of those counts, ``assumptions`` and the price table."""
+    """The cost model on the usage counted in the hardened histories (what would be deployed), when Temporal and
+    Step Functions ran (and the durable functions, when they ran too); a pure function of those counts,
+    ``assumptions`` and the price table."""
     hardened = [evidence for item in profile_runs if item.profile is Profile.HARDENED
                 for evidence in item.evidence or ()]
     temporal = [evidence for evidence in hardened if isinstance(evidence, TemporalEvidence)]
     stepfunctions = [evidence for evidence in hardened if isinstance(evidence, StepFunctionsEvidence)]
+    durable = [evidence for evidence in hardened if isinstance(evidence, DurableEvidence)]
     if not temporal or not stepfunctions:
         return None
     return compare_costs(
@@ -87,6 +96,7 @@ def hardened_cost(profile_runs: Sequence[ProfileRun], assumptions: Assumptions |
         measure_stepfunctions([evidence.history for evidence in stepfunctions],
                               [evidence.log_events for evidence in stepfunctions]),
         assumptions,
+        durable=measure_durable([evidence.history for evidence in durable]) if durable else None,
     )
 
 

@@ -12,18 +12,26 @@ from pathlib import Path
 from comparison.access.model import AccessSurface
 from comparison.access.surface import access_surface
 from comparison.access.templates import TemplateSet
-from comparison.audit.evidence import StepFunctionsEvidence, TemporalEvidence, audit_stepfunctions, audit_temporal
+from comparison.audit.evidence import (
+    DurableEvidence,
+    StepFunctionsEvidence,
+    TemporalEvidence,
+    audit_durable,
+    audit_stepfunctions,
+    audit_temporal,
+)
 from comparison.audit.exposure import ExposureAudit
 from comparison.audit.pii import PiiValue
 from comparison.cost.assumptions import Assumptions, Origin, load_assumptions
 from comparison.cost.compare import compare_costs, measure_stepfunctions, measure_temporal
+from comparison.cost.durable import measure_durable
 from comparison.models import Engine
 from comparison.onboarding import ACCESS_STORES, ENGINE_OPERATORS, FACTS, corpus, pii_from_scenarios
 from comparison.report.compliance import ComplianceSummary
 from comparison.report.write import ComparisonReport, build_scenarios, write_reports
 from contract.profile import Profile
 from scenarios import SCENARIOS, Scenario
-from tests.comparison import sfn_history, temporal_history
+from tests.comparison import durable_history, sfn_history, temporal_history
 from tests.comparison.access.mini import mini_templates
 from tests.comparison.runs import all_reference_runs
 
@@ -55,6 +63,17 @@ def _stepfunctions(item: Scenario, *, hardened: bool) -> StepFunctionsEvidence:
                                                      "input": json.dumps(execution_input)})
 
 
+def _durable(item: Scenario, *, hardened: bool) -> DurableEvidence:
+    history = durable_history.onboarding_history(item.application(), sealed=hardened)
+    if not hardened:
+        history.step("fund_account", None, error=(
+            "StepFailed", f"card {item.application()['funding']['card_number']} declined"))
+    return DurableEvidence(label=item.name, history=history.events, describe_execution={
+        "DurableExecutionArn": f"arn:aws:lambda:us-east-1:123456789012:function:onboarding-durable:1/durable-execution/"
+                               f"{item.application_id}/1", "DurableExecutionName": item.application_id,
+        "Status": "SUCCEEDED"}, identifiers=[item.application_id])
+
+
 def sample_compliance() -> ComplianceSummary:
     packs = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
     return ComplianceSummary.model_validate({
@@ -83,15 +102,18 @@ def sample_report() -> tuple[ComparisonReport, tuple[PiiValue, ...]]:
     values = pii_from_scenarios(SCENARIOS)
     temporal = {encrypt: [_temporal(s, encrypt=encrypt) for s in SCENARIOS] for encrypt in (True, False)}
     sfn = {hardened: [_stepfunctions(s, hardened=hardened) for s in SCENARIOS] for hardened in (True, False)}
+    durable = {hardened: [_durable(s, hardened=hardened) for s in SCENARIOS] for hardened in (True, False)}
     exposure: dict[Engine, dict[Profile, ExposureAudit]] = {
         Engine.TEMPORAL: {Profile.HARDENED: audit_temporal(temporal[True], values),
                           Profile.BASELINE: audit_temporal(temporal[False], values)},
         Engine.STEPFUNCTIONS: {Profile.HARDENED: audit_stepfunctions(sfn[True], values),
                                Profile.BASELINE: audit_stepfunctions(sfn[False], values)},
+        Engine.DURABLE: {Profile.HARDENED: audit_durable(durable[True], values),
+                         Profile.BASELINE: audit_durable(durable[False], values)},
     }
     cost = compare_costs(measure_temporal([e.history for e in temporal[True]]),
                          measure_stepfunctions([e.history for e in sfn[True]], [e.log_events for e in sfn[True]]),
-                         sample_assumptions())
+                         sample_assumptions(), durable=measure_durable([e.history for e in durable[True]]))
     report = ComparisonReport(
         facts=list(FACTS),
         scenarios=build_scenarios(all_reference_runs(), corpus()),

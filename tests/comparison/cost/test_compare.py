@@ -16,6 +16,7 @@ from comparison.cost.compare import (
     measure_temporal,
     observed_timings,
 )
+from comparison.cost.durable import DurableMeasured
 from comparison.cost.model import (
     CostConfig,
     NetworkSetup,
@@ -192,7 +193,9 @@ def test_measured_counts_come_from_the_histories() -> None:
 
 def test_compare_costs_reports_volumes_unit_cost_and_the_price_date() -> None:
     config = CostConfig(stepfunctions=sfn_setup(ms=120))
-    comparison = compare_costs(temporal_measured(13, 25_000), sfn_measured(13, 11, 6_000), config)
+    durable = DurableMeasured(executions=1, durable_operations_per_execution=12, data_written_bytes_per_execution=8_000,
+                              lambda_invocations_per_execution=2)
+    comparison = compare_costs(temporal_measured(13, 25_000), sfn_measured(13, 11, 6_000), config, durable=durable)
     dumped: dict[str, Any] = comparison.model_dump(mode="json")
     assert list(dumped["engines"]) == [engine.value for engine in Engine]
     for engine in Engine:
@@ -210,6 +213,12 @@ def test_compare_costs_reports_volumes_unit_cost_and_the_price_date() -> None:
     assert temporal.usd_per_million_executions == pytest.approx(13 * 50 + retained + network + 0.03)
     assert stepfunctions.usd_per_million_executions == pytest.approx(
         13 * 25 + 11 * 0.20 + 11 * 0.120 * 0.5 * 0.0000166667 * 1e6 + 7.4 + 3 + 6_000 * 1e6 / 1e9 * 0.5)
+    # 12 operations at $8/M, 8 kB written at $0.25/GB and retained 30 days at $0.15/GB-month, 2 invocations of
+    # 300 ms at 512 MB, 16 kB over NAT, 1 KMS request.
+    written_gb = 8_000 * 1e6 / 1e9
+    assert comparison.engines[Engine.DURABLE].usd_per_million_executions == pytest.approx(
+        12 * 8 + written_gb * 0.25 + written_gb * 30 / 30.4375 * 0.15 + 2 * 0.20 + 2 * 0.3 * 0.5 * 0.0000166667 * 1e6
+        + written_gb * 2 * 0.045 + 3)
     curve = comparison.curve
     assert [p.executions_per_month for p in curve] == sorted(p.executions_per_month for p in curve)
     for crossover in comparison.crossovers:
@@ -237,8 +246,10 @@ def test_price_table_model_round_trips() -> None:
 
 
 def test_the_comparison_is_keyed_by_engine_and_every_curve_point_prices_every_engine() -> None:
+    durable = DurableMeasured(executions=1, durable_operations_per_execution=14, data_written_bytes_per_execution=9_000,
+                              lambda_invocations_per_execution=3)
     comparison = compare_costs(temporal_measured(12, 30_000), sfn_measured(22, 11, 9_000),
-                               CostConfig(stepfunctions=sfn_setup(ms=150)))
+                               CostConfig(stepfunctions=sfn_setup(ms=150)), durable=durable)
     assert list(comparison.engines) == list(Engine)
     assert all(list(point.usd) == list(Engine) for point in comparison.curve)
     for index, volume in enumerate(comparison.volumes):

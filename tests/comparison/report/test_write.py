@@ -169,7 +169,8 @@ def test_markdown_and_terminal_tables_show_every_scenario_side_by_side(
 ) -> None:
     report, _ = sample
     markdown = render_markdown(report)
-    assert "| scenario | expected | Temporal | Step Functions | parity |" in markdown
+    columns = " | ".join(engine.display_name for engine in report.engines)
+    assert f"| scenario | expected | {columns} | parity |" in markdown
     assert "## Cost" in markdown and "Prices as of" in markdown
     stream = StringIO()
     print_side_by_side(report, stream)
