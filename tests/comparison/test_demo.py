@@ -107,7 +107,7 @@ def test_baseline_shows_plaintext_on_both_engines_including_failures(
     assert not [v for v in values if v in json.dumps(demo.report)]
 
 
-def test_the_report_has_the_design_section_7_keys(demo: DemoRun) -> None:
+def test_the_report_has_the_documented_keys(demo: DemoRun) -> None:
     for scenario in demo.report["scenarios"]:
         assert {"name", "expected", "runs", "parity", "parity_by_profile"} <= scenario.keys()
     for engine in Engine:

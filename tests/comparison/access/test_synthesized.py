@@ -105,20 +105,45 @@ def test_readers_are_those_the_process_description_grants(
         assert {r.kind for r in sfn[name].readers} <= {PrincipalKind.ACCOUNT, PrincipalKind.EXTERNAL}, name
 
 
+def _with_claim_check_read(templates: dict[str, dict[str, Any]], config: BlueprintConfig, stack: str,
+                           policy_id: str) -> dict[str, dict[str, Any]]:
+    """The templates with what a broadened IAM policy would add: ``s3:GetObject`` on the claim-check objects and
+    ``kms:Decrypt`` on any key, to the IAM policy whose logical id starts with ``policy_id``."""
+    changed = copy.deepcopy(templates)
+    [policy] = [resource for logical_id, resource in changed[stack]["Resources"].items()
+                if resource["Type"] == "AWS::IAM::Policy" and logical_id.startswith(policy_id)]
+    policy["Properties"]["PolicyDocument"]["Statement"] += [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": {"Fn::Join": ["", [
+            "arn:", {"Ref": "AWS::Partition"}, f":s3:::{config.environment_name}-claim-check-",
+            {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}, "/*"]]}},
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"},
+    ]
+    return changed
+
+
 def test_a_grant_added_to_the_synthesized_template_adds_a_reader(
     synthesized: tuple[dict[str, dict[str, Any]], BlueprintConfig]
 ) -> None:
+    """close_account never reads the submission, so its role cannot read the claim checks; it is one of the data
+    key's users (it updates the ledger), so broadening its IAM makes it a reader."""
     templates, config = synthesized
     before = by_name(surface(templates), Engine.STEPFUNCTIONS)["claim-check objects"]
-    changed = copy.deepcopy(templates)
-    [policy] = [resource for resource in changed["Workers"]["Resources"].values()
-                if resource["Type"] == "AWS::IAM::Policy" and "TaskRole" in resource["Properties"]["PolicyName"]]
-    policy["Properties"]["PolicyDocument"]["Statement"].append({
-        "Effect": "Allow", "Action": "s3:GetObject", "Resource": {"Fn::Join": ["", [
-            "arn:", {"Ref": "AWS::Partition"}, f":s3:::{config.environment_name}-claim-check-",
-            {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}, "/*"]]}})
+    assert lambda_label(config, "close_account") not in role_readers(before)
+    changed = _with_claim_check_read(templates, config, "StepFunctions", "TasksCloseAccountRoleDefaultPolicy")
     after = by_name(surface(changed), Engine.STEPFUNCTIONS)["claim-check objects"]
-    assert role_readers(after) - role_readers(before) == {"ECS task WorkersTaskTaskDefinition (task role)"}
+    assert role_readers(after) - role_readers(before) == {lambda_label(config, "close_account")}
+
+
+def test_an_iam_grant_does_not_make_a_reader_of_a_principal_the_key_refuses(
+    synthesized: tuple[dict[str, dict[str, Any]], BlueprintConfig]
+) -> None:
+    """The state machine's role is not among the data key's users: the key policy denies it decryption, so the same
+    broadened IAM policy adds no reader (the key decides, not IAM)."""
+    templates, config = synthesized
+    before = by_name(surface(templates), Engine.STEPFUNCTIONS)["claim-check objects"]
+    changed = _with_claim_check_read(templates, config, "StepFunctions", "OnboardingRoleDefaultPolicy")
+    after = by_name(surface(changed), Engine.STEPFUNCTIONS)["claim-check objects"]
+    assert role_readers(after) == role_readers(before)
 
 
 def test_the_templates_fix_the_deployment_figures_of_the_cost_model(
