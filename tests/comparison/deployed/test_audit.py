@@ -134,6 +134,10 @@ def deployment() -> Iterator[StandIn]:
                 })
 
 
+# The engines `make audit` runs canaries on (the durable functions' canaries are not built yet: comparison/README).
+AUDITED = (Engine.TEMPORAL, Engine.STEPFUNCTIONS)
+
+
 def test_the_audit_runs_canaries_on_both_engines_and_finds_nothing_in_the_hardened_deployment(
     deployment: StandIn, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -145,10 +149,10 @@ def test_the_audit_runs_canaries_on_both_engines_and_finds_nothing_in_the_harden
     report = json.loads((tmp_path / "comparison.json").read_text())
     ran = {s["name"]: s for s in report["scenarios"]}
     assert set(ran) == set(CANARIES)
-    assert report["engines"] == [engine.value for engine in Engine]
-    assert all(s["parity"] and set(s["runs"]) == {e.value for e in Engine} for s in ran.values())
+    assert report["engines"] == [engine.value for engine in AUDITED]
+    assert all(s["parity"] and set(s["runs"]) == {e.value for e in AUDITED} for s in ran.values())
     assert all(set(runs) == {"hardened"} for s in ran.values() for runs in s["runs"].values())
-    for engine in Engine:
+    for engine in AUDITED:
         assert set(report["exposure"][engine.value]) == {"hardened"}
         audit = report["exposure"][engine.value]["hardened"]
         assert audit["total_hits"] == 0 and audit["executions"] == len(CANARIES)
