@@ -163,6 +163,10 @@ class OnboardingDurableFunction:
     def start(self, name: str, payload: dict[str, Any]) -> str:
         return self._runner.start(DURABLE_FUNCTION, name=name, payload=payload)
 
+    def wait(self, arn: str, *, timeout_seconds: float = 120.0) -> dict[str, Any]:
+        """``GetDurableExecution`` once the execution has ended."""
+        return self._runner.wait(arn, timeout_seconds=timeout_seconds)
+
     def reviews_table(self) -> Any:
         return self._aws.resource("dynamodb").Table(self.tables["reviews"])
 

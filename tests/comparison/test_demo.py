@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import pytest
 
-from comparison.audit.exposure import CHANNELS, StepFunctionsChannel, TemporalChannel
+from comparison.audit.exposure import CHANNELS, DurableChannel, StepFunctionsChannel, TemporalChannel
 from comparison.demo import CHECKOV
 from comparison.models import Engine
 from contract.profile import Profile
@@ -84,7 +84,7 @@ def test_every_run_used_its_own_application_id(demo: DemoRun) -> None:
     assert not {s.application_id for s in SCENARIOS} & set(ids)
 
 
-def test_hardened_stores_no_plaintext_on_either_engine(demo: DemoRun) -> None:
+def test_hardened_stores_no_plaintext_on_any_engine(demo: DemoRun) -> None:
     for engine in Engine:
         audit = demo.report["exposure"][engine.value]["hardened"]
         assert audit["total_hits"] == 0, engine
@@ -92,12 +92,17 @@ def test_hardened_stores_no_plaintext_on_either_engine(demo: DemoRun) -> None:
     temporal = demo.report["exposure"]["temporal"]["hardened"]["channels"]
     assert temporal[TemporalChannel.WORKFLOW_INPUT]["ciphertext_payloads"] >= len(SCENARIOS)
     assert temporal[TemporalChannel.FAILURES]["ciphertext_payloads"] > 0  # encoded failures, not absent ones
+    durable = demo.report["exposure"]["durable"]["hardened"]["channels"]
+    assert durable[DurableChannel.OPERATION_DATA]["ciphertext_payloads"] >= len(SCENARIOS)  # sealed, not absent
 
 
+# Where each engine's baseline shows the application beyond its input: Temporal and Step Functions in their failures
+# (an exception's text); the durable function's errors carry codes in both profiles, its step results do not.
 @pytest.mark.parametrize(("engine", "errors"), [(Engine.TEMPORAL, TemporalChannel.FAILURES),
-                                                (Engine.STEPFUNCTIONS, StepFunctionsChannel.ERRORS_CAUSES)])
-def test_baseline_shows_plaintext_on_both_engines_including_failures(
-    demo: DemoRun, engine: Engine, errors: TemporalChannel | StepFunctionsChannel
+                                                (Engine.STEPFUNCTIONS, StepFunctionsChannel.ERRORS_CAUSES),
+                                                (Engine.DURABLE, DurableChannel.OPERATION_DATA)])
+def test_baseline_shows_plaintext_on_every_engine_beyond_its_input(
+    demo: DemoRun, engine: Engine, errors: TemporalChannel | StepFunctionsChannel | DurableChannel
 ) -> None:
     audit = demo.report["exposure"][engine.value]["baseline"]
     assert audit["total_hits"] > 0
@@ -141,6 +146,7 @@ def test_two_runs_give_the_same_cost_section_byte_for_byte(demo: DemoRun, demo_a
     counted = demo.report["cost"]["engines"]
     assert counted["temporal"]["per_execution"]["actions"] > 0
     assert counted["stepfunctions"]["per_execution"]["state_transitions"] > 0
+    assert counted["durable"]["per_execution"]["durable_operations"] > 0
     assert {entry["name"] for entry in demo.report["cost"]["assumptions"]["entries"]} >= {
         "stepfunctions.lambda_billed_ms_per_invocation", "temporal.open_hours_per_execution"}
     assert set(demo.report["cost"]["sensitivity"]) == {"low", "typical", "high"}
