@@ -28,6 +28,13 @@ like any recorded call:
   function's execution role, which needs ``kms:Decrypt`` on the key, under the encryption context
   ``LambdaFunctionName`` (AWS Lambda Developer Guide, "Securing Lambda environment variables",
   https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html): every invocation derives it.
+- Lambda durable functions with a customer-managed key (``DurableConfig.KMSKeyArn``): the execution role "needs
+  kms:Decrypt to read state and progress the execution", which Lambda calls with the role's credentials through
+  Lambda (``kms:ViaService`` ``lambda.<region>.amazonaws.com``) under the encryption context
+  ``aws:lambda:FunctionArn`` (the unqualified function ARN) (AWS Lambda Developer Guide, "Encrypting AWS Lambda
+  durable execution data", https://docs.aws.amazon.com/lambda/latest/dg/durable-encryption.html): every
+  ``CheckpointDurableExecution`` and ``GetDurableExecutionState`` derives it. Lambda's own encryption of the data
+  (``GenerateDataKey``/``Decrypt`` as the service principal) is the key policy's business, not the role's.
 - Secrets Manager: GetSecretValue decrypts the secret with ``kms:Decrypt`` through Secrets Manager, encryption
   context ``SecretARN`` (AWS Secrets Manager User Guide, "Secret encryption and decryption",
   https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
@@ -38,6 +45,7 @@ from __future__ import annotations
 from local.aws_calls import AwsCall
 from tests.support.iam_policies import REGION, ResolvedDeployment
 
+DURABLE_EXECUTION_ACTIONS = ("lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState")
 ITEM_OPERATIONS = frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                              "dynamodb:Query"})
 
@@ -58,6 +66,11 @@ def derived(call: AwsCall, deployment: ResolvedDeployment, *, bucket_key: str) -
     if call.action in ITEM_OPERATIONS:
         table_key = deployment.table_key(call.resources[0])
         return [AwsCall(call.principal, "kms:Decrypt", (table_key,), table_key, via("dynamodb"))] if table_key else []
+    if call.action in DURABLE_EXECUTION_ACTIONS:
+        function_arn = ":".join(call.resources[0].split(":")[:7])  # arn:aws:lambda:<region>:<account>:function:<name>
+        data_key = deployment.function_durable_key(function_arn)
+        context = {**via("lambda"), "kms:EncryptionContext:aws:lambda:FunctionArn": function_arn}
+        return [AwsCall(call.principal, "kms:Decrypt", (data_key,), data_key, context)] if data_key else []
     if call.action == "states:StartExecution":
         machine_key = deployment.state_machine_key(call.resources[0])
         context = {**via("states"), "kms:EncryptionContext:aws:states:stateMachineArn": call.resources[0]}
