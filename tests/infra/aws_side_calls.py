@@ -135,6 +135,26 @@ UNEXERCISED: dict[tuple[str, str], str] = {
     ("state machine", "xray:GetSamplingRules"): "Tracing of the state machine, as xray:PutTraceSegments.",
     ("state machine", "xray:GetSamplingTargets"): "Tracing of the state machine, as xray:PutTraceSegments.",
 }
+DURABLE = "durable function"
+UNEXERCISED.update({
+    (DURABLE, "lambda:GetDurableExecutionState"): (
+        "Lambda hands each invocation the execution's operations in its event; the SDK pages the rest with "
+        "GetDurableExecutionState only when that state carries a NextMarker (a state larger than one page), which "
+        "no execution of the corpora reaches (aws_durable_execution_sdk_python.state, fetch_paginated_operations)."),
+    (DURABLE, "xray:PutTraceSegments"): (
+        "Active tracing: the durable function sends its segments through the Lambda service's X-Ray daemon; the "
+        "local Lambda endpoint has none."),
+    (DURABLE, "xray:PutTelemetryRecords"): "Active tracing, as xray:PutTraceSegments.",
+    (DURABLE, "kms:Encrypt"): "As for the task functions: DynamoDB's table-key renewal through the service.",
+    (DURABLE, "kms:GenerateDataKey"): (
+        "Only the statement for the data key through DynamoDB (table-key renewal, as for the task functions) is "
+        "unexercised; the checkpoint key's data keys are recorded."),
+    (DURABLE, "kms:DescribeKey"): "As kms:Encrypt: DynamoDB checks the table's key through the service.",
+    (DURABLE, "dynamodb:GetItem"): (
+        "Only the outbox's: a conditional insert that finds its message already there (a step replayed after a "
+        "crash between its side effect and its checkpoint) reads it back; the corpora write each message once. The "
+        "other tables' reads are recorded."),
+})
 # CloudWatch Logs delivery of the state machine's events: Step Functions documents these actions for the execution
 # role (they support no resource); moto emits no execution log events.
 for _action in ("logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",

@@ -37,7 +37,8 @@ def _name(synthesis: Synthesis) -> str:
 
 
 def _template(synthesis: Synthesis) -> dict[str, Any]:
-    return synthesis.templates["Durable"]["Resources"]
+    template: dict[str, Any] = synthesis.templates["Durable"]["Resources"]
+    return template
 
 
 def test_the_durable_function_runs_python_3_13_in_the_private_subnets_traced_with_encrypted_logs(
@@ -153,7 +154,7 @@ def test_the_roles_statements_are_exactly_what_the_description_derives(synthesis
     assert set(access.inserts) == {t for s in ONBOARDING.all_steps for t in s.writes}
     assert set(access.updates) == {t for s in ONBOARDING.all_steps for t in s.updates}
     region = "${AWS::Region}"
-    expected = {
+    expected: set[tuple[tuple[str, ...], tuple[str, ...], str]] = {
         (tuple(sorted(EXECUTION_ROLE_ACTIONS)), (f"{function_arn}:*",), "{}"),
         (("xray:PutTelemetryRecords", "xray:PutTraceSegments"), ("*",), "{}"),
         (("kms:Decrypt",), ("${KeysData}",), json.dumps(
