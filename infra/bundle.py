@@ -125,6 +125,12 @@ def require_bundle(path: Path) -> Path:
     return path
 
 
+def require_durable_bundle(path: Path) -> Path:
+    if not (path / "durable_functions" / "__init__.py").is_file():
+        raise BundleMissingError(f"durable function bundle not found at {path}: run `make bundle` first")
+    return path
+
+
 def require_worker_context(path: Path) -> Path:
     if not (path / "Dockerfile").is_file():
         raise BundleMissingError(f"worker image context not found at {path}: run `make bundle` first")

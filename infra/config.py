@@ -47,6 +47,12 @@ DEFAULT_CLAIM_CHECK_NONCURRENT_DAYS = 30
 
 PositiveInt = Annotated[int, Field(ge=1)]
 
+# Lambda durable functions: execution history is retained 1 to 90 whole days after an execution ends (AWS default 14),
+# and an execution may run at most 31,622,400 s (366 days) (AWS Lambda API reference, DurableConfig).
+DURABLE_RETENTION_DAYS_RANGE = (1, 90)
+DEFAULT_DURABLE_RETENTION_DAYS = 14
+MAX_DURABLE_EXECUTION_SECONDS = 31_622_400
+
 
 class BlueprintConfig(BaseModel):
     """Everything a deployment may vary. Field names are the `cdk.json` context keys."""
@@ -83,6 +89,10 @@ class BlueprintConfig(BaseModel):
     claim_check_noncurrent_days: Annotated[int, Field(ge=1, le=3650)] = DEFAULT_CLAIM_CHECK_NONCURRENT_DAYS
     # A CloudTrail trail with data events for the claim-check bucket and the tables (who read which record).
     audit_trail: bool = False
+    # Days the durable-execution service keeps an ended execution's history (DurableConfig.RetentionPeriodInDays).
+    durable_retention_days: Annotated[
+        int, Field(ge=DURABLE_RETENTION_DAYS_RANGE[0], le=DURABLE_RETENTION_DAYS_RANGE[1])
+    ] = DEFAULT_DURABLE_RETENTION_DAYS
 
     @model_validator(mode="after")
     def _consistent(self) -> BlueprintConfig:

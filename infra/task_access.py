@@ -7,6 +7,10 @@ changes (``Step.updates``: update, and read the result), the submission only whe
 then only its own step's records (``dynamodb:LeadingKeys`` on ``ProcessDescription.idempotency_prefix``). The entry
 function stores the submission (claim-check write, and a read to compare an identical resubmission) and starts
 executions.
+
+A process's durable function runs every step in one function, so its access is the union over the steps and
+compensations (``durable_access``): the tables any of them inserts into or updates, and nothing of the claim check or
+the idempotency table (its checkpoints make each step run once; the submission travels sealed in its input).
 """
 
 from __future__ import annotations
@@ -39,4 +43,12 @@ def access_for(process: ProcessDescription, name: str) -> TaskAccess:
         updates=step.updates,
         claim_check="read" if step.reads_submission else "none",
         idempotency_prefix=process.idempotency_prefix(name) if step.idempotent else None,
+    )
+
+
+def durable_access(process: ProcessDescription) -> TaskAccess:
+    """The access of the process's durable function: every table a step or compensation inserts into or updates."""
+    return TaskAccess(
+        inserts=tuple(sorted({table for step in process.all_steps for table in step.writes})),
+        updates=tuple(sorted({table for step in process.all_steps for table in step.updates})),
     )

@@ -49,3 +49,16 @@ def skip_checkov(scope: IConstruct, check_id: str, comment: str) -> None:
     existing = resource.get_metadata("checkov") or {"skip": []}
     existing["skip"].append({"id": check_id, "comment": comment})
     resource.add_metadata("checkov", existing)
+
+
+def nag_rendering(resolved: object) -> str:
+    """A resolved IAM resource (``Stack.resolve`` of an ARN) rendered the way cdk-nag names it in finding ids:
+    pseudo parameters as ``<AWS::Region>``, joins joined."""
+    if isinstance(resolved, str):
+        return resolved
+    if isinstance(resolved, dict) and "Fn::Join" in resolved:
+        separator, parts = resolved["Fn::Join"]
+        return str(separator).join(nag_rendering(part) for part in parts)
+    if isinstance(resolved, dict) and "Ref" in resolved:
+        return f"<{resolved['Ref']}>"
+    raise ValueError("unexpected token shape in an IAM resource")

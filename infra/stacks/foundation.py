@@ -1,5 +1,5 @@
-"""Stateful resources, in their own stack: keys, tables, the claim-check bucket, the Temporal secret and the audit
-trail."""
+"""Stateful resources, in their own stack: keys (the durable function's two among them), tables, the claim-check
+bucket, the Temporal secret and the audit trail."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ class FoundationStack(Stack):
                 state_machine_arn=self.format_arn(service="states", resource="stateMachine",
                                                   resource_name=config.resource_name(principals.process.name),
                                                   arn_format=ArnFormat.COLON_RESOURCE_NAME),
+                durable_function_arn=self.format_arn(service="lambda", resource="function",
+                                                     resource_name=principals.durable_function_name,
+                                                     arn_format=ArnFormat.COLON_RESOURCE_NAME),
                 trail_arn=trail_arn(name) if config.audit_trail else None,
             ),
         )

@@ -18,7 +18,14 @@ from contract.environment import task_environment
 from contract.process import ProcessDescription, pascal_case
 from contract.profile import Profile
 from contract.registry import TaskFunction, state_machine_functions
-from infra.compliance.acknowledgement import COMPLIANCE_PACKS, Acknowledgement, acknowledge, in_packs, skip_checkov
+from infra.compliance.acknowledgement import (
+    COMPLIANCE_PACKS,
+    Acknowledgement,
+    acknowledge,
+    in_packs,
+    nag_rendering,
+    skip_checkov,
+)
 from infra.components.claim_check_bucket import claim_check_bucket_name
 from infra.components.compensation_alarm import CompensationPendingAlarm
 from infra.components.encrypted_log_group import EncryptedLogGroup
@@ -137,7 +144,7 @@ class StepFunctionsStack(Stack):
         self.acknowledgements += self.compensation_alarm.acknowledgements
 
     def _acknowledgements(self, process: ProcessDescription, claim_check_objects: str) -> list[Acknowledgement]:
-        objects = _nag_rendering(self.resolve(claim_check_objects))
+        objects = nag_rendering(self.resolve(claim_check_objects))
         acks: list[Acknowledgement] = []
         for name, function in self.functions.by_name.items():
             caller = "the submitting client" if name == process.entry_function else "the state machine"
@@ -178,15 +185,3 @@ class StepFunctionsStack(Stack):
 
 
 _MANAGED = "arn:<AWS::Partition>:iam::aws:policy/service-role/"
-
-
-def _nag_rendering(resolved: object) -> str:
-    """Render a resolved ARN the way cdk-nag names it in finding ids (`<AWS::Region>` for pseudo refs)."""
-    if isinstance(resolved, str):
-        return resolved
-    if isinstance(resolved, dict) and "Fn::Join" in resolved:
-        separator, parts = resolved["Fn::Join"]
-        return str(separator).join(_nag_rendering(part) for part in parts)
-    if isinstance(resolved, dict) and "Ref" in resolved:
-        return f"<{resolved['Ref']}>"
-    raise ValueError("unexpected token shape in an IAM resource")

@@ -28,6 +28,13 @@ like any recorded call:
   function's execution role, which needs ``kms:Decrypt`` on the key, under the encryption context
   ``LambdaFunctionName`` (AWS Lambda Developer Guide, "Securing Lambda environment variables",
   https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html): every invocation derives it.
+- Lambda durable functions with a customer-managed key (``DurableConfig.KMSKeyArn``): the execution role "needs
+  kms:Decrypt to read state and progress the execution", which Lambda calls with the role's credentials through
+  Lambda (``kms:ViaService`` ``lambda.<region>.amazonaws.com``) under the encryption context
+  ``aws:lambda:FunctionArn`` (the unqualified function ARN) (AWS Lambda Developer Guide, "Encrypting AWS Lambda
+  durable execution data", https://docs.aws.amazon.com/lambda/latest/dg/durable-encryption.html): every
+  ``CheckpointDurableExecution`` and ``GetDurableExecutionState`` derives it. Lambda's own encryption of the data
+  (``GenerateDataKey``/``Decrypt`` as the service principal) is the key policy's business, not the role's.
 - Secrets Manager: GetSecretValue decrypts the secret with ``kms:Decrypt`` through Secrets Manager, encryption
   context ``SecretARN`` (AWS Secrets Manager User Guide, "Secret encryption and decryption",
   https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
@@ -38,6 +45,7 @@ from __future__ import annotations
 from local.aws_calls import AwsCall
 from tests.support.iam_policies import REGION, ResolvedDeployment
 
+DURABLE_EXECUTION_ACTIONS = ("lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState")
 ITEM_OPERATIONS = frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                              "dynamodb:Query"})
 
@@ -58,6 +66,11 @@ def derived(call: AwsCall, deployment: ResolvedDeployment, *, bucket_key: str) -
     if call.action in ITEM_OPERATIONS:
         table_key = deployment.table_key(call.resources[0])
         return [AwsCall(call.principal, "kms:Decrypt", (table_key,), table_key, via("dynamodb"))] if table_key else []
+    if call.action in DURABLE_EXECUTION_ACTIONS:
+        function_arn = ":".join(call.resources[0].split(":")[:7])  # arn:aws:lambda:<region>:<account>:function:<name>
+        data_key = deployment.function_durable_key(function_arn)
+        context = {**via("lambda"), "kms:EncryptionContext:aws:lambda:FunctionArn": function_arn}
+        return [AwsCall(call.principal, "kms:Decrypt", (data_key,), data_key, context)] if data_key else []
     if call.action == "states:StartExecution":
         machine_key = deployment.state_machine_key(call.resources[0])
         context = {**via("states"), "kms:EncryptionContext:aws:states:stateMachineArn": call.resources[0]}
@@ -122,6 +135,26 @@ UNEXERCISED: dict[tuple[str, str], str] = {
     ("state machine", "xray:GetSamplingRules"): "Tracing of the state machine, as xray:PutTraceSegments.",
     ("state machine", "xray:GetSamplingTargets"): "Tracing of the state machine, as xray:PutTraceSegments.",
 }
+DURABLE = "durable function"
+UNEXERCISED.update({
+    (DURABLE, "lambda:GetDurableExecutionState"): (
+        "Lambda hands each invocation the execution's operations in its event; the SDK pages the rest with "
+        "GetDurableExecutionState only when that state carries a NextMarker (a state larger than one page), which "
+        "no execution of the corpora reaches (aws_durable_execution_sdk_python.state, fetch_paginated_operations)."),
+    (DURABLE, "xray:PutTraceSegments"): (
+        "Active tracing: the durable function sends its segments through the Lambda service's X-Ray daemon; the "
+        "local Lambda endpoint has none."),
+    (DURABLE, "xray:PutTelemetryRecords"): "Active tracing, as xray:PutTraceSegments.",
+    (DURABLE, "kms:Encrypt"): "As for the task functions: DynamoDB's table-key renewal through the service.",
+    (DURABLE, "kms:GenerateDataKey"): (
+        "Only the statement for the data key through DynamoDB (table-key renewal, as for the task functions) is "
+        "unexercised; the checkpoint key's data keys are recorded."),
+    (DURABLE, "kms:DescribeKey"): "As kms:Encrypt: DynamoDB checks the table's key through the service.",
+    (DURABLE, "dynamodb:GetItem"): (
+        "Only the outbox's: a conditional insert that finds its message already there (a step replayed after a "
+        "crash between its side effect and its checkpoint) reads it back; the corpora write each message once. The "
+        "other tables' reads are recorded."),
+})
 # CloudWatch Logs delivery of the state machine's events: Step Functions documents these actions for the execution
 # role (they support no resource); moto emits no execution log events.
 for _action in ("logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",

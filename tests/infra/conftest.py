@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.bundle import build_lambda_bundle, build_worker_context
+from infra.bundle import build_durable_bundle, build_lambda_bundle, build_worker_context
 from infra.onboarding import onboarding_sources
 from infra.synthesis import Synthesis, project_context, synthesize
 
@@ -21,6 +21,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 def lambda_bundle() -> Path:
     # Cached by requirement hash: only the source copy runs when dependencies are unchanged.
     build_worker_context()
+    build_durable_bundle()
     return build_lambda_bundle()
 
 

@@ -15,7 +15,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from contract.onboarding import ONBOARDING_FUNCTIONS
-from infra.bundle import LAMBDA_PACKAGES, WORKER_DOCKERFILE, WORKER_PACKAGES
+from infra.bundle import DURABLE_PACKAGES, LAMBDA_PACKAGES, WORKER_DOCKERFILE, WORKER_PACKAGES
 from infra.paths import REPO_ROOT
 from infra.synthesis import Synthesis
 from tests.infra.template_queries import props, resources
@@ -25,8 +25,8 @@ NEVER_IN_LAMBDA_PACKAGES = {"temporalio", "aws_cdk", "jsii", "constructs", "cdk_
                             "comparison", "tests", "local", "ops", "scenarios", "bench"}
 NEVER_IN_WORKER_PACKAGES = {"aws_cdk", "jsii", "constructs", "cdk_nag", "infra", "lambdas", "comparison", "tests",
                             "local", "ops", "scenarios", "bench", "aws_lambda_powertools"}
-PROJECT_PACKAGES = {"onboarding", "scenarios", "contract", "envelope", "workers", "lambdas", "infra", "ops", "local",
-                    "comparison", "bench", "tests"}
+PROJECT_PACKAGES = {"onboarding", "scenarios", "contract", "envelope", "workers", "lambdas", "durable_functions",
+                    "infra", "ops", "local", "comparison", "bench", "tests"}
 
 
 def _imported_roots(sources: list[Path]) -> dict[str, Path]:
@@ -76,6 +76,31 @@ def _lambda_asset(synthesis: Synthesis) -> Path:
     (key,) = keys  # one bundle for every task function
     manifest = json.loads((synthesis.assembly_dir / "StepFunctions.assets.json").read_text(encoding="utf-8"))
     return synthesis.assembly_dir / str(manifest["files"][key.removesuffix(".zip")]["source"]["path"])
+
+
+def _durable_asset(synthesis: Synthesis) -> tuple[Path, str]:
+    ((key, handler),) = {(props(fn)["Code"]["S3Key"], props(fn)["Handler"])
+                         for stack, _, fn in resources(synthesis, "AWS::Lambda::Function") if stack == "Durable"}
+    manifest = json.loads((synthesis.assembly_dir / "Durable.assets.json").read_text(encoding="utf-8"))
+    return synthesis.assembly_dir / str(manifest["files"][key.removesuffix(".zip")]["source"]["path"]), handler
+
+
+def test_durable_asset_holds_only_the_durable_extra_its_packages_and_what_they_import(
+        syntheses: dict[str, Synthesis]) -> None:
+    asset, handler = _durable_asset(syntheses["nat"])
+    assert (asset / (handler.rsplit(".", 1)[0].replace(".", "/") + ".py")).is_file()
+    distributions = {canonicalize_name(p.name.split("-")[0]) for p in asset.glob("*.dist-info")}
+    allowed = _closure(_extra("durable"))
+    assert distributions, "the bundle carries no dependency metadata"
+    assert distributions <= allowed, distributions - allowed
+    assert not distributions & NEVER_IN_CODE
+    top_level = {p.name.removesuffix(".py") for p in asset.iterdir() if not p.name.endswith(".dist-info")}
+    assert top_level & PROJECT_PACKAGES == set(DURABLE_PACKAGES)
+    available = top_level | set(sys.stdlib_module_names)
+    imported = set(_imported_roots([path for package in DURABLE_PACKAGES
+                                    for path in asset.joinpath(package).rglob("*.py")]))
+    assert imported - available == set()
+    assert not imported & NEVER_IN_LAMBDA_PACKAGES
 
 
 def test_lambda_asset_holds_only_the_lambda_extra_and_the_handler_packages(syntheses: dict[str, Synthesis]) -> None:

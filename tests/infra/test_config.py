@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from infra.config import (
+    DEFAULT_DURABLE_RETENTION_DAYS,
     MAX_STOP_TIMEOUT_SECONDS,
     BlueprintConfig,
     ConfigurationError,
@@ -62,6 +63,8 @@ def test_missing_key_is_named(key: str) -> None:
         ("operator_role_arn", "blueprint-operator"),
         ("claim_check_retention_days", 0),
         ("claim_check_noncurrent_days", "forever"),
+        ("durable_retention_days", 91),
+        ("durable_retention_days", 0),
     ],
 )
 def test_bad_value_is_named_without_echoing_it(key: str, value: object) -> None:
@@ -116,10 +119,11 @@ def test_the_operator_may_not_double_as_a_break_glass_principal() -> None:
 
 def test_retention_and_audit_trail_defaults_are_stated() -> None:
     context = _context()
-    for key in ("claim_check_retention_days", "claim_check_noncurrent_days", "audit_trail"):
+    for key in ("claim_check_retention_days", "claim_check_noncurrent_days", "audit_trail", "durable_retention_days"):
         del context[key]
     config = load_config(context)
     assert (config.claim_check_retention_days, config.claim_check_noncurrent_days) == (1827, 30)
+    assert config.durable_retention_days == DEFAULT_DURABLE_RETENTION_DAYS == 14  # AWS's own default
     assert config.audit_trail is False  # optional; the shipped sandbox configuration turns it on
     assert load_config(_context()).audit_trail is True
 

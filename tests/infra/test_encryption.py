@@ -6,6 +6,7 @@ from typing import Any
 
 from contract.environment import IDEMPOTENCY_PARTITION_KEY, IDEMPOTENCY_TTL_ATTRIBUTE
 from contract.onboarding import ONBOARDING_FUNCTIONS
+from infra.principals import KEY_NAMES
 from infra.synthesis import Synthesis
 from onboarding.adapters.dynamodb import TABLE_KEYS
 from tests.infra.template_queries import policy_statements, props, render, resources
@@ -13,15 +14,15 @@ from tests.infra.template_queries import policy_statements, props, render, resou
 
 def test_every_key_rotates(synthesis: Synthesis) -> None:
     keys = list(resources(synthesis, "AWS::KMS::Key"))
-    assert len(keys) == 4
+    assert len(keys) == len(KEY_NAMES)
     for _, logical_id, key in keys:
         assert props(key)["EnableKeyRotation"] is True, logical_id
 
 
 def test_every_log_group_is_kms_encrypted_with_retention(synthesis: Synthesis) -> None:
     groups = list(resources(synthesis, "AWS::Logs::LogGroup"))
-    # Flow logs, workers, the state machine and one per task function.
-    assert len(groups) >= 3 + len(ONBOARDING_FUNCTIONS)
+    # Flow logs, workers, the state machine, the durable function and one per task function.
+    assert len(groups) >= 4 + len(ONBOARDING_FUNCTIONS)
     for _, logical_id, group in groups:
         assert "KmsKeyId" in props(group), logical_id
         assert props(group)["RetentionInDays"] == synthesis.config.log_retention_days, logical_id

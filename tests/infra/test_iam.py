@@ -129,7 +129,7 @@ def test_services_using_a_key_as_themselves_are_bound_and_narrow(synthesis: Synt
             assert any(k.startswith(bindings) for k in keys), f"{alias}: {service} is not bound"
             assert not [a for a in as_list(statement["Action"]) if "*" in a], f"{alias}: {service}"
             assert "kms:ReEncrypt*" not in as_list(statement["Action"]), f"{alias}: {service}"
-    expected = {"logs", "logging", "delivery"} | ({"cloudtrail"} if synthesis.config.audit_trail else set())
+    expected = {"logs", "logging", "delivery", "lambda"} | ({"cloudtrail"} if synthesis.config.audit_trail else set())
     assert seen == expected
 
 
@@ -171,7 +171,8 @@ def test_the_roles_the_key_policies_name_exist_under_those_names(synthesis: Synt
     role_names = {props(role).get("RoleName") for _, _, role in resources(synthesis, "AWS::IAM::Role")}
     named = {arn.removeprefix(prefix) for key in KEY_NAMES for arn in _expected_users(synthesis, key)
              if arn.startswith(prefix)}
-    assert len(named) == len(ONBOARDING_FUNCTIONS) + 2  # every task function, the worker task, the state machine
+    # every task function, the worker task, the state machine, the durable function
+    assert len(named) == len(ONBOARDING_FUNCTIONS) + 3
     assert named <= role_names
 
 
@@ -184,8 +185,8 @@ def test_every_service_role_trusts_only_this_account(synthesis: Synthesis) -> No
     providers = [logical_id for _, logical_id, role in roles if (logical_id, props(role)) not in ours]
     assert all(logical_id.startswith(("CustomVpcRestrictDefaultSG", "AWS679f53fac002430cb0da5b7982bd2287"))
                for logical_id in providers), providers
-    # task functions, worker task and execution, state machine (named), and the flow-log delivery role
-    assert len(ours) == len(ONBOARDING_FUNCTIONS) + 4
+    # task functions, worker task and execution, state machine, durable function (named), and the flow-log role
+    assert len(ours) == len(ONBOARDING_FUNCTIONS) + 5
     for logical_id, role in ours:
         for statement in role["AssumeRolePolicyDocument"]["Statement"]:
             service = render(statement["Principal"]["Service"])

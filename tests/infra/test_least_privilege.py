@@ -1,11 +1,13 @@
 """Least privilege, proven both ways, against the synthesized templates of both egress modes.
 
-Every AWS call that the task Lambdas and the worker make while the scenario corpus and the bad-input corpus run
-locally is recorded (``local.aws_calls``: botocore event hooks in this process for the handlers on the local Step
-Functions runner, and in the worker's own process through ``sitecustomize``), together with the KMS calls AWS makes
-on each caller's behalf (``tests/infra/aws_side_calls.py``, each rule with its AWS documentation) and the state
-machine's own calls (the functions it invoked, the key use of every execution). The run also resubmits one
-application unchanged (the claim check is read back) and once changed (refused).
+Every AWS call that the task Lambdas, the worker and the durable function make while the scenario corpus and the
+bad-input corpus run locally is recorded (``local.aws_calls``: botocore event hooks in this process for the handlers
+on the local Step Functions runner, and in the worker's and the durable function's own processes through
+``sitecustomize``), together with the KMS calls AWS makes on each caller's behalf (``tests/infra/aws_side_calls.py``,
+each rule with its AWS documentation) and the state machine's own calls (the functions it invoked, the key use of
+every execution). The run also resubmits one application unchanged (the claim check is read back) and once changed
+(refused). The durable function runs the real handler on AWS's durable-execution emulator
+(``local.durable.runner``), started and reviewed the way ``ops.durable`` does it.
 
 1. Every call is allowed by THAT principal's synthesized identity policy (action, resource, conditions such as
    ``dynamodb:LeadingKeys`` and the payload key's encryption context), not denied by it, allowed and not denied by the
@@ -28,20 +30,27 @@ from typing import Any
 
 import pytest
 
+from contract.environment import durable_environment
 from contract.onboarding import ONBOARDING, ONBOARDING_FUNCTIONS
 from contract.profile import Profile
+from infra.onboarding import DURABLE_HANDLER
 from infra.synthesis import Synthesis
-from local.aws import AwsEmulation
+from local.aws import AwsEmulation, create_key, create_process_tables
 from local.aws_calls import DEFAULT_ACCOUNT, AwsCall, CallRecorder, read_call_log, recording_environment
+from local.durable.runner import LocalDurableFunctions
 from local.onboarding import OnboardingStepFunctions, onboarding_definition
 from local.stepfunctions.router import current_function
 from local.stepfunctions.runner import SubmissionRefused
 from local.temporal import temporal_stack, worker_process
+from onboarding.adapters.dynamodb import DynamoReviewQueue
+from ops import durable as durable_ops
 from ops.starter import start_onboarding
 from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS, new_application_id
 from scenarios.bad_inputs import BAD_INPUTS
 from tests.conftest import TemporalServer
 from tests.infra.aws_side_calls import (
+    DURABLE,
+    DURABLE_EXECUTION_ACTIONS,
     MANAGED_POLICIES,
     TASK_FUNCTION,
     UNEXERCISED,
@@ -62,9 +71,12 @@ from tests.support.temporal_totals import outcomes
 
 SFN_PREFIX = "iam-sfn"
 WORKER_PREFIX = "iam-worker"
+DURABLE_PREFIX = "iam-durable"
 DECISIONS = {scenario.application_id: scenario.review_decision for scenario in SCENARIOS}
 WORKER = "worker"
 STATE_MACHINE = "state machine"
+# The deployed name, under the run's prefix (infra.principals.Principals.durable_function_name).
+DURABLE_FUNCTION = f"{DURABLE_PREFIX}-{ONBOARDING.name}-durable"
 StatementId = tuple[str, int]  # (policy logical id, index of the statement)
 
 
@@ -148,6 +160,57 @@ async def worker_run(temporal_server: TemporalServer, temporal_aws: AwsEmulation
     return Run(WORKER_PREFIX, read_call_log(log), {"payload": stack.resources.key_arn})
 
 
+@pytest.fixture(scope="module")
+def durable_run(temporal_aws: AwsEmulation, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """Both corpora through the durable function's real handler on the durable-execution emulator, in a process of
+    its own that records its calls; reviews answered by ``ops.durable.decide`` (the operator's command)."""
+    workdir = tmp_path_factory.mktemp("iam-durable")
+    tables = create_process_tables(temporal_aws.client("dynamodb"), ONBOARDING, prefix=DURABLE_PREFIX)
+    alias = f"alias/{DURABLE_PREFIX}-checkpoint"
+    key_arn = create_key(temporal_aws.client("kms"), description="durable checkpoints (IAM check)", alias=alias)
+    log = workdir / "aws-calls.jsonl"
+    environment = {**temporal_aws.credentials_env,
+                   **durable_environment(ONBOARDING, tables=tables, payload_key_id=alias, profile=Profile.HARDENED),
+                   **recording_environment(log, DURABLE)}
+    keys = durable_ops.client_keys(alias, temporal_aws.client("kms"))
+    reviews = DynamoReviewQueue(temporal_aws.resource("dynamodb").Table(tables["reviews"]))
+    with LocalDurableFunctions(functions={DURABLE_FUNCTION: DURABLE_HANDLER}, environment=environment,
+                               workdir=workdir) as durable:
+        def start(name: str, payload: dict[str, Any]) -> str:
+            return durable.start(DURABLE_FUNCTION, name=name, payload=payload)
+
+        started: dict[str, str] = {}
+        for scenario in SCENARIOS:
+            application_id = new_application_id()
+            started[application_id] = durable_ops.start_onboarding(
+                start, scenario.application(application_id), keys=keys,
+                review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS)
+            if scenario.review_decision is not None:
+                _await_review(reviews, application_id)
+                durable_ops.decide(application_id, scenario.review_decision, reviews=reviews,
+                                   lambda_client=durable.client, keys=keys)
+        for bad in BAD_INPUTS:
+            if bad.application_id_usable and _transportable(bad.payload):
+                application_id = new_application_id()
+                started[application_id] = durable_ops.start_onboarding(
+                    start, bad.application(application_id), keys=keys,
+                    review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS)
+        statuses = {durable.wait(arn)["Status"] for arn in started.values()}
+    assert statuses == {"SUCCEEDED"}  # every outcome, rejections included, is a result
+    return Run(DURABLE_PREFIX, read_call_log(log), {"checkpoint": key_arn})
+
+
+def _await_review(reviews: DynamoReviewQueue, application_id: str, polls: int = 600) -> None:
+    import time
+
+    for _ in range(polls):  # a bound on polls, not a timing assertion
+        review = reviews.get(application_id)
+        if review is not None and review.task_token is not None:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the durable function never queued its review")
+
+
 def _transportable(payload: Any) -> bool:
     try:
         json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -169,6 +232,8 @@ def principals_of(run: Run, deployment: ResolvedDeployment) -> dict[str, Princip
     if run.prefix == WORKER_PREFIX:
         role = deployment.role_named(f"{WORKER_PREFIX}-worker-task")
         return {WORKER: deployment.principal(WORKER, role)}
+    if run.prefix == DURABLE_PREFIX:
+        return {DURABLE: deployment.principal(DURABLE, deployment.function_role(DURABLE_FUNCTION))}
     found = {STATE_MACHINE: deployment.principal(STATE_MACHINE, deployment.state_machine_role())}
     for function in ONBOARDING_FUNCTIONS:
         name = f"{SFN_PREFIX}-{function.name.replace('_', '-')}"
@@ -180,7 +245,7 @@ def all_calls(run: Run, deployment: ResolvedDeployment) -> list[AwsCall]:
     """Recorded calls, the calls AWS makes on their behalf, and the state machine's per-execution key use."""
     bucket_key = run.key_arns.get("data", "")
     result: list[AwsCall] = []
-    for call in run.calls:
+    for call in map(_as_deployed, run.calls):
         if call.action == "states:Execution":  # one marker for the state machine: its executions' key use
             result += execution_calls(call.principal, call.resources[0], deployment)
             continue
@@ -191,7 +256,24 @@ def all_calls(run: Run, deployment: ResolvedDeployment) -> list[AwsCall]:
         for name in invoked:
             arn = f"arn:aws:lambda:us-east-1:{DEFAULT_ACCOUNT}:function:{name}"
             result += environment_decrypt(name, arn, deployment)
+    if run.prefix == DURABLE_PREFIX:
+        result += environment_decrypt(DURABLE, _durable_function_arn(), deployment)
     return result
+
+
+def _durable_function_arn() -> str:
+    return f"arn:aws:lambda:us-east-1:{DEFAULT_ACCOUNT}:function:{DURABLE_FUNCTION}"
+
+
+def _as_deployed(call: AwsCall) -> AwsCall:
+    """A durable-execution call as AWS authorizes it. The recorder names a Lambda call's resource by its
+    ``FunctionName``, which these calls do not carry (they name the execution, and the emulator's execution ARNs are
+    ``<uuid>/<uuid>``, not AWS's shape): every execution of the run is one of the one function's, started on
+    ``$LATEST``, so its ARN in AWS is ``function:<name>:$LATEST/durable-execution/<execution name>/<id>``."""
+    if call.action not in DURABLE_EXECUTION_ACTIONS:
+        return call
+    execution = f"{_durable_function_arn()}:$LATEST/durable-execution/recorded/recorded"
+    return AwsCall(call.principal, call.action, (execution,), call.key_id, call.context, call.error)
 
 
 def check(run: Run, deployment: ResolvedDeployment,
@@ -261,7 +343,7 @@ def unexplained_grants(run: Run, deployment: ResolvedDeployment, verdict: Verdic
     principals = principals_of(run, deployment)
     problems: list[str] = []
     for name, principal in principals.items():
-        kind = WORKER if name == WORKER else STATE_MACHINE if name == STATE_MACHINE else TASK_FUNCTION
+        kind = name if name in (WORKER, STATE_MACHINE, DURABLE) else TASK_FUNCTION
         for sid, statement in identity_of(principals, deployment)[name]:
             if statement["Effect"] != "Allow":
                 continue
@@ -283,17 +365,19 @@ def unexplained_grants(run: Run, deployment: ResolvedDeployment, verdict: Verdic
 # -- the tests -----------------------------------------------------------------------------------------------------
 
 
-def test_the_runs_exercised_every_principal(lambda_run: Run, worker_run: Run) -> None:
+def test_the_runs_exercised_every_principal(lambda_run: Run, worker_run: Run, durable_run: Run) -> None:
     principals = {call.principal for call in lambda_run.calls}
     assert principals == {f"{SFN_PREFIX}-{f.name.replace('_', '-')}" for f in ONBOARDING_FUNCTIONS} | {STATE_MACHINE}
     assert {call.principal for call in worker_run.calls} == {WORKER}
+    assert {call.principal for call in durable_run.calls} == {DURABLE}
+    assert "lambda:CheckpointDurableExecution" in {call.action for call in durable_run.calls}
     assert lambda_run.refusals["changed resubmission"] == "ApplicationConflict"
     assert {error for name, error in lambda_run.refusals.items() if name != "changed resubmission"} \
         == {ONBOARDING.invalid_reason}
 
 
 def test_every_call_is_allowed_by_the_callers_policy_and_the_keys(syntheses: dict[str, Synthesis], lambda_run: Run,
-                                                                 worker_run: Run) -> None:
+                                                                 worker_run: Run, durable_run: Run) -> None:
     # Both egress modes' templates against the same runs (not the parametrized fixture: it would run them twice).
     for mode, synthesis in syntheses.items():
         missing = [problem for run in (lambda_run, worker_run)
@@ -302,11 +386,11 @@ def test_every_call_is_allowed_by_the_callers_policy_and_the_keys(syntheses: dic
 
 
 def test_every_grant_is_exercised_or_has_a_reason(syntheses: dict[str, Synthesis], lambda_run: Run,
-                                                  worker_run: Run) -> None:
+                                                  worker_run: Run, durable_run: Run) -> None:
     for mode, synthesis in syntheses.items():
         used: set[tuple[str, str]] = set()
         problems: list[str] = []
-        for run in (lambda_run, worker_run):
+        for run in (lambda_run, worker_run, durable_run):
             deployment = deployment_for(synthesis, run)
             problems += unexplained_grants(run, deployment, check(run, deployment), used)
         assert problems == [], mode
@@ -314,10 +398,10 @@ def test_every_grant_is_exercised_or_has_a_reason(syntheses: dict[str, Synthesis
 
 
 def test_removing_any_exercised_permission_fails_the_check(syntheses: dict[str, Synthesis], lambda_run: Run,
-                                                           worker_run: Run) -> None:
+                                                           worker_run: Run, durable_run: Run) -> None:
     tried = 0
     for synthesis in syntheses.values():
-        for run in (lambda_run, worker_run):
+        for run in (lambda_run, worker_run, durable_run):
             deployment = deployment_for(synthesis, run)
             identity = identity_of(principals_of(run, deployment), deployment)
             for principal, sid, action in sorted(check(run, deployment, identity).exercised):

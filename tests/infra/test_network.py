@@ -127,7 +127,7 @@ def _group_rules(synthesis: Synthesis, name: str) -> list[dict[str, Any]]:
 def test_privatelink_workers_reach_the_endpoints_prefix_lists_and_temporal_only(
         syntheses: dict[str, Synthesis]) -> None:
     synthesis = syntheses["privatelink"]
-    for name in ("WorkersSecurityGroup", "TasksSecurityGroup"):
+    for name in ("WorkersSecurityGroup", "TasksSecurityGroup", "DurableSecurityGroup"):
         rules = _group_rules(synthesis, name)
         https = [r for r in rules if r["FromPort"] == r["ToPort"] == 443]
         assert sum("EndpointsInterfaceEndpoints" in render(r.get("DestinationSecurityGroupId", "")) for r in https) \
@@ -138,7 +138,7 @@ def test_privatelink_workers_reach_the_endpoints_prefix_lists_and_temporal_only(
             (rule,) = temporal
             assert "EndpointsTemporalEndpoint" in render(rule["DestinationSecurityGroupId"])
         else:
-            assert temporal == [], "the task Lambdas never talk to Temporal"
+            assert temporal == [], "the Lambdas never talk to Temporal"
         assert len(rules) == len(https) + len(temporal), name
 
 
@@ -147,5 +147,6 @@ def test_nat_mode_egress_is_https_and_temporal_only(syntheses: dict[str, Synthes
     workers = _group_rules(synthesis, "WorkersSecurityGroup")
     assert sorted((r["CidrIp"], r["FromPort"], r["ToPort"]) for r in workers) == [
         ("0.0.0.0/0", 443, 443), ("0.0.0.0/0", 7233, 7233)]
-    lambdas = _group_rules(synthesis, "TasksSecurityGroup")
-    assert [(r["CidrIp"], r["FromPort"], r["ToPort"]) for r in lambdas] == [("0.0.0.0/0", 443, 443)]
+    for name in ("TasksSecurityGroup", "DurableSecurityGroup"):
+        lambdas = _group_rules(synthesis, name)
+        assert [(r["CidrIp"], r["FromPort"], r["ToPort"]) for r in lambdas] == [("0.0.0.0/0", 443, 443)], name

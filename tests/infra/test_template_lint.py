@@ -15,7 +15,7 @@ CHECKOV = REPO_ROOT / ".tools" / "checkov" / "bin" / "checkov"
 
 def test_cfn_lint_reports_no_errors(synthesis: Synthesis) -> None:
     templates = sorted(str(p) for p in synthesis.assembly_dir.glob("*.template.json"))
-    assert len(templates) == 4
+    assert len(templates) == len(synthesis.blueprint.stacks) == 5
     result = subprocess.run(
         [sys.executable, "-m", "cfnlint", "--format", "parseable", "--ignore-checks", "W3005", "--", *templates],
         capture_output=True, text=True, check=False,
@@ -50,4 +50,4 @@ def test_every_checkov_skip_in_the_templates_has_a_comment(synthesis: Synthesis)
 
 def test_assembly_dir_is_a_real_cloud_assembly(synthesis: Synthesis) -> None:
     manifest = json.loads(Path(synthesis.assembly_dir, "manifest.json").read_text())
-    assert {"Foundation", "Network", "Workers", "StepFunctions"} <= set(manifest["artifacts"])
+    assert {"Foundation", "Network", "Workers", "StepFunctions", "Durable"} <= set(manifest["artifacts"])

@@ -199,6 +199,14 @@ class ResolvedDeployment:
                 return str(self.resolve(key)) if key is not None else None
         return None
 
+    def function_durable_key(self, function_arn: str) -> str | None:
+        """The customer-managed key of a durable function's execution data (``DurableConfig.KMSKeyArn``)."""
+        for logical_id, resource in self._resources.items():
+            if resource["Type"] == "AWS::Lambda::Function" and self._get_att(logical_id, "Arn") == function_arn:
+                key = resource["Properties"].get("DurableConfig", {}).get("KMSKeyArn")
+                return str(self.resolve(key)) if key is not None else None
+        return None
+
     def function_role(self, function_name: str) -> str:
         """The logical id of the role a deployed function runs as."""
         for logical_id, resource in self._resources.items():
