@@ -19,7 +19,7 @@ from comparison.onboarding import ACCESS_STORES, ENGINE_OPERATORS
 from contract.onboarding import ONBOARDING, ONBOARDING_FUNCTIONS
 from infra.config import BlueprintConfig
 from infra.synthesis import project_context
-from infra.task_access import access_for
+from infra.task_access import access_for, durable_access
 from local.onboarding import onboarding_synthesis
 
 
@@ -97,7 +97,11 @@ def test_readers_are_those_the_process_description_grants(
         # A write that can return the stored item (a conditional put or update) reads it as well as a GetItem.
         touching = {lambda_label(config, f.name) for f in ONBOARDING_FUNCTIONS
                     if table.role in table_roles(access_for(ONBOARDING, f.name))}
-        assert role_readers(sfn[f"table {config.environment_name}-{table.role}"]) == {*touching, worker}, table.role
+        # The tables are the process's, shared by every engine: the durable function reads those its steps touch.
+        durable = {lambda_label(config, "onboarding_durable")} if table.role in table_roles(
+            durable_access(ONBOARDING)) else set()
+        assert role_readers(sfn[f"table {config.environment_name}-{table.role}"]) == {*touching, worker, *durable}, \
+            table.role
     # No role of the templates reads the execution history or the logs through the APIs: only principals defined
     # elsewhere (the account's administrators, an operator role), and only if their own policies allow it.
     for name in ("execution history", "state machine log group", "task Lambda log groups"):
