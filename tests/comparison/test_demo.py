@@ -291,7 +291,7 @@ def test_an_interrupted_demo_leaves_no_process_behind(
     wait_for(children_up)
     children = descendants(started_demo.pid)
     started_demo.send_signal(sig)
-    output, _ = started_demo.communicate(timeout=120)
+    output, _ = started_demo.communicate(timeout=300)  # a bound for a loaded machine, not a measurement
     assert started_demo.returncode == 130, output
     assert "interrupted: every process the demo started has been stopped" in output
     assert alive(children) == []

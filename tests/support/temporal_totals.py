@@ -13,7 +13,7 @@ from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflow.v1 import PendingActivityInfo
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
 
 from local.temporal import TemporalStack
 from onboarding.adapters.dynamodb import PARTITION_KEY, SORT_KEY
@@ -80,6 +80,9 @@ class Reviewer:
     async def run(self, interval: float = 0.5) -> None:
         while self._pending:
             queued = await asyncio.to_thread(scan, self._stack, self._stack.resources.tables["reviews"])
+            for item in queued:  # recorded by the workflow: an update that timed out on its way had arrived
+                if item["pk"] in self._pending and "decision" in item:
+                    del self._pending[item["pk"]]
             waiting = [item["pk"] for item in queued if item["pk"] in self._pending and "decision" not in item]
             decided = await asyncio.gather(*(self._decide(application_id) for application_id in waiting))
             for application_id, accepted in zip(waiting, decided, strict=True):
@@ -93,6 +96,8 @@ class Reviewer:
         try:
             await submit_review(self._client, application_id, decision)
         except StarterError:  # not awaiting it yet: next round
+            return False
+        except WorkflowUpdateRPCTimeoutOrCancelledError:  # a loaded worker did not answer in time: next round
             return False
         return True
 

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from comparison.cost.compare import (
     compare_costs,
     crossovers,
+    history_bytes,
     measure_stepfunctions,
     measure_temporal,
     observed_timings,
@@ -260,3 +261,14 @@ def test_the_comparison_is_keyed_by_engine_and_every_curve_point_prices_every_en
     for crossover in comparison.crossovers:  # every crossover is on the curve, where the two totals meet
         usd = crossing[crossover.executions_per_month]
         assert usd[crossover.cheaper_below] == pytest.approx(usd[crossover.cheaper_above], rel=1e-9)
+
+
+def test_history_bytes_do_not_depend_on_how_many_workflow_tasks_the_timing_made() -> None:
+    """A loaded machine splits completions over more workflow tasks (or times one out): same design, same bytes."""
+    events = temporal_history.onboarding_history(scenario("review_approved").application(), encrypt=True).to_dicts()
+    tasks = [event for event in events if "WORKFLOW_TASK" in str(event["eventType"])]
+    assert tasks  # the sample history has workflow tasks to repeat
+    busier = [*events[:3], *(dict(event) for event in tasks[:3]), *events[3:]]
+    assert history_bytes(busier) == history_bytes(events)
+    content = next(index for index, event in enumerate(events) if "ACTIVITY_TASK_COMPLETED" in str(event["eventType"]))
+    assert history_bytes(events[:content] + events[content + 1:]) < history_bytes(events)  # content still counts
