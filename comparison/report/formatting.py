@@ -108,7 +108,17 @@ def crossings_text(crossovers: Sequence[Crossover], fixed_monthly_usd: Mapping[E
     parts = [f"{fmt_volume(c.executions_per_month)} executions/month ({fmt_usd(c.monthly_usd)}/month): "
              f"{c.cheaper_below.display_name} cheaper below, {c.cheaper_above.display_name} above"
              for c in crossovers]
-    return "Crossover at " + "; ".join(parts) + "."
+    text = "Crossover at " + "; ".join(parts) + "."
+    # With three engines or more, say too which pairs never cross (their order at any volume holds at every volume).
+    crossed = {frozenset((c.cheaper_below, c.cheaper_above)) for c in crossovers}
+    engines = list(fixed_monthly_usd)
+    never = [sorted((first, second), key=lambda engine: fixed_monthly_usd[engine])
+             for index, first in enumerate(engines) for second in engines[index + 1:]
+             if frozenset((first, second)) not in crossed]
+    if never:
+        text += " Throughout: " + "; ".join(f"{cheaper.display_name} cheaper than {dearer.display_name}"
+                                            for cheaper, dearer in never) + "."
+    return text
 
 
 def crossover_volumes(crossovers: Sequence[Crossover]) -> str:
