@@ -27,7 +27,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from tests.mutation.constants import constant_mutants, prepare_constants, run_constant_mutant
+from tests.mutation.constants import constant_mutants, prepare_constants, run_constant_mutants
 from tests.mutation.results import Mutant, StaleEquivalentError, load_equivalents, read_mutants, summary
 from tests.mutation.targets import TARGETS, Target, target
 
@@ -112,8 +112,10 @@ def run_constants(item: Target, workdir: Path, source: str, progress: Progress, 
     progress.update(task, total=done + len(made))
     clean = prepare_constants(workdir, item.package, item.tests)
     verdicts = []
-    for mutant in made:
-        status = run_constant_mutant(workdir, item.path, mutant, item.tests, timeout=max(60.0, 10 * clean))
+    statuses = run_constant_mutants(workdir, item.path, made, item.tests, timeout=max(60.0, 10 * clean))
+    for mutant, status in zip(made, statuses, strict=True):
+        if status.startswith("error"):
+            raise RuntimeError(f"pytest could not run on {mutant.name} ({status})")
         verdicts.append(Mutant(mutant.name, status, mutant.line, mutant.before, mutant.after))
         progress.advance(task)
     return verdicts

@@ -17,8 +17,11 @@ Named ``<module>.<CONSTANT>__const_<n>`` (``n`` counts the mutants of that assig
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -92,29 +95,68 @@ def constant_mutants(module: str, source: str) -> list[ConstantMutant]:
     return mutants
 
 
-def run_constant_mutant(workdir: Path, module_path: str, mutant: ConstantMutant, tests: tuple[str, ...],
-                        timeout: float) -> str:
-    """The verdict (``killed``, ``survived``, ``timeout``) of the target's tests on a copy holding ``mutant``.
+# Third-party modules the tests import, loaded once before forking so each mutant's run skips their import time.
+# None of the repository's packages: each forked run must import the target module afresh, with its mutant.
+_PRELOAD = ("pytest", "pytest_asyncio", "hypothesis", "pydantic", "cryptography.hazmat.primitives.ciphers.aead",
+            "boto3", "botocore", "moto", "temporalio.client", "temporalio.converter", "phonenumbers",
+            "email_validator", "stdnum.us.ssn")
 
-    ``workdir/constants`` holds a copy of the package and the tests; pytest runs there, so the copy shadows the
-    installed package (the current directory comes first on ``sys.path``)."""
+
+def run_constant_mutants(workdir: Path, module_path: str, mutants: list[ConstantMutant], tests: tuple[str, ...],
+                         timeout: float) -> Iterator[str]:
+    """The verdict (``killed``, ``survived``, ``timeout``) of the target's tests on each mutant, in order.
+
+    A helper process (``python -m tests.mutation.constants``) runs in ``workdir/constants``, which holds copies of
+    the package and the tests, so the copy shadows the installed package (the current directory comes first on
+    ``sys.path``); it forks one pytest run per mutant after writing the mutant into the copy."""
     scratch = workdir / "constants"
-    target = scratch / module_path
-    target.write_text(mutant.source, encoding="utf-8")
-    try:
-        completed = subprocess.run(
-            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--rootdir=.", *tests],
-            cwd=scratch, capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return "timeout"
-    finally:
-        target.write_text((workdir / module_path).read_text(encoding="utf-8"), encoding="utf-8")
-    if completed.returncode in {1, 2, 3}:  # failed, interrupted (an import error), internal error
-        return "killed"
-    if completed.returncode == 0:
-        return "survived"
-    raise RuntimeError(f"pytest exited {completed.returncode} on {mutant.name}: "
-                       + completed.stdout.decode(errors="replace")[-2000:])
+    sources = scratch / "mutants.json"
+    sources.write_text(json.dumps([mutant.source for mutant in mutants]), encoding="utf-8")
+    with subprocess.Popen(
+        [sys.executable, "-m", "tests.mutation.constants", module_path, str(timeout), *tests],
+        cwd=scratch, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        # A mutant the size of the original, written within the same second, must never run from a stale .pyc.
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    ) as helper:
+        assert helper.stdout is not None
+        for line in helper.stdout:
+            yield line.strip()
+    (scratch / module_path).write_text((workdir / module_path).read_text(encoding="utf-8"), encoding="utf-8")
+    if helper.returncode != 0:
+        raise RuntimeError(f"the constants' helper failed on {module_path} (exit {helper.returncode})")
+
+
+def _helper(module_path: str, timeout: float, tests: list[str]) -> int:
+    """In ``workdir/constants``: one forked pytest run per mutant of ``mutants.json``; prints each verdict."""
+    import importlib
+
+    for name in _PRELOAD:
+        importlib.import_module(name)
+    import pytest
+
+    target = Path(module_path)
+    original = target.read_text(encoding="utf-8")
+    for source in json.loads(Path("mutants.json").read_text(encoding="utf-8")):
+        target.write_text(source, encoding="utf-8")
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the forked run
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+            os._exit(int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", "--rootdir=.", *tests])))
+        deadline = time.monotonic() + timeout
+        while (waited := os.waitpid(child, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if waited[0] == 0:
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+            verdict = "timeout"
+        else:
+            code = os.waitstatus_to_exitcode(waited[1])
+            # failed, interrupted (an import error), internal error; 0 passed; anything else is a broken run
+            verdict = "killed" if code in {1, 2, 3} else "survived" if code == 0 else f"error {code}"
+        print(verdict, flush=True)
+    target.write_text(original, encoding="utf-8")
+    return 0
 
 
 def prepare_constants(workdir: Path, package: str, tests: tuple[str, ...]) -> float:
@@ -129,8 +171,12 @@ def prepare_constants(workdir: Path, package: str, tests: tuple[str, ...]) -> fl
     started = time.monotonic()
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--rootdir=.", *tests],
-        cwd=scratch, capture_output=True, check=False)
+        cwd=scratch, capture_output=True, check=False, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     if completed.returncode != 0:
         raise RuntimeError(f"the clean run of {', '.join(tests)} failed in {scratch}: "
                            + completed.stdout.decode(errors="replace")[-2000:])
     return time.monotonic() - started
+
+
+if __name__ == "__main__":
+    sys.exit(_helper(sys.argv[1], float(sys.argv[2]), sys.argv[3:]))

@@ -27,14 +27,14 @@ class Target:
 _ENVELOPE_TESTS = ("tests/envelope", "tests/workers/test_codec.py", "tests/workers/test_codec_kms.py")
 
 TARGETS: tuple[Target, ...] = (
+    Target("workers/codec.py", _ENVELOPE_TESTS),
     Target("envelope/seal.py", _ENVELOPE_TESTS),
     Target("envelope/key_cache.py", _ENVELOPE_TESTS),
     Target("envelope/keys.py", _ENVELOPE_TESTS),
-    Target("workers/codec.py", _ENVELOPE_TESTS),
+    Target("onboarding/validation.py", ("tests/onboarding/test_validation.py", "tests/onboarding/test_boundaries.py")),
+    Target("onboarding/risk.py", ("tests/onboarding/test_risk.py",)),
     Target("lambdas/claim_check.py", ("tests/lambdas/test_intake.py",)),
     Target("lambdas/errors.py", ("tests/lambdas/test_handlers.py", "tests/contract/test_definition.py")),
-    Target("onboarding/validation.py", ("tests/onboarding/test_validation.py",)),
-    Target("onboarding/risk.py", ("tests/onboarding/test_risk.py",)),
     Target("comparison/audit/textscan.py", ("tests/comparison/audit",)),
     Target("comparison/audit/pii.py", ("tests/comparison/audit",)),
     Target("contract/definition.py", ("tests/contract/test_definition.py",)),

@@ -26,7 +26,7 @@ from envelope.key_cache import CachePolicy, DataKeyCache
 from envelope.keys import DataKey, LocalKeyProvider, rotate_keyring, write_keyring
 from envelope.seal import ENCODING, META_CIPHER, META_KEY_ID, META_VERSION, META_WRAPPED_KEY
 from scenarios import scenario
-from workers.codec import INLINE_MAX_BYTES, EnvelopeCodec
+from workers.codec import INLINE_MAX_BYTES, EnvelopeCodec, is_encrypted
 
 T = TypeVar("T")
 PII = scenario("approved_low_risk").searchable_pii()
@@ -360,3 +360,27 @@ async def test_a_batch_of_cached_and_uncached_keys_decodes_every_payload_in_orde
     reader.decode_sync(sealed[:1])  # the first data key is now cached, the others are not
     assert await reader.decode(sealed) == originals
     assert len(thread_hops) == 1 and provider.unwrapped == 3
+
+
+async def test_a_call_of_at_most_64_kib_runs_inline_and_one_byte_more_on_a_thread(thread_hops: list[int]) -> None:
+    """The inline bound, written out (64 KiB of payload data per call, ``make bench``), at and just past it."""
+    codec = EnvelopeCodec.for_provider(local())
+    codec.encode_sync([plain()])  # warm
+    at_bound = [plain(b"a" * (32 * 1024)), plain(b"b" * (32 * 1024))]
+    assert codec.decode_sync(await codec.encode(at_bound)) == at_bound
+    assert thread_hops == []
+    past = [*at_bound, plain(b"c")]
+    assert codec.decode_sync(await codec.encode(past)) == past
+    assert len(thread_hops) == 1
+
+
+def test_for_provider_keeps_the_cache_policy() -> None:
+    provider = CountingProvider(local())
+    codec = EnvelopeCodec.for_provider(provider, CachePolicy(max_uses=1))
+    codec.encode_sync([plain(), plain()])
+    assert provider.generated == 2 and codec.keys.provider is provider
+
+
+def test_is_encrypted_tells_sealed_payloads_from_plain_ones() -> None:
+    codec = EnvelopeCodec.for_provider(local())
+    assert [is_encrypted(p) for p in [*codec.encode_sync([plain()]), plain()]] == [True, False]
