@@ -38,8 +38,8 @@ def _client_error(code: str | None) -> ClientError:
 
 @pytest.mark.parametrize(("code", "kind", "detail"), [
     ("NotFoundException", UnknownKeyError, "KMS key 'alias/k' does not exist ({op}: NotFoundException)"),
-    ("IncorrectKeyException", WrongKeyError, "KMS refused to {op} with key 'alias/k' (IncorrectKeyException): the data "
-     "key was wrapped under another key, the wrapped key was altered, or this role may not use the key"),
+    ("IncorrectKeyException", WrongKeyError, "KMS refused to {op} with key 'alias/k' (IncorrectKeyException): the "
+     "data key was wrapped under another key, the wrapped key was altered, or this role may not use the key"),
     ("InvalidCiphertextException", WrongKeyError, "KMS refused to {op} with key 'alias/k' (InvalidCiphertextException): "
      "the data key was wrapped under another key, the wrapped key was altered, or this role may not use the key"),
     ("AccessDeniedException", WrongKeyError, "KMS refused to {op} with key 'alias/k' (AccessDeniedException): the data "
