@@ -40,8 +40,8 @@ def _client_error(code: str | None) -> ClientError:
     ("NotFoundException", UnknownKeyError, "KMS key 'alias/k' does not exist ({op}: NotFoundException)"),
     ("IncorrectKeyException", WrongKeyError, "KMS refused to {op} with key 'alias/k' (IncorrectKeyException): the "
      "data key was wrapped under another key, the wrapped key was altered, or this role may not use the key"),
-    ("InvalidCiphertextException", WrongKeyError, "KMS refused to {op} with key 'alias/k' (InvalidCiphertextException): "
-     "the data key was wrapped under another key, the wrapped key was altered, or this role may not use the key"),
+    ("InvalidCiphertextException", WrongKeyError,
+     "KMS refused to {op} with key 'alias/k' (InvalidCiphertextException): the data key was wrapped under another key, the wrapped key was altered, or this role may not use the key"),
     ("AccessDeniedException", WrongKeyError, "KMS refused to {op} with key 'alias/k' (AccessDeniedException): the data "
      "key was wrapped under another key, the wrapped key was altered, or this role may not use the key"),
     ("ThrottlingException", KeyUnavailableError, "KMS {op} with key 'alias/k' failed (ThrottlingException)"),
