@@ -36,14 +36,15 @@ def _client_error(code: str | None) -> ClientError:
     return ClientError(response, "op")
 
 
+REFUSED = ("KMS refused to {op} with key 'alias/k' ({code}): the data key was wrapped under another key, the wrapped "
+           "key was altered, or this role may not use the key")
+
+
 @pytest.mark.parametrize(("code", "kind", "detail"), [
     ("NotFoundException", UnknownKeyError, "KMS key 'alias/k' does not exist ({op}: NotFoundException)"),
-    ("IncorrectKeyException", WrongKeyError, "KMS refused to {op} with key 'alias/k' (IncorrectKeyException): the "
-     "data key was wrapped under another key, the wrapped key was altered, or this role may not use the key"),
-    ("InvalidCiphertextException", WrongKeyError,
-     "KMS refused to {op} with key 'alias/k' (InvalidCiphertextException): the data key was wrapped under another key, the wrapped key was altered, or this role may not use the key"),
-    ("AccessDeniedException", WrongKeyError, "KMS refused to {op} with key 'alias/k' (AccessDeniedException): the data "
-     "key was wrapped under another key, the wrapped key was altered, or this role may not use the key"),
+    ("IncorrectKeyException", WrongKeyError, REFUSED),
+    ("InvalidCiphertextException", WrongKeyError, REFUSED),
+    ("AccessDeniedException", WrongKeyError, REFUSED),
     ("ThrottlingException", KeyUnavailableError, "KMS {op} with key 'alias/k' failed (ThrottlingException)"),
     (None, KeyUnavailableError, "KMS {op} with key 'alias/k' failed (Unknown)"),
 ])
@@ -54,7 +55,7 @@ def test_each_kms_failure_names_the_operation_the_key_and_the_code(
     provider = KmsKeyProvider("alias/k", kms_client=FailingKms(_client_error(code)))
     with pytest.raises(kind) as raised:
         provider.generate_data_key() if operation == "GenerateDataKey" else provider.unwrap("alias/k", b"blob")
-    assert str(raised.value) == detail.format(op=operation)
+    assert str(raised.value) == detail.format(op=operation, code=code)
 
 
 @pytest.mark.parametrize("operation", ["GenerateDataKey", "Decrypt"])
