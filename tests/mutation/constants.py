@@ -61,7 +61,7 @@ def _replacements(constant: ast.Constant) -> Iterator[object]:
                     continue
                 start, end = match.span(group)
                 number = int(match.group(group))
-                for changed in {number + 1, max(number - 1, 0)} - {number}:
+                for changed in sorted({number - 1, number + 1} - {number, -1}):
                     new = text[:start] + str(changed) + text[end:]
                     yield new if isinstance(value, str) else new.encode("latin-1")
         yield "XX" + value + "XX" if isinstance(value, str) else b"XX" + value + b"XX"
