@@ -121,6 +121,11 @@ def run_constants(item: Target, workdir: Path, source: str, progress: Progress, 
     return verdicts
 
 
+def _write(path: Path, report: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.mutation", description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="*", help="targets to run (default: all), e.g. workers/codec.py")
@@ -137,21 +142,20 @@ def main(argv: list[str] | None = None) -> int:
         report = json.loads(args.out.read_text(encoding="utf-8"))
     started = time.monotonic()
     columns = (TextColumn("{task.description:<30}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    report["workers"] = args.workers
+    report["tool"] = "mutmut 3.8.1"
     try:
         with Progress(*columns, console=console) as progress:
             for item in chosen:
                 entry, _ = run_target(item, args.workers, progress)
                 report["modules"][item.path] = entry
+                _write(args.out, report)  # each module as it finishes: an interrupted run keeps what it measured
     except (RuntimeError, FileNotFoundError, StaleEquivalentError) as error:
         console.print(f"[red]{error}[/red]")
         return 2
-    finally:
-        report["workers"] = args.workers
-        report["tool"] = "mutmut 3.8.1"
-        if not args.modules:
-            report["seconds"] = round(time.monotonic() - started, 1)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if not args.modules:
+        report["seconds"] = round(time.monotonic() - started, 1)
+    _write(args.out, report)
 
     low = []
     for path, entry in report["modules"].items():
