@@ -180,3 +180,28 @@ def test_a_text_error_does_not_hide_a_rule_error_on_a_later_field() -> None:
     assert raised.value.errors == [FieldError(field=f, code=c) for f, c in _errors(changes)]
     assert str(raised.value) == ("invalid application: applicant.address.country:unsupported_country, "
                                  "applicant.full_name:too_long, funding.currency:unsupported_currency")
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), [
+    ("applicant.full_name", "Zo\u00eb O\u2019Neil\u2010Smith", []),  # free text: typographic marks rewritten
+    ("applicant.address.postal_code", "12345\u20106789", [("applicant.address.postal_code", "invalid_format")]),
+    ("applicant.address.line1", "1234 \u00bd Main St", []),  # VULGAR FRACTION ONE HALF
+    ("applicant.address.line1", "1 Main St", []),
+    ("applicant.address.line1", "A-12 Main St", []),
+    ("applicant.address.line1", "\u00bd Main St", [("applicant.address.line1", "invalid_format")]),
+    ("applicant.address.line1", "12 Main St \u2605", [("applicant.address.line1", "invalid_format")]),
+    ("applicant.address.city", "Ravens\u0378croft", [("applicant.address.city", "invalid_characters")]),  # Cn
+    ("applicant.address.city", "Ravens\ue000croft", [("applicant.address.city", "invalid_characters")]),  # Co
+    ("applicant.address.city", "Ravens\u0007croft", [("applicant.address.city", "invalid_characters")]),  # Cc
+    ("applicant.address.city", "Ravens\u200bcroft", [("applicant.address.city", "invalid_characters")]),  # Cf
+    ("applicant.address.city", "Ravens\ud800croft", [("applicant.address.city", "invalid_characters")]),  # Cs
+])
+def test_characters_each_rule_allows_and_refuses(field: str, value: str, expected: list[tuple[str, str]]) -> None:
+    assert _errors({field: value}) == expected
+
+
+def test_free_text_is_stored_in_its_ascii_form_and_other_fields_as_typed() -> None:
+    application = parse_application(with_changes({"applicant.full_name": "Zo\u00eb O\u2019Neil\u2010Smith",
+                                                  "applicant.address.line1": "1234 \u00bd Main St"}), today=TODAY)
+    assert application.applicant.full_name == "Zo\u00eb O'Neil-Smith"
+    assert application.applicant.address.line1 == "1234 \u00bd Main St"
