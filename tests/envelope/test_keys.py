@@ -177,3 +177,13 @@ def test_a_busy_cache_answers_at_once() -> None:
     assert cache.cached_key_for_encryption() is None
     release.join()
     assert cache.cached_unwrap(key.key_id, key.wrapped) == key.plaintext
+
+
+def test_the_keyring_command_explains_itself(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines to the terminal's width
+    assert text.startswith("usage: python -m envelope.keys [-h] --name NAME {new,rotate} keyring local development "
+                           "keyring ")
+    assert "--name NAME name of the new current key, e.g. dev-1" in text
