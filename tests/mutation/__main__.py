@@ -34,6 +34,8 @@ from tests.mutation.targets import TARGETS, Target, target
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / "build" / "mutation"
 REPORT = ROOT / "reports" / "mutation.json"
+# Data a package finds beside itself (contract.onboarding reads the ASL from state_machines/ next to contract/).
+DATA = ("state_machines",)
 console = Console(stderr=True)
 
 
@@ -49,12 +51,15 @@ def prepare(item: Target) -> Path:
     workdir.mkdir(parents=True)
     (workdir / item.package).symlink_to(ROOT / item.package)
     (workdir / "tests").symlink_to(ROOT / "tests")
+    for data in DATA:
+        (workdir / data).symlink_to(ROOT / data)
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
     mutmut = {
         **project["mutmut"],
         "source_paths": [item.package],
         "only_mutate": [item.path],
         "pytest_add_cli_args_test_selection": list(item.tests),
+        "also_copy": [*project["mutmut"].get("also_copy", []), *DATA],
     }
     lines = ["[tool.pytest.ini_options]"]
     lines += [f"{key} = {_toml_value(value)}" for key, value in project["pytest"]["ini_options"].items()]

@@ -168,6 +168,8 @@ def prepare_constants(workdir: Path, package: str, tests: tuple[str, ...]) -> fl
     shutil.copytree(workdir / package, scratch / package, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(workdir / "tests", scratch / "tests", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(workdir / "pyproject.toml", scratch / "pyproject.toml")
+    for data in ("state_machines",):  # what a package finds beside itself (see tests.mutation.__main__.DATA)
+        shutil.copytree(workdir / data, scratch / data)
     started = time.monotonic()
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--rootdir=.", *tests],
