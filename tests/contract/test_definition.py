@@ -217,6 +217,9 @@ def test_each_definition_error_names_its_problem(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError) as no_value:
         check_substitutions(text, ["a"])
     assert str(no_value.value) == "no substitution for: B_2"
+    with pytest.raises(DefinitionError) as no_values:
+        check_substitutions(text, [])
+    assert str(no_values.value) == "no substitution for: B_2, a"
     with pytest.raises(DefinitionError) as unused:
         check_substitutions(text, ["a", "B_2", "z", "y"])
     assert str(unused.value) == "substitutions not used by the definition: y, z"
