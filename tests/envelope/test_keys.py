@@ -187,3 +187,18 @@ def test_the_keyring_command_explains_itself(capsys: pytest.CaptureFixture[str])
     assert text.startswith("usage: python -m envelope.keys [-h] --name NAME {new,rotate} keyring local development "
                            "keyring ")
     assert "--name NAME name of the new current key, e.g. dev-1" in text
+
+
+def test_a_local_wrapped_key_is_a_12_byte_nonce_then_aes_gcm_under_the_key_id() -> None:
+    """Known answer: the committed replay histories hold data keys wrapped this way, so the layout must not move."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    material, nonce, data_key = bytes(range(32)), bytes(range(12)), bytes(range(100, 132))
+    wrapped = nonce + AESGCM(material).encrypt(nonce, data_key, b"local:k")
+    assert LocalKeyProvider({"k": material}, current="k").unwrap("local:k", wrapped) == data_key
+
+
+def test_an_empty_key_name_is_refused() -> None:
+    with pytest.raises(ValueError) as raised:
+        LocalKeyProvider({"": bytes(32)}, current="")
+    assert str(raised.value) == "local key names must match [A-Za-z0-9._-]{1,64}"

@@ -205,3 +205,16 @@ def test_free_text_is_stored_in_its_ascii_form_and_other_fields_as_typed() -> No
                                                   "applicant.address.line1": "1234 \u00bd Main St"}), today=TODAY)
     assert application.applicant.full_name == "Zo\u00eb O'Neil-Smith"
     assert application.applicant.address.line1 == "1234 \u00bd Main St"
+
+
+@pytest.mark.parametrize(("field", "typed", "stored"), [
+    ("applicant.full_name", "Mary\u2013Jane O\u2019Neil", "Mary-Jane O'Neil"),
+    ("applicant.address.line1", "12 O\u2019Brien St", "12 O'Brien St"),
+    ("applicant.address.city", "Coeur d\u2019Alene", "Coeur d'Alene"),
+])
+def test_every_free_text_field_is_normalized(field: str, typed: str, stored: str) -> None:
+    application = parse_application(with_changes({field: typed}), today=TODAY)
+    value: Any = application.model_dump(mode="json")
+    for part in field.split("."):
+        value = value[part]
+    assert value == stored
