@@ -4,6 +4,7 @@ its problem with codes only (``lambdas.errors``)."""
 from __future__ import annotations
 
 import json
+import secrets
 
 import pytest
 
@@ -56,3 +57,12 @@ def test_only_the_baseline_adds_a_context_even_an_empty_one() -> None:
 def test_invalid_task_input_lists_each_field_once_sorted() -> None:
     assert str(invalid_task_input(["b", "a", "b"])) == "INVALID_TASK_INPUT [a, b]"
     assert str(invalid_task_input([])) == "INVALID_TASK_INPUT []"
+
+
+def test_a_new_reason_code_makes_its_class_on_first_use() -> None:
+    """A code no test used before (the classes are kept for the process's life, so a used one proves nothing)."""
+    reason = "FRESH_" + secrets.token_hex(8).upper()
+    made = business_error_class(reason)
+    assert issubclass(made, BusinessError) and made is business_error_class(reason)
+    assert (made.__name__, made.reason, made.__module__) == (reason, reason, "lambdas.errors")
+    assert str(business_error(reason)) == f'{{"error_codes":[],"reason":"{reason}"}}'

@@ -126,3 +126,13 @@ def test_each_value_once_under_its_first_label() -> None:
         ("a.first", "same-value"), ("a.third", "other-value")]
     assert [transform.label for transform in Transform] == [
         "exact", "case_changed", "digits_only", "url_encoded", "base64"]
+
+
+def test_a_value_next_to_digits_or_in_every_form_at_once_is_still_found() -> None:
+    """The prefilters only rule text out: a value followed by a digit is still found exactly, and a text holding
+    every form of a value (each prefilter matching) reports the most direct one."""
+    assert matcher(VALUE).find(VALUE + "9") == {0: Transform.EXACT}
+    assert matcher(VALUE).find("7" + VALUE.lower() + "7") == {0: Transform.CASE_CHANGED}
+    every_form = "123-45-6789 and 123456789 and " + base64.b64encode(b"123-45-6789").decode()
+    assert matcher("123-45-6789").find(every_form) == {0: Transform.EXACT}
+    assert matcher("123-45-6789").find("nothing here") == {}
