@@ -136,3 +136,10 @@ def test_a_value_next_to_digits_or_in_every_form_at_once_is_still_found() -> Non
     every_form = "123-45-6789 and 123456789 and " + base64.b64encode(b"123-45-6789").decode()
     assert matcher("123-45-6789").find(every_form) == {0: Transform.EXACT}
     assert matcher("123-45-6789").find("nothing here") == {}
+
+
+def test_a_value_that_starts_another_is_found_alone_and_slashes_are_url_encoded() -> None:
+    both = matcher(VALUE, VALUE + "-and-more")
+    assert both.find(f"..{VALUE}..") == {0: Transform.EXACT}
+    assert matcher("path/to secret").find("q=path%2Fto%20secret") == {0: Transform.URL_ENCODED}
+    assert matcher(VALUE).find(base64.b64encode(VALUE.encode()).decode()[:12]) == {}  # 9 of 15 bytes: not the value
