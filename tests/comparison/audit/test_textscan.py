@@ -143,3 +143,12 @@ def test_a_value_that_starts_another_is_found_alone_and_slashes_are_url_encoded(
     assert both.find(f"..{VALUE}..") == {0: Transform.EXACT}
     assert matcher("path/to secret").find("q=path%2Fto%20secret") == {0: Transform.URL_ENCODED}
     assert matcher(VALUE).find(base64.b64encode(VALUE.encode()).decode()[:12]) == {}  # 9 of 15 bytes: not the value
+
+
+@pytest.mark.parametrize(("layers", "found"), [(1, True), (5, True), (6, True), (7, False)])
+def test_json_inside_json_is_unwrapped_six_times(layers: int, found: bool) -> None:
+    """A value with quotes is escaped in each layer, so it shows only once the layers are parsed: six, the bound."""
+    value, text = 'Say "hi" to 1234', 'Say "hi" to 1234'
+    for _ in range(layers):
+        text = json.dumps([text])
+    assert scan_text(text, matcher(value)) == ({0: Transform.EXACT} if found else {})
