@@ -3,11 +3,13 @@ first submission winning, and a reference accepted only for its own bucket and k
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from lambdas.claim_check import ClaimCheckRef, ClaimCheckStore, encode_submission, object_key
@@ -72,3 +74,18 @@ def test_other_s3_errors_propagate(s3: tuple[Any, str]) -> None:
     store = ClaimCheckStore(client, bucket="no-such-bucket", key_arn=key_arn)
     with pytest.raises(client.exceptions.NoSuchBucket):
         store.put("app_0123456789", b"{}")
+
+
+@pytest.mark.parametrize("code", ["PreconditionFailed", "412"])
+def test_either_name_of_a_failed_condition_means_the_id_is_taken(code: str) -> None:
+    """S3 names a failed If-None-Match PreconditionFailed; some endpoints answer with the bare status, 412."""
+
+    class Taken:
+        def put_object(self, **_: Any) -> None:
+            raise ClientError({"Error": {"Code": code}}, "PutObject")
+
+        def get_object(self, **_: Any) -> dict[str, Any]:
+            return {"Body": io.BytesIO(b'{"a":1}')}
+
+    store = ClaimCheckStore(Taken(), bucket=BUCKET, key_arn="arn:aws:kms:us-east-1:111111111111:key/k")
+    assert store.put("app_0123456789", b'{"a":1}')[1] is False
