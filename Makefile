@@ -22,7 +22,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install lint test demo synth diff deploy destroy audit bench clean temporal-histories test-sfn sfn-local bundle checkov browser
+.PHONY: help install lint test demo synth diff deploy destroy audit bench clean temporal-histories test-sfn sfn-local bundle checkov browser mutation
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,6 +61,11 @@ sfn-local: $(VENV)/.installed bundle ## run the scenario corpus on the local Ste
 
 bench: $(VENV)/.installed bundle ## measure what protection costs (codec ratio, KMS requests, payload timings, Lambda imports/assets): reports/bench.json
 	$(PY) -m bench
+
+# mutmut (pinned in the dev extra) over the security core, each module with its own fast tests; MUTATION_WORKERS=2 runs
+# two mutants at a time. Not part of `make test`: see tests/README.md for its wall time.
+mutation: $(VENV)/.installed ## mutation testing of the security core (minutes, not in test): reports/mutation.json
+	$(PY) -m tests.mutation $(MUTATION_ARGS)
 
 temporal-histories: $(VENV)/.installed ## record the encrypted replay histories (all, or SCENARIOS="name ..." only)
 	$(PY) -m tests.workers.record_histories $(SCENARIOS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -196,3 +197,42 @@ def test_retry_budget_and_retried_errors_match_the_temporal_retry_policy() -> No
         for error in faults:
             assert error in retried, (name, error)
             assert retried[error] + 1 == RETRY_POLICY.maximum_attempts, (name, error)
+
+
+def test_each_definition_error_names_its_problem(tmp_path: Path) -> None:
+    """The renderer's errors, word for word: the missing file, the line of bad JSON, the placeholders without a
+    value and the values without a placeholder (each list sorted), a template with neither path nor text."""
+    from contract.definition import DefinitionTemplate, check_substitutions, placeholders
+
+    with pytest.raises(DefinitionError) as missing:
+        read_definition(tmp_path / "absent.asl.json")
+    assert str(missing.value) == f"state machine definition not found: {tmp_path / 'absent.asl.json'}"
+    broken = tmp_path / "broken.asl.json"
+    broken.write_text('{\n"a": 1,\n}', encoding="utf-8")
+    with pytest.raises(DefinitionError) as not_json:
+        read_definition(broken)
+    assert str(not_json.value) == "broken.asl.json is not valid JSON (line 3)"
+    text = '{"a": "${B_2}", "b": "${a}", "c": "${a}", "d": "$(x)", "e": "${-}"}'
+    assert placeholders(text) == {"B_2", "a"}
+    with pytest.raises(DefinitionError) as no_value:
+        check_substitutions(text, ["a"])
+    assert str(no_value.value) == "no substitution for: B_2"
+    with pytest.raises(DefinitionError) as no_values:
+        check_substitutions(text, [])
+    assert str(no_values.value) == "no substitution for: B_2, a"
+    with pytest.raises(DefinitionError) as unused:
+        check_substitutions(text, ["a", "B_2", "z", "y"])
+    assert str(unused.value) == "substitutions not used by the definition: y, z"
+    assert render(text, {"a": "1", "B_2": "2"}) == '{"a": "2", "b": "1", "c": "1", "d": "$(x)", "e": "${-}"}'
+    with pytest.raises(DefinitionError) as rendered_broken:
+        render('{"a": ${a}}', {"a": "not json"})
+    assert str(rendered_broken.value) == "the rendered definition is not valid JSON (line 1)"
+    with pytest.raises(DefinitionError) as neither:
+        DefinitionTemplate.asl(())
+    assert str(neither.value) == "DefinitionTemplate.asl needs the definition's path or text"
+    variant = DefinitionTemplate.asl((), text='{"a": 1}')
+    assert (variant.text, dict(variant.functions), variant.source) == ('{"a": 1}', {}, "a variant of the ASL file")
+    good = tmp_path / "good.asl.json"
+    good.write_text('{"a": 1}', encoding="utf-8")
+    assert DefinitionTemplate.asl((), path=good).source == "the ASL file good.asl.json"
+    assert DefinitionTemplate.asl((), path=good).render(lambda name: name) == '{"a": 1}'

@@ -8,7 +8,7 @@ import pytest
 
 from envelope.errors import IntegrityError, MalformedEnvelopeError, UnknownEncodingError
 from envelope.keys import DataKey
-from envelope.seal import META_KEY_ID, NONCE_BYTES, associated_data, open_envelope, parse, seal
+from envelope.seal import META_KEY_ID, NONCE_BYTES, associated_data, is_envelope, open_envelope, parse, seal
 
 DOMAIN = b"test-domain/v1"
 KEY = DataKey(key_id="local:test", wrapped=b"wrapped-key", plaintext=secrets.token_bytes(32))
@@ -53,3 +53,52 @@ def test_what_is_not_an_envelope_is_refused_naming_the_problem() -> None:
     metadata, _ = seal(b"value", KEY, domain=DOMAIN)
     with pytest.raises(MalformedEnvelopeError, match="too short"):
         parse(metadata, b"x" * NONCE_BYTES)
+
+
+def _sealed_metadata() -> dict[str, bytes]:
+    return seal(b"value", KEY, domain=DOMAIN)[0]
+
+
+@pytest.mark.parametrize(("change", "error", "message"), [
+    ({"encoding": b"json/plain"}, UnknownEncodingError,
+     "payload is not a binary/encrypted envelope (plaintext or an unknown encoding); refusing to decode it"),
+    ({"encoding": None}, UnknownEncodingError,
+     "payload is not a binary/encrypted envelope (plaintext or an unknown encoding); refusing to decode it"),
+    ({"encryption-version": b"2"}, MalformedEnvelopeError,
+     "unsupported envelope version or cipher (this codec reads 1, AES-256-GCM)"),
+    ({"encryption-cipher": b"AES-128-GCM"}, MalformedEnvelopeError,
+     "unsupported envelope version or cipher (this codec reads 1, AES-256-GCM)"),
+    ({"encryption-key-id": None}, MalformedEnvelopeError, "envelope has no valid encryption-key-id"),
+    ({"encryption-key-id": b"\xff"}, MalformedEnvelopeError, "envelope has no valid encryption-key-id"),
+    ({"encryption-wrapped-key": None}, MalformedEnvelopeError, "envelope has no encryption-wrapped-key"),
+    ({"encryption-wrapped-key": b""}, MalformedEnvelopeError, "envelope has no encryption-wrapped-key"),
+])
+def test_each_refusal_names_its_problem(change: dict[str, bytes | None], error: type[Exception], message: str) -> None:
+    metadata: dict[str, bytes] = _sealed_metadata()
+    for name, value in change.items():
+        if value is None:
+            del metadata[name]
+        else:
+            metadata[name] = value
+    with pytest.raises(error) as raised:
+        parse(metadata, b"\x00" * 40)
+    assert str(raised.value) == message
+
+
+def test_too_short_data_and_failed_authentication_name_their_problem() -> None:
+    metadata, data = seal(b"value", KEY, domain=DOMAIN)
+    with pytest.raises(MalformedEnvelopeError) as short:
+        parse(metadata, data[:NONCE_BYTES])
+    assert str(short.value) == "envelope data is too short to hold a nonce and a ciphertext"
+    assert parse(metadata, data[:NONCE_BYTES + 1]).sealed == data[NONCE_BYTES:NONCE_BYTES + 1]
+    with pytest.raises(IntegrityError) as altered:
+        open_envelope(parse(metadata, data), KEY.plaintext, domain=b"other-domain/v1")
+    assert str(altered.value) == (
+        "payload under key 'local:test' failed authentication: ciphertext or metadata were altered, the wrapped data "
+        "key belongs to another payload, or the payload was moved from its context")
+
+
+def test_is_envelope_tells_an_envelope_by_its_encoding() -> None:
+    assert is_envelope(_sealed_metadata())
+    assert not is_envelope({"encoding": b"json/plain"})
+    assert not is_envelope({})

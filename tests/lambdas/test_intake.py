@@ -104,3 +104,18 @@ def test_the_baseline_profile_puts_the_application_in_the_execution_input() -> N
         assert started["submission"] == {"inline": application}
         assert sfn.client("s3").list_objects_v2(Bucket=sfn.resources.bucket).get("KeyCount", 0) == 0
         assert sfn.wait_onboarding(arn).outcome is not None
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_the_size_limit_is_64_kib_inclusive(sfn: OnboardingStepFunctions, extra: int) -> None:
+    """A submission of exactly 64 KiB (its canonical bytes) is taken; one byte more is refused as too large."""
+    application = new_application()
+    address = application["applicant"]["address"]
+    address["line1"] = ""
+    address["line1"] = "x" * (64 * 1024 - len(encode_submission(application)) + extra)
+    assert len(encode_submission(application)) == 64 * 1024 + extra
+    answer = call(sfn, "intake", application)
+    if extra:
+        assert json.loads(answer["errorMessage"])["error_codes"] == [{"field": "$", "code": "too_large"}]
+    else:
+        assert answer["application_id"] == application["application_id"] and "execution_arn" in answer

@@ -26,7 +26,7 @@ from envelope.key_cache import CachePolicy, DataKeyCache
 from envelope.keys import DataKey, LocalKeyProvider, rotate_keyring, write_keyring
 from envelope.seal import ENCODING, META_CIPHER, META_KEY_ID, META_VERSION, META_WRAPPED_KEY
 from scenarios import scenario
-from workers.codec import INLINE_MAX_BYTES, EnvelopeCodec
+from workers.codec import INLINE_MAX_BYTES, EnvelopeCodec, is_encrypted
 
 T = TypeVar("T")
 PII = scenario("approved_low_risk").searchable_pii()
@@ -313,3 +313,74 @@ async def test_a_busy_cache_never_blocks_the_event_loop(thread_hops: list[int]) 
     threading.Timer(0.2, lock.release).start()  # the other thread's KMS call ends
     assert await codec.decode(await codec.encode([plain()])) == [plain()]
     assert len(thread_hops) >= 1
+
+
+class TickingClock:
+    """A clock that moves one second each time it is read: a data key ages while a batch is being sealed."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def distinct(count: int) -> list[Payload]:
+    return [plain(f'{{"n": {index}}}'.encode()) for index in range(count)]
+
+
+@pytest.mark.parametrize("bound", ["use", "age"])
+async def test_a_batch_that_starts_inline_and_falls_back_to_a_thread_keeps_every_payload_in_order(
+    bound: str, thread_hops: list[int]
+) -> None:
+    """The cached data key runs out mid-batch (its use or its age bound): the first payloads are sealed inline, the
+    rest on a thread under a new key, and the result is every payload, in order."""
+    provider = CountingProvider(local())
+    # Either way the warm key seals three more payloads: four uses, or clock readings 2, 3 and 4 of a key made at 1.
+    policy = CachePolicy(max_uses=4) if bound == "use" else CachePolicy(max_age_seconds=4)
+    codec = EnvelopeCodec(DataKeyCache(provider, policy, clock=TickingClock()))
+    (warm,) = codec.encode_sync([plain()])
+    originals = distinct(6)
+    sealed = await codec.encode(originals)
+    assert len(thread_hops) == 1 and provider.generated == 2  # one fallback, one new key
+    keys = [payload.metadata[META_WRAPPED_KEY] for payload in sealed]
+    assert keys == [warm.metadata[META_WRAPPED_KEY]] * 3 + [keys[3]] * 3 and keys[3] != keys[0]
+    assert codec.decode_sync(sealed) == originals
+
+
+async def test_a_batch_of_cached_and_uncached_keys_decodes_every_payload_in_order(thread_hops: list[int]) -> None:
+    """The first payloads' data key is cached, a later one's is not: those are opened inline, the rest on a thread,
+    and the result is every payload, in order."""
+    writer = EnvelopeCodec(DataKeyCache(local(), CachePolicy(max_uses=2)))
+    originals = distinct(6)
+    sealed = writer.encode_sync(originals)  # three data keys, two payloads each
+    provider = CountingProvider(writer.keys.provider)  # type: ignore[arg-type]
+    reader = EnvelopeCodec.for_provider(provider)
+    reader.decode_sync(sealed[:1])  # the first data key is now cached, the others are not
+    assert await reader.decode(sealed) == originals
+    assert len(thread_hops) == 1 and provider.unwrapped == 3
+
+
+async def test_a_call_of_at_most_64_kib_runs_inline_and_one_byte_more_on_a_thread(thread_hops: list[int]) -> None:
+    """The inline bound, written out (64 KiB of payload data per call, ``make bench``), at and just past it."""
+    codec = EnvelopeCodec.for_provider(local())
+    codec.encode_sync([plain()])  # warm
+    at_bound = [plain(b"a" * (32 * 1024)), plain(b"b" * (32 * 1024))]
+    assert codec.decode_sync(await codec.encode(at_bound)) == at_bound
+    assert thread_hops == []
+    past = [*at_bound, plain(b"c")]
+    assert codec.decode_sync(await codec.encode(past)) == past
+    assert len(thread_hops) == 1
+
+
+def test_for_provider_keeps_the_cache_policy() -> None:
+    provider = CountingProvider(local())
+    codec = EnvelopeCodec.for_provider(provider, CachePolicy(max_uses=1))
+    codec.encode_sync([plain(), plain()])
+    assert provider.generated == 2 and codec.keys.provider is provider
+
+
+def test_is_encrypted_tells_sealed_payloads_from_plain_ones() -> None:
+    codec = EnvelopeCodec.for_provider(local())
+    assert [is_encrypted(p) for p in [*codec.encode_sync([plain()]), plain()]] == [True, False]
