@@ -27,6 +27,7 @@ from infra.bundle import (
     compile_bytecode,
     runtime_interpreter,
 )
+from infra.components.task_functions import RUNTIME as TASK_FUNCTION_RUNTIME
 from infra.paths import REPO_ROOT
 from infra.synthesis import Synthesis
 from tests.infra.template_queries import props, resources
@@ -129,6 +130,10 @@ def test_lambda_asset_ships_the_runtimes_unchecked_hash_bytecode_of_every_source
                              text=True, check=True)
     assert checked.stdout.splitlines()[:5] == []
     assert any(asset.joinpath("lambdas", "handlers", "__pycache__").glob("*.pyc"))  # the check saw the tree
+
+
+def test_the_bytecode_is_compiled_for_the_functions_runtime() -> None:
+    assert TASK_FUNCTION_RUNTIME.name == f"python{PYTHON_VERSION}"
 
 
 def test_the_bundle_step_names_a_missing_runtime_interpreter(tmp_path: Path,
