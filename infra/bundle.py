@@ -109,9 +109,8 @@ def build_lambda_bundle(*, repo_root: Path = REPO_ROOT, out: Path | None = None)
     interpreter = runtime_interpreter(PYTHON_VERSION)  # before anything is built: fail fast, with its name
     requirements = lambda_requirements(repo_root)
     constraints = repo_root / "constraints.txt"
-    digest = hashlib.sha256(
-        "\n".join([PLATFORM, PYTHON_VERSION, _BYTECODE, *requirements, constraints.read_text(encoding="utf-8")]).encode()
-    ).hexdigest()
+    key = [PLATFORM, PYTHON_VERSION, _BYTECODE, *requirements, constraints.read_text(encoding="utf-8")]
+    digest = hashlib.sha256("\n".join(key).encode()).hexdigest()
     stamp = deps / _STAMP
     if not stamp.exists() or stamp.read_text(encoding="utf-8") != digest:
         shutil.rmtree(deps, ignore_errors=True)
