@@ -180,10 +180,14 @@ def _function_environment(function: TaskFunction, task_root: Path) -> dict[str, 
 def _run_import(interpreter: Path, module: str, env: dict[str, str], tree: Path, *,
                 importtime: bool = False) -> subprocess.CompletedProcess[str]:
     options = ["-s", *(["-X", "importtime"] if importtime else [])]  # -s: no user site-packages
-    return subprocess.run(  # noqa: S603 - the runtime's interpreter, fixed code, a module name from the registry
+    done = subprocess.run(  # noqa: S603 - the runtime's interpreter, fixed code, a module name from the registry
         [str(interpreter), *options, "-c", _TIMED_IMPORT, module],
-        cwd=tree, env=env, capture_output=True, text=True, check=True,
+        cwd=tree, env=env, capture_output=True, text=True, check=False,
     )
+    if done.returncode != 0:  # an import's own error (no input is involved): its last line says what failed
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"cold import of {module} in {tree} failed (exit {done.returncode}): {last}")
+    return done
 
 
 def _import_seconds(interpreter: Path, module: str, env: dict[str, str], tree: Path) -> tuple[float, float]:
