@@ -17,6 +17,8 @@ CDK_ARGS ?=
 DEMO_ARGS ?=
 STACKS ?= --all
 EXTRAS := aws,worker,lambda,durable,ops,cdk,dev
+# make test runs pytest in this many worker processes (pytest-xdist; groups in tests/conftest.py); 0 runs in-process.
+TEST_WORKERS ?= 2
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 # jsii also warns once Node 20 is past its end of life; the value names the major version to silence.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -45,7 +47,7 @@ lint: $(VENV)/.installed ## ruff, mypy and the import contracts (lint-imports)
 	$(VENV)/bin/lint-imports --no-cache
 
 test: install lint bundle $(CHECKOV) $(CHROMIUM) ## the whole suite (unit, both engines, infra + compliance gates, comparison)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 demo: install bundle ## every scenario through both engines, both profiles, locally; reports/comparison.{json,md,html}
 	$(PY) -m comparison.demo $(DEMO_ARGS)

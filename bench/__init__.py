@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bench.progress import Progress
 
 Sections = dict[str, dict[str, Any]]
 
@@ -26,8 +29,9 @@ class Bench(Protocol):
     @property
     def name(self) -> str: ...
 
-    async def run(self, size: Size, workdir: Path) -> Sections:
-        """Measure; ``workdir`` is a scratch directory (logs, databases) removed afterwards."""
+    async def run(self, size: Size, workdir: Path, progress: Progress) -> Sections:
+        """Measure; ``workdir`` is a scratch directory (logs, databases) removed afterwards; ``progress`` says what
+        the bench is doing, how far along and what is left (``make bench`` prints it)."""
         ...
 
     def summary(self, sections: Sections) -> list[str]:

@@ -5,23 +5,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import tempfile
 from pathlib import Path
 
 from bench import Bench, Sections, Size, stepfunctions, temporal
+from bench.progress import Progress
 from bench.report import DEFAULT_REPORT, environment, merge
 from workers.exit import exit_now
 
 BENCHES: dict[str, Bench] = {bench.name: bench for bench in (temporal.BENCH, stepfunctions.BENCH)}
 
 
-async def run(names: list[str], size: Size, workdir: Path) -> tuple[Sections, list[str]]:
+async def run(names: list[str], size: Size, workdir: Path, progress: Progress) -> tuple[Sections, list[str]]:
     sections: Sections = {}
     lines: list[str] = []
-    for name in names:
-        measured = await BENCHES[name].run(size, workdir / name)
+    for number, name in enumerate(names, 1):
+        progress(f"bench {number}/{len(names)}: {name} ({size.value} size)")
+        load_before = os.getloadavg()
+        measured = await BENCHES[name].run(size, workdir / name, progress)
         for section in measured.values():
-            section["environment"] = environment(size)
+            section["environment"] = environment(size, load_before=load_before)
         sections |= measured
         lines += BENCHES[name].summary(measured)
     return sections, lines
@@ -35,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-        sections, lines = asyncio.run(run(args.only or sorted(BENCHES), Size(args.size), Path(workdir)))
+        sections, lines = asyncio.run(run(args.only or sorted(BENCHES), Size(args.size), Path(workdir), Progress()))
     merge(args.output, sections)
     print("\n".join([*lines, f"written: {args.output} (sections: {', '.join(sorted(sections))})"]))
     return 0

@@ -15,9 +15,12 @@ from bench import Sections, Size
 DEFAULT_REPORT = Path("reports/bench.json")
 
 
-def environment(size: Size) -> dict[str, Any]:
-    """Where and how a section was measured: figures only compare within one machine and size."""
+def environment(size: Size, *, load_before: tuple[float, float, float] | None = None) -> dict[str, Any]:
+    """Where and how a section was measured: figures only compare within one machine and size; the load average
+    (1, 5, 15 minutes) before and after the bench, as other work on a shared machine moves wall times."""
     return {
+        "load_average_before": [round(v, 2) for v in load_before] if load_before else None,
+        "load_average_after": [round(v, 2) for v in os.getloadavg()],
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "size": size.value,
         "command": "make bench" if size is Size.FULL else f"python -m bench --size {size.value}",

@@ -26,8 +26,6 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
-import sysconfig
 import tempfile
 import zipfile
 from collections import Counter
@@ -36,12 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from bench import Sections, Size
+from bench.progress import SILENT, Progress, Step
 from comparison.cost.compare import measure_stepfunctions
 from comparison.cost.usage import count_lambda_usage, count_state_transitions
 from contract.onboarding import ONBOARDING_FUNCTIONS
 from contract.profile import Profile
 from contract.registry import TaskFunction
-from infra.bundle import require_bundle
+from infra.bundle import PYTHON_VERSION, require_bundle, runtime_interpreter
 from infra.paths import LAMBDA_BUNDLE, REPO_ROOT
 from local.onboarding import OnboardingStepFunctions
 from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS, Scenario
@@ -53,9 +52,9 @@ _MARK = "--bench-import-starts--"
 _TIMED_IMPORT = (
     "import importlib, sys, time\n"
     f"sys.stderr.write({_MARK!r} + '\\n'); sys.stderr.flush()\n"
-    "started = time.perf_counter()\n"
+    "started, cpu = time.perf_counter(), time.process_time()\n"
     "importlib.import_module(sys.argv[1])\n"
-    "print(time.perf_counter() - started)\n"
+    "print(time.perf_counter() - started, time.process_time() - cpu)\n"
 )
 
 
@@ -108,70 +107,100 @@ def measure_executions(scenarios: Sequence[Scenario] = SCENARIOS) -> dict[str, A
 
 
 def measure_cold_imports(functions: Sequence[TaskFunction] = ONBOARDING_FUNCTIONS, *,
-                         repetitions: int = DEFAULT_REPETITIONS) -> dict[str, Any]:
+                         repetitions: int = DEFAULT_REPETITIONS, bundle: Path = REPO_ROOT / LAMBDA_BUNDLE,
+                         progress: Step | None = None) -> dict[str, Any]:
+    """Each handler's cold import with the runtime's Python version, median of ``repetitions`` fresh interpreters,
+    as built (the asset's bytecode) and without bytecode (a copy of the asset without ``__pycache__``), alternating.
+    Raises :class:`infra.bundle.BundleMissingError` without a bundle and
+    :class:`infra.bundle.RuntimeInterpreterMissingError` without the runtime's interpreter."""
     if repetitions < 1:
         raise ValueError("repetitions: at least 1")
+    require_bundle(bundle)
+    interpreter = runtime_interpreter(PYTHON_VERSION)
     handlers: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-pycache-") as scratch:
-        compiled, stdlib_only = Path(scratch, "all"), Path(scratch, "stdlib")
+    with tempfile.TemporaryDirectory(prefix="bench-sources-only-") as scratch:
+        sources_only = Path(scratch, "task")
+        shutil.copytree(bundle, sources_only, ignore=shutil.ignore_patterns("__pycache__"))
+        trees = {"as_built": bundle, "without_bytecode": sources_only}
         for function in functions:
             module = function.handler.rpartition(".")[0]
-            env = _function_environment(function)
-            _import_seconds(module, env, pycache=compiled, write=True)  # fills the private bytecode cache
-            _keep_stdlib_only(compiled, stdlib_only)
-            caches = {"bundle_as_built": stdlib_only, "with_bytecode": compiled}
-            samples: dict[str, list[float]] = {mode: [] for mode in caches}
+            samples: dict[str, list[tuple[float, float]]] = {mode: [] for mode in trees}
             for _ in range(repetitions):  # alternating, so a change in machine load hits both alike
-                for mode, cache in caches.items():
-                    samples[mode].append(_import_seconds(module, env, pycache=cache))
-            handlers[module] = {
-                **{f"{mode}_ms": _ms(statistics.median(values)) for mode, values in samples.items()},
-                "samples_ms": {mode: [_ms(v) for v in values] for mode, values in samples.items()},
-                "bundle_as_built_self_time_share": _import_shares(module, env, pycache=stdlib_only),
+                for mode, tree in trees.items():
+                    samples[mode].append(_import_seconds(interpreter, module, _function_environment(function, tree),
+                                                         tree))
+            handlers[function.name] = {
+                "module": module,
+                **{f"{mode}_ms": _ms(statistics.median(wall for wall, _ in values))
+                   for mode, values in samples.items()},
+                **{f"{mode}_cpu_ms": _ms(statistics.median(cpu for _, cpu in values))
+                   for mode, values in samples.items()},
+                "samples_ms": {mode: [_ms(wall) for wall, _ in values] for mode, values in samples.items()},
+                "as_built_self_time_share": _import_shares(interpreter, module,
+                                                           _function_environment(function, bundle), bundle),
             }
-    as_built = statistics.median(h["bundle_as_built_ms"] for h in handlers.values())
-    with_bytecode = statistics.median(h["with_bytecode_ms"] for h in handlers.values())
+            if progress is not None:
+                progress.advance(f"{function.name}: {handlers[function.name]['as_built_ms']:.0f} ms")
+    as_built = statistics.median(h["as_built_ms"] for h in handlers.values())
+    without = statistics.median(h["without_bytecode_ms"] for h in handlers.values())
     return {
-        "method": "fresh interpreter per import, time around importlib.import_module, median of repetitions",
-        "python": sys.version.split()[0],
+        "method": "fresh interpreter per import (the runtime's Python version, the function's environment, the "
+                  "asset as the working directory as /var/task is), wall and process CPU time around "
+                  "importlib.import_module, median of repetitions",
+        "python": _version(interpreter),
+        "interpreter": str(interpreter),
         "repetitions": repetitions,
         "handlers": handlers,
-        "median_over_handlers_ms": {"bundle_as_built": as_built, "with_bytecode": with_bytecode},
-        "bundle_as_built_vs_with_bytecode": round(as_built / with_bytecode, 2) if with_bytecode else None,
+        "median_over_handlers_ms": {"as_built": as_built, "without_bytecode": without},
+        "without_bytecode_vs_as_built": round(without / as_built, 2) if as_built else None,
     }
 
 
-def _function_environment(function: TaskFunction) -> dict[str, str]:
-    """What a deployed function's init sees that changes what gets imported (not the process's own settings)."""
+def _function_environment(function: TaskFunction, task_root: Path) -> dict[str, str]:
+    """What a deployed function's init sees that changes what gets imported: the runtime's reserved variables
+    (``LAMBDA_TASK_ROOT`` makes the X-Ray SDK sample locally instead of building an X-Ray client, as in Lambda) and
+    the function's own, not this process's settings."""
     name = f"onboarding-{function.name.replace('_', '-')}"
     return {
         "PATH": os.environ.get("PATH", ""),
-        "LANG": "C.UTF-8",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "LAMBDA_TASK_ROOT": str(task_root),
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_python{PYTHON_VERSION}",
         "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "_HANDLER": function.handler,
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
         "POWERTOOLS_SERVICE_NAME": f"onboarding-{function.name}",
+        "PYTHONDONTWRITEBYTECODE": "1",  # /var/task is read-only: nothing compiled at one start helps the next
     }
 
 
-def _run_import(module: str, env: dict[str, str], *, pycache: Path, write: bool = False,
+def _run_import(interpreter: Path, module: str, env: dict[str, str], tree: Path, *,
                 importtime: bool = False) -> subprocess.CompletedProcess[str]:
-    options = ["-X", f"pycache_prefix={pycache}", *(["-X", "importtime"] if importtime else [])]
-    child_env = env if write else {**env, "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run(  # noqa: S603 - this interpreter, fixed code, a module name from the registry
-        [sys.executable, *options, "-c", _TIMED_IMPORT, module],
-        cwd=REPO_ROOT, env=child_env, capture_output=True, text=True, check=True,
+    options = ["-s", *(["-X", "importtime"] if importtime else [])]  # -s: no user site-packages
+    done = subprocess.run(  # noqa: S603 - the runtime's interpreter, fixed code, a module name from the registry
+        [str(interpreter), *options, "-c", _TIMED_IMPORT, module],
+        cwd=tree, env=env, capture_output=True, text=True, check=False,
     )
+    if done.returncode != 0:  # an import's own error (no input is involved): its last line says what failed
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"cold import of {module} in {tree} failed (exit {done.returncode}): {last}")
+    return done
 
 
-def _import_seconds(module: str, env: dict[str, str], *, pycache: Path, write: bool = False) -> float:
-    return float(_run_import(module, env, pycache=pycache, write=write).stdout.strip())
+def _import_seconds(interpreter: Path, module: str, env: dict[str, str], tree: Path) -> tuple[float, float]:
+    """(wall, process CPU) seconds of one cold import."""
+    wall, cpu = _run_import(interpreter, module, env, tree).stdout.split()
+    return float(wall), float(cpu)
 
 
-def _import_shares(module: str, env: dict[str, str], *, pycache: Path, top: int = 8) -> dict[str, float]:
+def _import_shares(interpreter: Path, module: str, env: dict[str, str], tree: Path, *,
+                   top: int = 8) -> dict[str, float]:
     """Share of self import time per top-level package (one ``-X importtime`` run): the ``top`` largest, and the
     rest as ``other``. Shares, not times: the tracing itself slows every import down."""
-    stderr = _run_import(module, env, pycache=pycache, importtime=True).stderr
+    stderr = _run_import(interpreter, module, env, tree, importtime=True).stderr
     by_package: Counter[str] = Counter()
     for line in stderr.partition(_MARK)[2].splitlines():
         fields = line.removeprefix("import time:").split("|")
@@ -184,15 +213,11 @@ def _import_shares(module: str, env: dict[str, str], *, pycache: Path, top: int 
     return {**{name: round(us / total, 3) for name, us in largest.items()}, "other": round(rest / total, 3)}
 
 
-def _keep_stdlib_only(compiled: Path, target: Path) -> None:
-    """Copy of the bytecode cache holding only the standard library's (the runtime image's precompiled part)."""
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(compiled, target)
-    stdlib = {Path(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib")}
-    for cached in target.rglob("*.pyc"):
-        source_dir = Path("/", cached.parent.relative_to(target))  # the prefix mirrors absolute source paths
-        if "site-packages" in source_dir.parts or not any(source_dir.is_relative_to(s) for s in stdlib):
-            cached.unlink()
+def _version(interpreter: Path) -> str:
+    return subprocess.run(  # noqa: S603 - the runtime's interpreter, fixed code
+        [str(interpreter), "-c", "import platform; print(platform.python_version())"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
 
 
 def _ms(seconds: float) -> float:
@@ -241,12 +266,19 @@ def _display(path: Path) -> str:
 
 def run(*, repetitions: int = DEFAULT_REPETITIONS, scenarios: Sequence[Scenario] = SCENARIOS,
         functions: Sequence[TaskFunction] = ONBOARDING_FUNCTIONS,
-        bundle: Path = REPO_ROOT / LAMBDA_BUNDLE) -> Sections:
-    """The Step Functions sections of ``reports/bench.json``: ``stepfunctions`` and ``lambda``."""
+        bundle: Path = REPO_ROOT / LAMBDA_BUNDLE, progress: Progress = SILENT) -> Sections:
+    """The Step Functions sections of ``reports/bench.json``: ``stepfunctions`` and ``lambda`` (whose
+    ``cold_import_ms`` is the as-built median per function, the headline of ``cold_import``)."""
+    progress(f"step functions: {len(scenarios)} scenarios on moto's interpreter with the real handlers")
+    executions = measure_executions(scenarios)
+    cold = measure_cold_imports(functions, repetitions=repetitions, bundle=bundle, progress=progress.step(
+        f"lambda cold imports ({repetitions} x 2 fresh interpreters each)", len(functions), "handlers"))
+    progress(f"lambda asset: sizing and zipping {_display(bundle)}")
     return {
-        "stepfunctions": measure_executions(scenarios),
+        "stepfunctions": executions,
         "lambda": {
-            "cold_import": measure_cold_imports(functions, repetitions=repetitions),
+            "cold_import_ms": {name: row["as_built_ms"] for name, row in cold["handlers"].items()},
+            "cold_import": cold,
             "asset": measure_asset(bundle, functions),
         },
     }
@@ -261,9 +293,11 @@ def summary(sections: dict[str, Any]) -> list[str]:
     lines.append(f"{'mean per execution':<42} {mean['state_transitions']:>11.2f} {mean['retries']:>7.2f} "
                  f"{mean['lambda_invocations']:>7.2f}  (+{sfn['intake_invocations_per_execution']:.0f} intake)")
     medians = cold["median_over_handlers_ms"]
+    slowest = max(cold["handlers"].items(), key=lambda item: item[1]["as_built_ms"])
     lines.append(f"cold import, median over {len(cold['handlers'])} handlers ({cold['repetitions']} runs each, "
-                 f"Python {cold['python']}): {medians['bundle_as_built']:.0f} ms as built (no bytecode), "
-                 f"{medians['with_bytecode']:.0f} ms with bytecode ({cold['bundle_as_built_vs_with_bytecode']}x)")
+                 f"Python {cold['python']}): {medians['as_built']:.0f} ms as built (with its bytecode), "
+                 f"{medians['without_bytecode']:.0f} ms without bytecode ({cold['without_bytecode_vs_as_built']}x); "
+                 f"slowest {slowest[0]} {slowest[1]['as_built_ms']:.0f} ms")
     lines.append(f"lambda asset {asset['path']}: {asset['bytes'] / 1e6:.1f} MB in {asset['files']} files, "
                  f"{asset['zip_bytes'] / 1e6:.1f} MB zipped, shared by {len(asset['functions'])} functions")
     return lines
@@ -277,11 +311,12 @@ _TINY_SCENARIOS = tuple(case for case in SCENARIOS
 class StepFunctionsBench:
     name = "stepfunctions"
 
-    async def run(self, size: Size, workdir: Path) -> Sections:
+    async def run(self, size: Size, workdir: Path, progress: Progress = SILENT) -> Sections:
         logging.getLogger("moto").setLevel(logging.ERROR)  # the interpreter logs every caught task failure
         if size is Size.TINY:
-            return run(repetitions=1, scenarios=_TINY_SCENARIOS, functions=ONBOARDING_FUNCTIONS[:2])
-        return run()
+            return run(repetitions=1, scenarios=_TINY_SCENARIOS, functions=ONBOARDING_FUNCTIONS[:2],
+                       progress=progress)
+        return run(progress=progress)
 
     def summary(self, sections: Sections) -> list[str]:
         return summary(sections)

@@ -22,6 +22,7 @@ from temporalio.client import Client
 
 from bench import Sections, Size
 from bench.codec import kms_requests, payload_microseconds
+from bench.progress import SILENT, Progress
 from contract.onboarding import ONBOARDING
 from contract.profile import Profile
 from local.aws import moto_server
@@ -86,20 +87,24 @@ def worker_env(stack: TemporalStack, profile: Profile, task_queue: str) -> dict[
     return {**env, "WORKER_IN_MEMORY_ADAPTERS": "true"}
 
 
-async def throughput(stack: TemporalStack, plan: Plan) -> dict[str, Any]:
+async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILENT) -> dict[str, Any]:
     queues = {profile: f"bench-{profile.value}-{uuid.uuid4().hex[:6]}" for profile in Profile}
     clients = {profile: stack.client(profile) for profile in Profile}
     seconds: dict[Profile, list[float]] = {profile: [] for profile in Profile}
     with worker_process(worker_env(stack, Profile.HARDENED, queues[Profile.HARDENED]), stack.workdir) as hardened, \
             worker_process(worker_env(stack, Profile.BASELINE, queues[Profile.BASELINE]), stack.workdir) as plain:
         pids = {Profile.HARDENED: hardened.process.pid, Profile.BASELINE: plain.process.pid}
+        progress(f"temporal throughput: warm-up, {plan.warm_up} onboardings per profile")
         for profile in Profile:
             await run_batch(clients[profile], queues[profile], plan.warm_up)
+        step = progress.step("temporal throughput", plan.rounds * len(Profile),
+                             f"batches of {plan.batch} onboardings, ABBA")
         cpu_before = {profile: cpu_seconds(pid) for profile, pid in pids.items()}
         for round_number in range(plan.rounds):
             order = list(Profile) if round_number % 2 == 0 else list(reversed(Profile))
             for profile in order:
                 seconds[profile].append(await run_batch(clients[profile], queues[profile], plan.batch))
+                step.advance(f"{profile.value} in {seconds[profile][-1]:.1f}s")
         cpu_after = {profile: cpu_seconds(pid) for profile, pid in pids.items()}
     rate = {profile: plan.batch * len(times) / sum(times) for profile, times in seconds.items()}
     workflows = plan.batch * plan.rounds
@@ -139,15 +144,18 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
 class TemporalBench:
     name = "temporal"
 
-    async def run(self, size: Size, workdir: Path) -> Sections:
+    async def run(self, size: Size, workdir: Path, progress: Progress = SILENT) -> Sections:
         plan = PLANS[size]
         workdir.mkdir(parents=True, exist_ok=True)
+        progress("temporal: starting moto and the dev server")
         with moto_server() as aws:
             with temporal_dev_server(workdir) as server:  # stopped before the in-process codec measurements
                 stack = temporal_stack(ONBOARDING, aws, await wait_for_temporal(server), workdir,
                                        prefix=f"bench-{uuid.uuid4().hex[:8]}")
-                measured = await throughput(stack, plan)
+                measured = await throughput(stack, plan, progress)
+            progress(f"codec: KMS requests for {plan.kms_payloads} payloads")
             kms = kms_requests(lambda: aws.client("kms"), stack.resources.alias, plan.kms_payloads)
+            progress(f"codec: encode/decode timings at {', '.join(plan.iterations)}")
             micro = await payload_microseconds(stack.codec(), plan.iterations)
         return {"codec": {**measured, **kms, "payload_microseconds": micro}}
 

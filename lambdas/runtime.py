@@ -9,13 +9,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from lambdas.claim_check import ClaimCheckStore
 from lambdas.settings import Settings
+
+if TYPE_CHECKING:  # imported when used: only the idempotent steps' handlers load Powertools idempotency
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 # (table names by role, a DynamoDB service resource) -> the process's stores
 StoreFactory = Callable[[Mapping[str, str], Any], Any]
@@ -42,6 +44,8 @@ class Runtime:
 
     def persistence(self, step: str) -> DynamoDBPersistenceLayer:
         """One persistence layer per step: Powertools keeps per-function state on it."""
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer  # noqa: PLC0415
+
         with self._lock:
             if step not in self._persistence:
                 self._persistence[step] = DynamoDBPersistenceLayer(

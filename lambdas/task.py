@@ -9,12 +9,12 @@ process comes from a :class:`TaskRegistration` (its description and its stores; 
 from __future__ import annotations
 
 import functools
+import importlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contract.process import ProcessDescription, field_errors_of, reason_of
@@ -26,6 +26,9 @@ from lambdas.runtime import Runtime, runtime_for
 from lambdas.settings import Settings
 
 IDEMPOTENCY_EXPIRY_SECONDS = 24 * 3600
+# Powertools idempotency is imported by the handlers of idempotent steps only (at import, by task_handler): the
+# others' cold start skips it.
+_IDEMPOTENCY = "aws_lambda_powertools.utilities.idempotency"
 
 LambdaHandler = Callable[[Any, LambdaContext], dict[str, Any]]
 S = TypeVar("S")  # the process's stores (onboarding: ``onboarding.ports.Adapters``)
@@ -78,6 +81,11 @@ class Invocation(Generic[S]):
 
     def once(self, step: str, request: dict[str, Any], run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """Powertools idempotency keyed on the business id, on top of the stores' conditional writes."""
+        from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415 - see _IDEMPOTENCY
+            IdempotencyConfig,
+            idempotent_function,
+        )
+
         process = self.registration.process
         config = IdempotencyConfig(
             event_key_jmespath=process.id_field,
@@ -134,6 +142,8 @@ def task_handler(
     description marks idempotent run once per business id (Powertools idempotency)."""
     process = registration.process
     idempotent = process.step(step).idempotent  # also fails at import for a step the process does not describe
+    if idempotent:
+        importlib.import_module(_IDEMPOTENCY)  # used on every call: loaded at init, not by the first request
 
     def decorate(fn: Callable[[E, Invocation[S]], StepResult]) -> LambdaHandler:
         def run(event: Any, invocation: Invocation[S]) -> dict[str, Any]:
@@ -167,10 +177,16 @@ def _task_error(exc: Exception, invocation: Invocation[Any]) -> Exception:
         detail = str(exc) if isinstance(exc, process.safe_message_errors) else None
         logger.warning("transient provider fault", extra={"error": type(exc).__name__, "detail": detail})
         return errors.TransientProviderError(str(exc))  # the process's transient errors name codes only
-    if isinstance(exc, IdempotencyAlreadyInProgressError):
+    if _idempotency_in_progress(exc):
         return errors.StepInProgress()
     # Unexpected: type and frames go to this function's (KMS-encrypted) log group, never the message (it may quote
     # its input); the request id in the line is the reference an operator follows from the INTERNAL_ERROR in history.
     logger.exception("unexpected failure", extra={"error": f"{type(exc).__module__}.{type(exc).__qualname__}",
                                                   "reference": getattr(invocation.context, "aws_request_id", None)})
     return exc if baseline else errors.InternalError()
+
+
+def _idempotency_in_progress(exc: Exception) -> bool:
+    """Powertools' "already in progress" (only a handler that loaded idempotency can raise it)."""
+    module = sys.modules.get(f"{_IDEMPOTENCY}.exceptions")
+    return module is not None and isinstance(exc, module.IdempotencyAlreadyInProgressError)

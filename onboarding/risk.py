@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from onboarding.dates import age_on
 from onboarding.models import Application, RiskAssessment, RiskLevel
-from onboarding.validation import age_on
 
 MEDIUM_THRESHOLD = 30
 HIGH_THRESHOLD = 60

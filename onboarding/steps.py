@@ -46,7 +46,6 @@ from onboarding.ports import (
     ReviewQueue,
     SanctionsScreening,
 )
-from onboarding.validation import validate_application
 
 WELCOME_TEMPLATE = "welcome"
 
@@ -66,6 +65,9 @@ def welcome_message_id(application_id: str) -> str:
 
 def validate(raw: object, *, today: date) -> Application:
     """Step 1. No side effects; rejects with field codes only."""
+    # Imported here: the validation libraries are a cold-start cost the task Lambdas that never validate skip.
+    from onboarding.validation import validate_application  # noqa: PLC0415
+
     application, errors = validate_application(raw, today=today)
     if application is None:
         raise BusinessRejection(RejectionReason.INVALID_APPLICATION, errors)

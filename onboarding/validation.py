@@ -47,6 +47,7 @@ from stdnum import luhn
 from stdnum.exceptions import ValidationError as NumberValidationError
 from stdnum.us import ssn
 
+from onboarding.dates import age_on
 from onboarding.models import APPLICATION_ID_PATTERN, Application, FieldError
 from onboarding.normalization import free_text, is_words, nfc_trimmed
 
@@ -118,10 +119,6 @@ class ApplicationValidationError(ValueError):
 def luhn_valid(digits: str) -> bool:
     """The Luhn (mod 10) check of a digit string (python-stdnum)."""
     return bool(luhn.is_valid(digits))
-
-
-def age_on(birth: date, today: date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def validate_application(raw: object, *, today: date) -> tuple[Application | None, list[FieldError]]:

@@ -27,6 +27,22 @@ os.environ.pop("AWS_PROFILE", None)
 # A fixed "today" so date-dependent rules (age, card expiry) are reproducible.
 TODAY = date(2026, 11, 24)
 
+# -- parallel runs (pytest-xdist, ``make test``: ``-n 2 --dist loadgroup``) -------------------------------------------
+# A group runs whole on one worker process. Each module is a group, so its module-scoped stack (moto server, tables)
+# is built once; a folder whose modules share an expensive session fixture is one group, so that fixture is built
+# once too: tests/infra (one synthesis per app configuration), tests/lambdas (one corpus run per profile). Every
+# stack binds free ports and its own temporary folders, so groups run side by side; session fixtures used across
+# folders (the dev server, the synthesized definition) are built once per worker.
+SHARED_SESSION_FOLDERS = ("infra", "lambdas")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = item.nodeid.split("::")[0].split("/")
+        folder = parts[1] if len(parts) > 2 and parts[0] == "tests" else None
+        group = f"tests/{folder}" if folder in SHARED_SESSION_FOLDERS else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
 
 # -- fixtures on a real dev server ---------------------------------------------------------------------------------
 # Used by the end-to-end tests of the worker and the reliability tests. moto keeps one state per process and a module

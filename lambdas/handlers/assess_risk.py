@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lambdas.handlers.events import DatedSubmissionEvent, load_application
+from lambdas.handlers.events import DatedSubmissionEvent
+from lambdas.handlers.submission import load_application
 from lambdas.registration import ONBOARDING_TASKS
 from lambdas.task import Invocation, StepResult, task_handler
 from onboarding import steps

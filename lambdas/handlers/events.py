@@ -1,17 +1,16 @@
-"""The events onboarding's state machine sends to each task (the ``Payload`` blocks of its definition)."""
+"""The events onboarding's state machine sends to each task (the ``Payload`` blocks of its definition).
+
+Reading the submission (:mod:`lambdas.handlers.submission`) is apart: it brings the validation libraries, which the
+handlers that never read it (``request_review``, ``notify``, ``close_account``) do not import at cold start."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import Field, StrictStr, ValidationError
+from pydantic import Field, StrictStr
 
-from lambdas.errors import invalid_task_input
 from lambdas.events import Submission, TaskEventBase
-from lambdas.task import Invocation
-from onboarding.models import APPLICATION_ID_PATTERN, Application, RiskLevel
-from onboarding.ports import Adapters
-from onboarding.validation import ApplicationValidationError, normalized_application
+from onboarding.models import APPLICATION_ID_PATTERN, RiskLevel
 
 
 class TaskEvent(TaskEventBase):
@@ -43,14 +42,3 @@ class ReviewEvent(TaskEvent):
 
 class NotifyEvent(TaskEvent):
     account_id: StrictStr = Field(min_length=1, max_length=64)
-
-
-def load_application(run: Invocation[Adapters], event: SubmissionEvent) -> Application:
-    """The submission of ``event`` in its normalized form, for the steps after ``validate`` (which has already
-    accepted it). The claim check holds the submission as the client sent it; normalizing it again here gives every
-    step the same values the Temporal activities receive from ``validate`` (e.g. the phone number in E.164)."""
-    raw = run.submission(event.application_id, event.submission)
-    try:
-        return normalized_application(Application.model_validate(raw))
-    except (ValidationError, ApplicationValidationError):
-        raise invalid_task_input(["submission"]) from None

@@ -3,7 +3,8 @@ are retried by the state machine (the attempt number comes from its retry count)
 
 from __future__ import annotations
 
-from lambdas.handlers.events import AttemptEvent, load_application
+from lambdas.handlers.events import AttemptEvent
+from lambdas.handlers.submission import load_application
 from lambdas.registration import ONBOARDING_TASKS
 from lambdas.task import Invocation, StepResult, task_handler
 from onboarding import steps

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lambdas.handlers.events import DatedSubmissionEvent
 from lambdas.registration import ONBOARDING_TASKS
 from lambdas.task import Invocation, StepResult, task_handler
-from onboarding import steps
+from onboarding import steps, validation  # noqa: F401 - every call validates: its libraries load at init
 from onboarding.ports import Adapters
 
 

@@ -6,16 +6,31 @@ from __future__ import annotations
 import ast
 import json
 import re
+import subprocess
 import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from contract.onboarding import ONBOARDING_FUNCTIONS
-from infra.bundle import DURABLE_PACKAGES, LAMBDA_PACKAGES, WORKER_DOCKERFILE, WORKER_PACKAGES
+from infra.bundle import (
+    DURABLE_ASSET,
+    DURABLE_PACKAGES,
+    LAMBDA_PACKAGES,
+    PYTHON_VERSION,
+    WORKER_DOCKERFILE,
+    WORKER_PACKAGES,
+    RuntimeInterpreterMissingError,
+    build_lambda_bundle,
+    compile_bytecode,
+    runtime_interpreter,
+)
+from infra.components.durable_function import RUNTIME as DURABLE_FUNCTION_RUNTIME
+from infra.components.task_functions import RUNTIME as TASK_FUNCTION_RUNTIME
 from infra.paths import REPO_ROOT
 from infra.synthesis import Synthesis
 from tests.infra.template_queries import props, resources
@@ -113,7 +128,64 @@ def test_lambda_asset_holds_only_the_lambda_extra_and_the_handler_packages(synth
     top_level = {p.name.removesuffix(".py") for p in asset.iterdir() if not p.name.endswith(".dist-info")}
     assert not top_level & NEVER_IN_LAMBDA_PACKAGES
     assert top_level & PROJECT_PACKAGES == set(LAMBDA_PACKAGES)  # whole packages, nothing else of the project
-    assert not list(asset.rglob("__pycache__"))
+
+
+# Run by the Lambda runtime's own interpreter: only it knows its magic number and its source-hash key.
+_CHECK_BYTECODE = """
+import importlib.util, pathlib, sys
+asset, tag = pathlib.Path(sys.argv[1]), sys.implementation.cache_tag
+sources = {p.parent / "__pycache__" / f"{p.stem}.{tag}.pyc": p for p in asset.rglob("*.py")}
+for cached in sorted(asset.rglob("*.pyc")):
+    if cached not in sources:
+        print("bytecode without its source or for another version:", cached.relative_to(asset))
+for cached, source in sorted(sources.items()):
+    header = cached.read_bytes()[:16] if cached.is_file() else b""
+    if not header:
+        print("no bytecode:", source.relative_to(asset))
+    elif header[:4] != importlib.util.MAGIC_NUMBER or int.from_bytes(header[4:8], "little") != 0b01:
+        print("not this version's unchecked-hash bytecode:", cached.relative_to(asset))
+    elif header[8:16] != importlib.util.source_hash(source.read_bytes()):
+        print("bytecode of another source:", cached.relative_to(asset))
+"""
+
+
+def test_lambda_asset_ships_the_runtimes_unchecked_hash_bytecode_of_every_source(
+    syntheses: dict[str, Synthesis],
+) -> None:
+    asset = _lambda_asset(syntheses["nat"])
+    interpreter = runtime_interpreter(PYTHON_VERSION)
+    checked = subprocess.run([str(interpreter), "-I", "-c", _CHECK_BYTECODE, str(asset)], capture_output=True,
+                             text=True, check=True)
+    assert checked.stdout.splitlines()[:5] == []
+    assert any(asset.joinpath("lambdas", "handlers", "__pycache__").glob("*.pyc"))  # the check saw the tree
+
+
+def test_the_bytecode_is_compiled_for_the_functions_runtime() -> None:
+    assert TASK_FUNCTION_RUNTIME.name == f"python{PYTHON_VERSION}"
+    assert DURABLE_FUNCTION_RUNTIME.name == f"python{DURABLE_ASSET.python_version}"
+
+
+def test_durable_asset_ships_its_runtimes_unchecked_hash_bytecode_of_every_source(
+    syntheses: dict[str, Synthesis],
+) -> None:
+    asset, _ = _durable_asset(syntheses["nat"])
+    interpreter = runtime_interpreter(DURABLE_ASSET.python_version)
+    checked = subprocess.run([str(interpreter), "-I", "-c", _CHECK_BYTECODE, str(asset)], capture_output=True,
+                             text=True, check=True)
+    assert checked.stdout.splitlines()[:5] == []
+    assert any(asset.joinpath("durable_functions", "__pycache__").glob("*.pyc"))  # the check saw the tree
+
+
+def test_the_bundle_step_names_a_missing_runtime_interpreter(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    variable = "PYTHON" + PYTHON_VERSION.replace(".", "")
+    monkeypatch.setenv(variable, str(tmp_path / "python"))
+    with pytest.raises(RuntimeInterpreterMissingError, match=f"{variable}: no interpreter") as refused:
+        build_lambda_bundle(repo_root=REPO_ROOT, out=tmp_path / "lambda")
+    assert f"Python {PYTHON_VERSION}" in str(refused.value)
+    assert not (tmp_path / "lambda").exists() and not (tmp_path / "lambda-deps").exists()  # nothing built
+    with pytest.raises(RuntimeInterpreterMissingError, match="interpreter not found"):
+        compile_bytecode(tmp_path, tmp_path / "python")
 
 
 def test_every_registry_handler_is_in_the_asset(syntheses: dict[str, Synthesis]) -> None:

@@ -5,12 +5,12 @@ from typing import Any
 
 import pytest
 
+from onboarding.dates import age_on
 from onboarding.models import Address, Applicant, Application, FieldError, Funding
 from onboarding.normalization import free_text, is_words, nfc_trimmed
 from onboarding.validation import (
     CARD_EXPIRY_HORIZON_YEARS,
     ApplicationValidationError,
-    age_on,
     luhn_valid,
     normalized_application,
     parse_application,

@@ -13,7 +13,7 @@ from bench import stepfunctions as bench
 from contract.definition import read_definition
 from contract.onboarding import DEFINITION_PATH, ONBOARDING_FUNCTIONS
 from contract.registry import find_function
-from infra.bundle import BundleMissingError
+from infra.bundle import PYTHON_VERSION, BundleMissingError
 from scenarios import scenario
 
 CLEAN = scenario("approved_low_risk")
@@ -56,17 +56,27 @@ def cold_import() -> dict[str, object]:
 
 def test_cold_import_reports_both_bytecode_situations(cold_import: dict[str, object]) -> None:
     report: dict[str, Any] = cold_import
-    module = find_function(ONBOARDING_FUNCTIONS, "validate").handler.rpartition(".")[0]
-    assert list(report["handlers"]) == [module]
-    row = report["handlers"][module]
-    assert set(row) == {"bundle_as_built_ms", "with_bytecode_ms", "samples_ms", "bundle_as_built_self_time_share"}
-    assert {mode: len(samples) for mode, samples in row["samples_ms"].items()} == {"bundle_as_built": 1,
-                                                                                   "with_bytecode": 1}
-    assert row["bundle_as_built_ms"] > 0 and row["with_bytecode_ms"] > 0
-    shares = row["bundle_as_built_self_time_share"]
+    function = find_function(ONBOARDING_FUNCTIONS, "validate")
+    assert list(report["handlers"]) == [function.name]
+    row = report["handlers"][function.name]
+    assert set(row) == {"module", "as_built_ms", "without_bytecode_ms", "as_built_cpu_ms", "without_bytecode_cpu_ms",
+                        "samples_ms", "as_built_self_time_share"}
+    assert row["module"] == function.handler.rpartition(".")[0]
+    assert {mode: len(samples) for mode, samples in row["samples_ms"].items()} == {"as_built": 1,
+                                                                                   "without_bytecode": 1}
+    assert row["as_built_ms"] > 0 and row["without_bytecode_ms"] > 0
+    assert row["as_built_cpu_ms"] > 0 and row["without_bytecode_cpu_ms"] > 0
+    shares = row["as_built_self_time_share"]
     assert len(shares) == 9 and "other" in shares and "botocore" in shares  # the eight largest and the rest
     assert sum(shares.values()) == pytest.approx(1, abs=0.01)
-    assert set(report["median_over_handlers_ms"]) == {"bundle_as_built", "with_bytecode"}
+    assert set(report["median_over_handlers_ms"]) == {"as_built", "without_bytecode"}
+    # Measured with the Lambda runtime's Python version, whatever runs the bench.
+    assert report["python"].rpartition(".")[0] == PYTHON_VERSION
+
+
+def test_cold_import_needs_the_bundle(tmp_path: Path) -> None:
+    with pytest.raises(BundleMissingError, match="make bundle"):
+        bench.measure_cold_imports(ONBOARDING_FUNCTIONS[:1], repetitions=1, bundle=tmp_path)
 
 
 def test_the_asset_is_measured_per_top_level_package(tmp_path: Path) -> None:
@@ -94,7 +104,7 @@ def test_the_sections_serialise_and_summarise(executions: dict[str, object], col
     (tmp_path / "lambdas" / "__init__.py").write_text("")
     sections = {
         "stepfunctions": executions,
-        "lambda": {"cold_import": cold_import, "asset": bench.measure_asset(tmp_path)},
+        "lambda": {"cold_import_ms": {}, "cold_import": cold_import, "asset": bench.measure_asset(tmp_path)},
     }
     assert json.loads(json.dumps(sections)) == sections
     lines = bench.summary(sections)

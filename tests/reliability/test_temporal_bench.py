@@ -43,8 +43,17 @@ def test_the_bench_writes_the_codec_section_and_keeps_the_others(
         assert {"encode_us", "decode_us", "encode_async_us", "decode_async_us"} <= set(timings[label])
     assert codec["environment"]["size"] == "tiny"
 
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert "codec.throughput_ratio_hardened_vs_plain" in printed and "codec.kms_requests_per_1000_payloads" in printed
+    # Progress on standard error, the demo's format: elapsed time, how far along, an estimate until the last batch.
+    batches = plan.rounds * 2
+    progress = [line for line in captured.err.splitlines() if "temporal throughput: " in line and "/" in line]
+    assert [line.split("temporal throughput: ")[1].split()[0] for line in progress] == \
+        [f"{done}/{batches}" for done in range(1, batches + 1)]
+    assert all(line.startswith("[") and "s] " in line for line in progress)
+    assert all("s left" in line for line in progress[:-1]) and "done in" in progress[-1]
+    assert len(codec["environment"]["load_average_after"]) == 3
 
 
 def test_an_unreadable_report_is_not_overwritten(tmp_path: Path) -> None:
