@@ -22,13 +22,11 @@ from lambdas.runtime import Runtime, runtime_for
 from lambdas.settings import Settings
 from local.onboarding import OnboardingStepFunctions
 from onboarding.adapters.memory import in_memory_adapters
-from onboarding.errors import TransientProviderError
-from onboarding.models import Charge, Funding, RejectionReason
-from onboarding.ports import CardProcessor
+from onboarding.models import RejectionReason
 from onboarding.steps import run_onboarding
 from scenarios import new_application_id, scenario
 from scenarios.faults import FAULT_CASES, FaultCase
-from tests.support.down_stores import with_store_down
+from tests.support.down_stores import RecoveringProcessor, with_store_down
 from tests.support.side_effects import SideEffects, matches_expected
 from tests.support.stepfunctions import call, leaks, service_view
 
@@ -73,26 +71,6 @@ def test_a_store_down_after_the_account_opened_is_compensated(fault: FaultCase, 
     assert path[path.index(failed.state_name):] == [failed.state_name, "NotificationUnavailable", *compensations,
                                                     "Compensated"]
     assert leaks(service_view(result), fault.scenario.searchable_pii()) == set()
-
-
-class RecoveringProcessor:
-    """The sandbox processor, refusing refunds until ``recovered`` (an operator fixed the cause)."""
-
-    def __init__(self, real: CardProcessor) -> None:
-        self._real = real
-        self.recovered = False
-
-    def charge(self, *, idempotency_key: str, application_id: str, funding: Funding, attempt: int = 1) -> Charge:
-        return self._real.charge(idempotency_key=idempotency_key, application_id=application_id, funding=funding,
-                                 attempt=attempt)
-
-    def refund(self, *, idempotency_key: str, application_id: str, funding: Funding,
-               attempt: int = 1) -> Charge | None:
-        if not self.recovered:
-            raise TransientProviderError("card_processor", attempt)
-        healthy = funding.model_copy(update={"card_number": "4111111111111111"})  # a card the sandbox refunds
-        return self._real.refund(idempotency_key=idempotency_key, application_id=application_id, funding=healthy,
-                                 attempt=attempt)
 
 
 def test_a_pending_compensation_is_in_the_output_and_an_operator_replays_it(sfn: OnboardingStepFunctions) -> None:

@@ -17,15 +17,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from contract.onboarding import ONBOARDING
 from onboarding.adapters.memory import in_memory_adapters
-from onboarding.errors import TransientProviderError
-from onboarding.models import Charge, Funding, OutcomeStatus, RejectionReason, ReviewDecision
-from onboarding.ports import CardProcessor
+from onboarding.models import OutcomeStatus, RejectionReason, ReviewDecision
 from onboarding.steps import run_onboarding
 from ops.starter import StarterError, current_step, start_onboarding, submit_review
 from scenarios import SCENARIOS, Scenario, new_application_id, scenario
 from scenarios.faults import FAULT_CASES
 from tests.support.conformance import activity_order_problems, ending_step
-from tests.support.down_stores import with_store_down
+from tests.support.down_stores import RecoveringProcessor, with_store_down
 from tests.support.side_effects import SideEffects, matches_expected
 from tests.support.temporal import run_scenario, wait_for_step
 from tests.workers.conftest import RunningWorker
@@ -245,26 +243,6 @@ async def test_a_store_down_after_the_account_opened_is_compensated(hardened_cli
         assert effects == SideEffects.of(reference_adapters, application_id), fault.name
         assert matches_expected(fault.scenario, outcome, effects) == [], fault.name
         assert fault.step in await _activity_types(hardened_client, application_id)
-
-
-class RecoveringProcessor:
-    """The sandbox processor, refusing refunds until ``recover()`` (an operator fixed the cause)."""
-
-    def __init__(self, real: CardProcessor) -> None:
-        self._real = real
-        self.recovered = False
-
-    def charge(self, *, idempotency_key: str, application_id: str, funding: Funding, attempt: int = 1) -> Charge:
-        return self._real.charge(idempotency_key=idempotency_key, application_id=application_id, funding=funding,
-                                 attempt=attempt)
-
-    def refund(self, *, idempotency_key: str, application_id: str, funding: Funding,
-               attempt: int = 1) -> Charge | None:
-        if not self.recovered:
-            raise TransientProviderError("card_processor", attempt)
-        healthy = funding.model_copy(update={"card_number": "4111111111111111"})  # a card the sandbox refunds
-        return self._real.refund(idempotency_key=idempotency_key, application_id=application_id, funding=healthy,
-                                 attempt=attempt)
 
 
 async def test_a_pending_compensation_stays_visible_and_an_operator_replays_it(hardened_client: Client) -> None:
