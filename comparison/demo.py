@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -254,7 +255,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = _parse(argv)
     progress = ProgressPrinter(sys.stdout)
     try:
-        with stop_on_signals():
+        # SIGINT too: asyncio.run's own Ctrl-C handling only cancels its task, which a client library may turn into
+        # an ordinary error (the run would then go on); a KeyboardInterrupt stops the demo wherever it is.
+        with stop_on_signals((signal.SIGINT, signal.SIGTERM, signal.SIGHUP)):
             report = run_demo(options, progress)
     except KeyboardInterrupt:
         progress("interrupted: every process the demo started has been stopped")

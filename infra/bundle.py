@@ -125,19 +125,22 @@ def lambda_requirements(repo_root: Path) -> list[str]:
     return requirements_of(TASK_ASSET.extra, repo_root)
 
 
-def build_lambda_bundle(*, repo_root: Path = REPO_ROOT, out: Path | None = None) -> Path:
+def build_lambda_bundle(*, repo_root: Path = REPO_ROOT, out: Path | None = None, deps: Path | None = None) -> Path:
     """The task Lambdas' asset (``build/lambda``)."""
-    return build_asset(TASK_ASSET, repo_root=repo_root, out=out)
+    return build_asset(TASK_ASSET, repo_root=repo_root, out=out, deps=deps)
 
 
-def build_durable_bundle(*, repo_root: Path = REPO_ROOT, out: Path | None = None) -> Path:
+def build_durable_bundle(*, repo_root: Path = REPO_ROOT, out: Path | None = None, deps: Path | None = None) -> Path:
     """The durable function's asset (``build/durable``)."""
-    return build_asset(DURABLE_ASSET, repo_root=repo_root, out=out)
+    return build_asset(DURABLE_ASSET, repo_root=repo_root, out=out, deps=deps)
 
 
-def build_asset(asset: LambdaAsset, *, repo_root: Path = REPO_ROOT, out: Path | None = None) -> Path:
+def build_asset(asset: LambdaAsset, *, repo_root: Path = REPO_ROOT, out: Path | None = None,
+                deps: Path | None = None) -> Path:
+    """Build ``asset`` into ``out`` (default: its folder under ``repo_root``). ``deps``: the dependency cache (default:
+    ``<out>-deps``), rebuilt only when the requirements change; a build elsewhere can share the repository's."""
     out = out if out is not None else repo_root / asset.folder
-    deps = out.with_name(out.name + "-deps")
+    deps = deps if deps is not None else out.with_name(out.name + "-deps")
     interpreter = runtime_interpreter(asset.python_version)  # before anything is built: fail fast, with its name
     requirements = requirements_of(asset.extra, repo_root)
     constraints = repo_root / "constraints.txt"

@@ -206,7 +206,9 @@ def _durable_history(function: Resource, templates: TemplateSet, _: Mapping[str,
     config = function.properties.get("DurableConfig") or {}
     if config.get("KMSKeyArn") is None:
         return ReadPath(data, None, None, KeyKind.AWS_OWNED, "AWS owned key")
-    return _with(_customer_key(function, templates, config["KMSKeyArn"], "lambda", {}), data)
+    # Lambda encrypts the execution data under the function's context, as it does the environment.
+    return _with(_customer_key(function, templates, config["KMSKeyArn"], "lambda", {"aws:lambda:FunctionArn": arn}),
+                 data)
 
 
 def _traces(_resource: Resource, templates: TemplateSet, __: Mapping[str, str]) -> ReadPath:

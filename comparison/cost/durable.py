@@ -4,7 +4,8 @@ monthly cost at a volume.
 Counted (:func:`measure_durable`, never timed): per execution, the *durable operations* (the execution's start, and
 every operation the function checkpoints to an end: each step attempt, callback, wait and child context), the
 *data written* (the bytes of every payload the service stores: the input, each result, each error) and the Lambda
-*invocations* (the function is invoked again after every wait, callback and retry delay, replaying from the start).
+*invocations* (the function is invoked again after every wait, callback and retry delay, replaying from the start:
+counted from those events, not from the timing-dependent ``InvocationCompleted`` events).
 
 Priced (:class:`DurableCost`) with ``prices.json``'s ``lambda_durable`` section (durable operations per million, data
 written per GB, data retained per GB-month) plus the function's own Lambda requests and GB-seconds; what cannot be
@@ -66,8 +67,15 @@ def data_written_bytes(history: Sequence[Mapping[str, Any]]) -> int:
 
 
 def count_invocations(history: Sequence[Mapping[str, Any]]) -> int:
-    """The function's invocations for the execution (one ``InvocationCompleted`` event each; at least one)."""
-    return max(1, sum(1 for event in history if event.get("EventType") == "InvocationCompleted"))
+    """The function's invocations the execution's design implies: the first, and one more after each suspension (a
+    step attempt that failed and waits out its retry delay, a callback, a wait). The history's own
+    ``InvocationCompleted`` events are not counted: how many there are depends on timing (an answer that arrives
+    before the function suspends needs no new invocation), not on the design."""
+    retries = sum(1 for event in history if event.get("EventType") == "StepFailed"
+                  and isinstance(event.get("StepFailedDetails"), Mapping)
+                  and (event["StepFailedDetails"].get("RetryDetails") or {}).get("NextAttemptDelaySeconds") is not None)
+    suspensions = sum(1 for event in history if event.get("EventType") in ("CallbackStarted", "WaitStarted"))
+    return 1 + retries + suspensions
 
 
 def measure_durable(histories: Sequence[Sequence[Mapping[str, Any]]]) -> DurableMeasured:

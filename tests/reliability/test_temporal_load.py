@@ -31,6 +31,6 @@ async def test_five_hundred_onboardings_at_once(temporal: TemporalStack) -> None
         handles = await start_runs(client, runs, task_queue=task_queue,
                                    review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS)
         await Reviewer(client, temporal, runs).run()
-        results = await outcomes(handles, within=480)
+        results = await outcomes(handles, within=900)  # a bound for a shared, loaded machine, not a measurement
     assert len(results) == len(runs) >= 500
     assert await exactly_once_problems(temporal, runs, results) == {}
