@@ -7,6 +7,8 @@ Tuning comes from the worker's environment only, as in a deployment (``WORKER_MA
 
 from __future__ import annotations
 
+import pytest
+
 from contract.profile import Profile
 from local.temporal import TemporalStack, worker_process
 from scenarios import DEMO_REVIEW_TIMEOUT_SECONDS, SCENARIOS
@@ -23,6 +25,9 @@ COPIES = 32  # of every scenario in the corpus (over 500 onboardings with today'
 WORKER_TUNING = {"WORKER_MAX_CONCURRENT_ACTIVITIES": "50", "WORKER_MAX_CONCURRENT_WORKFLOW_TASKS": "50"}
 
 
+# The suite's 600 s per-test limit is too short for 500 onboardings on a 2-core machine shared with another worker;
+# outcomes() below bounds the wait at 900 s.
+@pytest.mark.timeout(1200)
 async def test_five_hundred_onboardings_at_once(temporal: TemporalStack) -> None:
     runs = plan_runs(scenario for _ in range(COPIES) for scenario in SCENARIOS)
     task_queue = new_task_queue("load")
