@@ -1,13 +1,12 @@
-"""Load: over 500 onboardings at once (every corpus scenario 42 times, each under its own id) through one local worker
-process (``python -m workers``, KMS and DynamoDB on moto). All complete as their scenarios expect, every side effect
-exactly once per application and in the table totals. The reviewer works through the review queue as they come in.
+"""Load: over 500 onboardings at once (every corpus scenario ``COPIES`` times, each under its own id) through one
+local worker process (``python -m workers``, KMS and DynamoDB on moto). All complete as their scenarios expect,
+every side effect exactly once per application and in the table totals. The reviewer works through the review queue
+as they come in.
 
 Tuning comes from the worker's environment only, as in a deployment (``WORKER_MAX_CONCURRENT_*``).
 """
 
 from __future__ import annotations
-
-import pytest
 
 from contract.profile import Profile
 from local.temporal import TemporalStack, worker_process
@@ -25,9 +24,6 @@ COPIES = 32  # of every scenario in the corpus (over 500 onboardings with today'
 WORKER_TUNING = {"WORKER_MAX_CONCURRENT_ACTIVITIES": "50", "WORKER_MAX_CONCURRENT_WORKFLOW_TASKS": "50"}
 
 
-# The suite's 600 s per-test limit is too short for 500 onboardings on a 2-core machine shared with another worker;
-# outcomes() below bounds the wait at 900 s.
-@pytest.mark.timeout(1200)
 async def test_five_hundred_onboardings_at_once(temporal: TemporalStack) -> None:
     runs = plan_runs(scenario for _ in range(COPIES) for scenario in SCENARIOS)
     task_queue = new_task_queue("load")
@@ -36,6 +32,7 @@ async def test_five_hundred_onboardings_at_once(temporal: TemporalStack) -> None
         handles = await start_runs(client, runs, task_queue=task_queue,
                                    review_timeout_seconds=DEMO_REVIEW_TIMEOUT_SECONDS)
         await Reviewer(client, temporal, runs).run()
-        results = await outcomes(handles, within=900)  # a bound for a shared, loaded machine, not a measurement
+        # A bound below the suite's 600 s per-test limit, so that a hang names the open workflows; not a measurement.
+        results = await outcomes(handles, within=480)
     assert len(results) == len(runs) >= 500
     assert await exactly_once_problems(temporal, runs, results) == {}

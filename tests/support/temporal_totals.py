@@ -41,9 +41,12 @@ def plan_runs(scenarios: Iterable[Scenario]) -> list[Run]:
 
 
 def review_timeout_for(scenario: Scenario, timeout_seconds: int) -> int:
-    """``timeout_seconds`` for the scenario that expects the review to time out, a long timeout for the others."""
+    """``timeout_seconds`` for a scenario that expects a window to pass (the review times out, or the operator's
+    window for a pending compensation closes: the workflow uses the review timeout for both), a long timeout for
+    the others so that no decision is late under load."""
     expects_timeout = scenario.expected.review_requested and scenario.review_decision is None
-    return timeout_seconds if expects_timeout else DECIDED_REVIEW_TIMEOUT_SECONDS
+    expects_window_to_close = scenario.expected.compensation_pending
+    return timeout_seconds if expects_timeout or expects_window_to_close else DECIDED_REVIEW_TIMEOUT_SECONDS
 
 
 async def start_runs(
@@ -62,8 +65,30 @@ async def start_runs(
 async def outcomes(handles: Mapping[str, WorkflowHandle[Any, Outcome]], *, within: float = 240) -> dict[str, Outcome]:
     """Every workflow's result. ``within`` only turns a hang into a clear failure; no timing is asserted."""
     ids = list(handles)
-    results = await asyncio.wait_for(asyncio.gather(*(handles[i].result() for i in ids)), within)
-    return dict(zip(ids, results, strict=True))
+    tasks = {i: asyncio.ensure_future(handles[i].result()) for i in ids}
+    _, waiting = await asyncio.wait(tasks.values(), timeout=within)
+    if waiting:
+        for task in waiting:
+            task.cancel()
+        open_ids = [i for i, task in tasks.items() if task in waiting]
+        raise AssertionError(f"{len(open_ids)} of {len(ids)} workflows still open after {within} s: "
+                             f"{await describe_open(handles, open_ids[:5])}")
+    return {i: task.result() for i, task in tasks.items()}
+
+
+async def describe_open(handles: Mapping[str, WorkflowHandle[Any, Outcome]], ids: Iterable[str]) -> dict[str, Any]:
+    """Status, pending activities (type, attempt, last failure) of workflows that did not finish: what a hang
+    needs to be understood."""
+    found: dict[str, Any] = {}
+    for workflow_id in ids:
+        described = await handles[workflow_id].describe()
+        found[workflow_id] = {
+            "status": described.status.name if described.status else None,
+            "pending": [(p.activity_type.name, p.attempt, p.last_failure.message)
+                        for p in described.raw_description.pending_activities],
+            "history_length": described.history_length,
+        }
+    return found
 
 
 class Reviewer:
