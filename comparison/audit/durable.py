@@ -81,14 +81,4 @@ class DurableWalker:
 
     def _walk(self, channel: DurableChannel, node: Any, path: list[str | int], source: str,
               event_id: str | None) -> None:
-        if isinstance(node, Mapping):
-            for key, child in node.items():
-                self.collector.scan(channel, str(key), source=source, event_id=event_id, path=path)
-                self._walk(channel, child, [*path, str(key)], source, event_id)
-        elif isinstance(node, list | tuple):
-            for index, child in enumerate(node):
-                self._walk(channel, child, [*path, index], source, event_id)
-        elif isinstance(node, str):
-            self.collector.scan(channel, node, source=source, event_id=event_id, path=path)
-        elif node is not None and not isinstance(node, bool | int | float):
-            self.collector.scan(channel, str(node), source=source, event_id=event_id, path=path)
+        self.collector.walk(channel, node, source=source, event_id=event_id, path=path)

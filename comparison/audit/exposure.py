@@ -8,8 +8,9 @@ value is referred to by its index and label only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -130,6 +131,34 @@ class Collector:
                 continue
             self._seen.add(key)
             exposure.hits.append(self._hit(index, transform, source, event_id, location))
+
+    def walk(
+        self,
+        channel: Channel,
+        node: Any,
+        *,
+        source: str,
+        event_id: str | None,
+        path: Sequence[str | int] = (),
+        skip: Callable[[str], bool] = lambda key: False,
+    ) -> None:
+        """Scan everything a response holds under ``node`` into ``channel``: every mapping key and string value,
+        bytes as UTF-8, any other non-numeric scalar (a timestamp, an enum) as its text. Keys for which ``skip`` is
+        true are passed over with what they hold (transport metadata, not stored data)."""
+        if isinstance(node, Mapping):
+            for key, child in node.items():
+                if skip(str(key)):
+                    continue
+                self.scan(channel, str(key), source=source, event_id=event_id, path=path)
+                self.walk(channel, child, source=source, event_id=event_id, path=[*path, str(key)], skip=skip)
+        elif isinstance(node, list | tuple):
+            for index, child in enumerate(node):
+                self.walk(channel, child, source=source, event_id=event_id, path=[*path, index], skip=skip)
+        elif isinstance(node, bytes):
+            self.scan(channel, node.decode("utf-8", "replace"), source=source, event_id=event_id, path=path)
+        elif node is not None and not isinstance(node, bool | int | float):
+            self.scan(channel, node if isinstance(node, str) else str(node), source=source, event_id=event_id,
+                      path=path)
 
     def ciphertext(self, channel: Channel) -> None:
         self._channels[channel.value].ciphertext_payloads += 1

@@ -78,16 +78,5 @@ class StepFunctionsWalker:
     def _walk(
         self, channel: StepFunctionsChannel, node: Any, path: list[str | int], source: str, event_id: str | None
     ) -> None:
-        if isinstance(node, Mapping):
-            for key, child in node.items():
-                if _norm(str(key)) in _SKIPPED_FIELDS:
-                    continue
-                self.collector.scan(channel, str(key), source=source, event_id=event_id, path=path)
-                self._walk(channel, child, [*path, str(key)], source, event_id)
-        elif isinstance(node, list | tuple):
-            for index, child in enumerate(node):
-                self._walk(channel, child, [*path, index], source, event_id)
-        elif isinstance(node, str):
-            self.collector.scan(channel, node, source=source, event_id=event_id, path=path)
-        elif isinstance(node, bytes):
-            self.collector.scan(channel, node.decode("utf-8", "replace"), source=source, event_id=event_id, path=path)
+        self.collector.walk(channel, node, source=source, event_id=event_id, path=path,
+                            skip=lambda key: _norm(key) in _SKIPPED_FIELDS)

@@ -9,29 +9,21 @@ the function's key before they leave (``keys``); the baseline client sends them 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from comparison.audit.evidence import DurableEvidence
-from comparison.engines.runs import Finished, Planned, Progress, finished_line
+from comparison.engines.runs import Finished, Planned, Progress, poll_until_finished, review_when_due
 from envelope.key_cache import DataKeyCache
 from onboarding.adapters.dynamodb import DynamoReviewQueue
-from onboarding.models import Outcome
+from onboarding.models import Outcome, ReviewDecision
 from ops.durable import Start, decide, start_onboarding
-from ops.reviewer import ReviewError
 
-POLL_SECONDS = 0.2
 _RUNNING = frozenset({"RUNNING", "PENDING"})
-
-
-class Cancelled(Exception):
-    """The caller asked the run to stop (e.g. the demo was interrupted)."""
 
 
 @dataclass(frozen=True)
@@ -54,28 +46,18 @@ def run_on_durable(
                                                   review_timeout_seconds=review_timeout_seconds)
             for item in planned}
     reviews = DynamoReviewQueue(target.reviews_table)
-    waiting_review = {item.application_id: item.scenario.review_decision for item in planned
-                      if item.scenario.review_decision is not None}
-    finished: dict[str, Finished] = {}
-    deadline = time.monotonic() + timeout_seconds
-    while len(finished) < len(planned):
-        # Reviews first in every round: a decision is on the clock (the review timeout), the status reads are not.
-        for application_id in [a for a in waiting_review if a not in finished]:
-            _review(application_id, waiting_review, reviews, target)
-        for item in planned:
-            if item.application_id in finished:
-                continue
-            described = target.lambda_client.get_durable_execution(DurableExecutionArn=arns[item.application_id])
-            if described["Status"] not in _RUNNING:
-                finished[item.application_id] = done = _finished(item, described, arns[item.application_id])
-                progress(finished_line(label, done))
-        if cancel is not None and cancel.is_set():
-            raise Cancelled("the durable-function run was cancelled")
-        if time.monotonic() > deadline:
-            running = sorted(i.scenario.name for i in planned if i.application_id not in finished)
-            raise TimeoutError(f"durable executions still running: {', '.join(running)}")
-        time.sleep(POLL_SECONDS)
-    return [finished[item.application_id] for item in planned]
+
+    def review(application_id: str, decision: ReviewDecision) -> bool:
+        return review_when_due(reviews, application_id, lambda: decide(
+            application_id, decision, reviews=reviews, lambda_client=target.lambda_client, keys=target.keys))
+
+    def ended(item: Planned) -> Finished | None:
+        arn = arns[item.application_id]
+        described = target.lambda_client.get_durable_execution(DurableExecutionArn=arn)
+        return None if described["Status"] in _RUNNING else _finished(item, described, arn)
+
+    return poll_until_finished(planned, engine="durable-function", review=review, ended=ended, label=label,
+                               progress=progress, timeout_seconds=timeout_seconds, cancel=cancel)
 
 
 def collect_durable_evidence(target: DurableTarget, finished: Sequence[Finished]) -> list[DurableEvidence]:
@@ -114,16 +96,6 @@ def _timestamp(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(type(value).__name__)
-
-
-def _review(application_id: str, waiting: dict[str, Any], reviews: DynamoReviewQueue, target: DurableTarget) -> None:
-    """Decide once the review step has stored its callback id (a read by key: no scan of a shared review table)."""
-    review = reviews.get(application_id)
-    if review is None or review.task_token is None or review.decision is not None:
-        return
-    with contextlib.suppress(ReviewError):  # e.g. the review expired first: the outcome shows what happened
-        decide(application_id, waiting.pop(application_id), reviews=reviews, lambda_client=target.lambda_client,
-               keys=target.keys)
 
 
 def _finished(item: Planned, described: dict[str, Any], arn: str) -> Finished:

@@ -2,17 +2,19 @@
 ended with, and the :class:`~comparison.models.ScenarioRun` the report reads (its facts through the onboarding
 binding, :mod:`comparison.onboarding`).
 
-Both engine drivers (:mod:`comparison.engines.temporal`, :mod:`comparison.engines.stepfunctions`) take a plan and
-return one :class:`Finished` per planned execution; the local demo and the deployed audit share them.
+The engine drivers (:mod:`comparison.engines.temporal`, :mod:`comparison.engines.stepfunctions`,
+:mod:`comparison.engines.durable`) take a plan and return one :class:`Finished` per planned execution; the local demo
+and the deployed audit share them. The two that poll AWS-shaped APIs share :func:`poll_until_finished`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TextIO, TypeVar
@@ -21,12 +23,19 @@ from comparison.models import Engine, ScenarioRun
 from comparison.onboarding import onboarding_run
 from contract.onboarding import ONBOARDING
 from contract.profile import Profile
-from onboarding.models import Outcome
+from onboarding.adapters.dynamodb import DynamoReviewQueue
+from onboarding.models import Outcome, ReviewDecision
 from onboarding.ports import Adapters
+from ops.reviewer import ReviewError
 from scenarios import Scenario
 
 Progress = Callable[[str], None]
 T = TypeVar("T")
+POLL_SECONDS = 0.2
+
+
+class Cancelled(Exception):
+    """The caller asked the run to stop (e.g. the demo was interrupted)."""
 
 
 @dataclass(frozen=True)
@@ -109,3 +118,51 @@ def in_background(work: Callable[[], T], *, name: str) -> tuple[Future[T], threa
     thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
     return future, thread
+
+
+def poll_until_finished(
+    planned: Sequence[Planned], *, engine: str, review: Callable[[str, ReviewDecision], bool],
+    ended: Callable[[Planned], Finished | None], label: str, progress: Progress, timeout_seconds: float,
+    cancel: threading.Event | None,
+) -> list[Finished]:
+    """Poll until every planned execution has ended; one :class:`Finished` each, in ``planned`` order.
+
+    Every round (``POLL_SECONDS`` apart) first offers the due review decisions, because a decision is on the clock
+    (the review timeout) and the status reads are not: ``review(application_id, decision)`` returns True once the
+    decision is given or can no longer be, and is not asked again. Then ``ended(item)`` for each execution still
+    running: its :class:`Finished` once it has ended, else None.
+
+    Raises :class:`Cancelled` when ``cancel`` is set, TimeoutError naming the scenarios still running (``engine``
+    executions) after ``timeout_seconds``.
+    """
+    waiting_review = {item.application_id: item.scenario.review_decision for item in planned
+                      if item.scenario.review_decision is not None}
+    finished: dict[str, Finished] = {}
+    deadline = time.monotonic() + timeout_seconds
+    while len(finished) < len(planned):
+        for application_id, decision in list(waiting_review.items()):
+            if application_id not in finished and review(application_id, decision):
+                del waiting_review[application_id]
+        for item in planned:
+            if item.application_id not in finished and (done := ended(item)) is not None:
+                finished[item.application_id] = done
+                progress(finished_line(label, done))
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(f"the {engine} run was cancelled")
+        if time.monotonic() > deadline:
+            running = sorted(i.scenario.name for i in planned if i.application_id not in finished)
+            raise TimeoutError(f"{engine} executions still running: {', '.join(running)}")
+        time.sleep(POLL_SECONDS)
+    return [finished[item.application_id] for item in planned]
+
+
+def review_when_due(reviews: DynamoReviewQueue, application_id: str, give: Callable[[], None]) -> bool:
+    """Give a decision (``give``) once the review step has stored its task token or callback id: a read by key, no
+    scan of a shared review table. True when it was given or can no longer be (e.g. the review expired first: the
+    outcome shows what happened), False while the review is not yet waiting for it."""
+    review = reviews.get(application_id)
+    if review is None or review.task_token is None or review.decision is not None:
+        return False
+    with contextlib.suppress(ReviewError):
+        give()
+    return True

@@ -8,27 +8,20 @@ against moto locally and against a deployed environment.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from comparison.audit.collect import stepfunctions_evidence
 from comparison.audit.evidence import StepFunctionsEvidence
-from comparison.engines.runs import Finished, Planned, Progress, finished_line
+from comparison.engines.runs import Cancelled, Finished, Planned, Progress, poll_until_finished, review_when_due
 from onboarding.adapters.dynamodb import DynamoReviewQueue
-from onboarding.models import Outcome
-from ops.reviewer import ReviewError, decide
+from onboarding.models import Outcome, ReviewDecision
+from ops.reviewer import decide
 
-POLL_SECONDS = 0.2
 _ENDED = {"FAILED": "ExecutionFailed", "TIMED_OUT": "ExecutionTimedOut", "ABORTED": "ExecutionAborted"}
-
-
-class Cancelled(Exception):
-    """The caller asked the run to stop (e.g. the demo was interrupted)."""
 
 
 @dataclass(frozen=True)
@@ -53,27 +46,17 @@ def run_on_stepfunctions(
         _check(cancel)
         arns[item.application_id] = _submit(target, item)
     reviews = DynamoReviewQueue(target.reviews_table)
-    waiting_review = {item.application_id: item.scenario.review_decision for item in planned
-                      if item.scenario.review_decision is not None}
-    finished: dict[str, Finished] = {}
-    deadline = time.monotonic() + timeout_seconds
-    while len(finished) < len(planned):
-        # Reviews first in every round: a decision is on the clock (the review timeout), the status reads are not.
-        for application_id in [a for a in waiting_review if a not in finished]:
-            _review(application_id, waiting_review, reviews, target.stepfunctions)
-        for item in planned:
-            if item.application_id in finished:
-                continue
-            described = target.stepfunctions.describe_execution(executionArn=arns[item.application_id])
-            if described["status"] != "RUNNING":
-                finished[item.application_id] = done = _finished(item, described)
-                progress(finished_line(label, done))
-        _check(cancel)
-        if time.monotonic() > deadline:
-            running = sorted(i.scenario.name for i in planned if i.application_id not in finished)
-            raise TimeoutError(f"Step Functions executions still running: {', '.join(running)}")
-        time.sleep(POLL_SECONDS)
-    return [finished[item.application_id] for item in planned]
+
+    def review(application_id: str, decision: ReviewDecision) -> bool:
+        return review_when_due(reviews, application_id, lambda: decide(
+            application_id, decision, reviews=reviews, stepfunctions=target.stepfunctions))
+
+    def ended(item: Planned) -> Finished | None:
+        described = target.stepfunctions.describe_execution(executionArn=arns[item.application_id])
+        return None if described["status"] == "RUNNING" else _finished(item, described)
+
+    return poll_until_finished(planned, engine="Step Functions", review=review, ended=ended, label=label,
+                               progress=progress, timeout_seconds=timeout_seconds, cancel=cancel)
 
 
 def collect_stepfunctions_evidence(target: StepFunctionsTarget, finished: Sequence[Finished]
@@ -97,15 +80,6 @@ def _submit(target: StepFunctionsTarget, item: Planned) -> str:
         raise RuntimeError(f"intake refused scenario {item.scenario.name}: {payload.get('errorType')}")
     arn: str = payload["execution_arn"]
     return arn
-
-
-def _review(application_id: str, waiting: dict[str, Any], reviews: DynamoReviewQueue, stepfunctions: Any) -> None:
-    """Decide once the review task has stored its token (a read by key: no scan of a shared review table)."""
-    review = reviews.get(application_id)
-    if review is None or review.task_token is None or review.decision is not None:
-        return
-    with contextlib.suppress(ReviewError):  # e.g. the review expired first: the outcome shows what happened
-        decide(application_id, waiting.pop(application_id), reviews=reviews, stepfunctions=stepfunctions)
 
 
 def _finished(item: Planned, described: dict[str, Any]) -> Finished:

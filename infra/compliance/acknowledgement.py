@@ -39,6 +39,23 @@ def in_packs(rule: str, *packs: str) -> list[str]:
 
 
 COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+# AWS managed service-role policies as cdk-nag names them in AwsSolutions-IAM4 finding ids.
+MANAGED_SERVICE_ROLE = "arn:<AWS::Partition>:iam::aws:policy/service-role/"
+
+
+def lambda_role_acknowledgements(role: IConstruct, function: str) -> list[Acknowledgement]:
+    """The findings every VPC-attached, actively traced function's role carries, each with its reason for the one
+    function named by ``function`` (e.g. ``"intake"``, ``"the durable function"``): the two AWS managed execution
+    policies (IAM4) and the X-Ray actions that have no resource-level permission (IAM5 ``Resource::*``)."""
+    acks = acknowledge(role, [f"AwsSolutions-IAM4[Policy::{MANAGED_SERVICE_ROLE}AWSLambdaBasicExecutionRole]"], (
+        f"AWSLambdaBasicExecutionRole only lets {function} create streams and put events in its own log group."))
+    acks += acknowledge(role, [f"AwsSolutions-IAM4[Policy::{MANAGED_SERVICE_ROLE}AWSLambdaVPCAccessExecutionRole]"], (
+        f"AWSLambdaVPCAccessExecutionRole holds only the network-interface actions {function} needs to attach to "
+        "the private subnets; AWS keeps it in step with the Lambda service."))
+    acks += acknowledge(role, ["AwsSolutions-IAM5[Resource::*]"], (
+        f"xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing of {function}) support no "
+        "resource-level permission."))
+    return acks
 
 
 def skip_checkov(scope: IConstruct, check_id: str, comment: str) -> None:

@@ -20,6 +20,7 @@ from infra.compliance.acknowledgement import (
     Acknowledgement,
     acknowledge,
     in_packs,
+    lambda_role_acknowledgements,
     nag_rendering,
     skip_checkov,
 )
@@ -124,15 +125,7 @@ class DurableStack(Stack):
             "The durable function runs CPython 3.13, the first runtime of the durable-execution SDK, because its "
             "bundle's binary wheels are built for cp313 from the pinned constraints; python3.14 is a deliberate "
             "dependency upgrade (infra.bundle.DURABLE_ASSET)."))
-        acks += acknowledge(role, [f"AwsSolutions-IAM4[Policy::{_MANAGED}AWSLambdaBasicExecutionRole]"], (
-            "AWSLambdaBasicExecutionRole only lets the durable function create streams and put events in its own "
-            "log group."))
-        acks += acknowledge(role, [f"AwsSolutions-IAM4[Policy::{_MANAGED}AWSLambdaVPCAccessExecutionRole]"], (
-            "AWSLambdaVPCAccessExecutionRole holds only the network-interface actions the durable function needs to "
-            "attach to the private subnets; AWS keeps it in step with the Lambda service."))
-        acks += acknowledge(role, ["AwsSolutions-IAM5[Resource::*]"], (
-            "xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing of the durable function) support no "
-            "resource-level permission."))
+        acks += lambda_role_acknowledgements(role, "the durable function")
         executions = nag_rendering(self.resolve(f"{self.durable.function_arn}:*"))
         acks += acknowledge(role, [f"AwsSolutions-IAM5[Resource::{executions}]"], (
             "Durable-execution actions are authorized on execution ARNs (function:<name>:<version>/durable-execution/"
@@ -144,5 +137,3 @@ class DurableStack(Stack):
         return acks
 
 
-
-_MANAGED = "arn:<AWS::Partition>:iam::aws:policy/service-role/"

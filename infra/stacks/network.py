@@ -8,14 +8,20 @@ from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from infra.compliance.acknowledgement import COMPLIANCE_PACKS, Acknowledgement, acknowledge, in_packs, skip_checkov
+from infra.compliance.acknowledgement import (
+    COMPLIANCE_PACKS,
+    MANAGED_SERVICE_ROLE,
+    Acknowledgement,
+    acknowledge,
+    in_packs,
+    skip_checkov,
+)
 from infra.components.encrypted_log_group import EncryptedLogGroup
 from infra.components.private_network import PrivateNetwork
 from infra.components.service_endpoints import NetworkEgress, ServiceEndpoints
 from infra.config import BlueprintConfig
 
 _AWS_CUSTOM_RESOURCE_PROVIDER = "AWS679f53fac002430cb0da5b7982bd2287"  # CDK's fixed id for the singleton
-_MANAGED = "arn:<AWS::Partition>:iam::aws:policy/service-role/"
 
 
 class NetworkStack(Stack):
@@ -68,7 +74,8 @@ class NetworkStack(Stack):
         acks += acknowledge(provider, in_packs("LambdaConcurrency", "HIPAA.Security", "NIST.800.53.R5"), (
             f"CDK's AwsCustomResource provider runs {purpose}, twice per deployment; it needs no reserved "
             "concurrency."))
-        acks += acknowledge(provider, [f"AwsSolutions-IAM4[Policy::{_MANAGED}AWSLambdaBasicExecutionRole]"], (
+        basic_execution = f"AwsSolutions-IAM4[Policy::{MANAGED_SERVICE_ROLE}AWSLambdaBasicExecutionRole]"
+        acks += acknowledge(provider, [basic_execution], (
             "AWSLambdaBasicExecutionRole only lets the prefix-list lookup provider write its own log group."))
         for name in self.endpoints.prefix_lists:
             policy = self.endpoints.node.find_child(f"{name}PrefixList").node.find_child("CustomResourcePolicy")

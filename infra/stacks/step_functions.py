@@ -23,6 +23,7 @@ from infra.compliance.acknowledgement import (
     Acknowledgement,
     acknowledge,
     in_packs,
+    lambda_role_acknowledgements,
     nag_rendering,
     skip_checkov,
 )
@@ -158,14 +159,7 @@ class StepFunctionsStack(Stack):
                 f"{name} runs CPython 3.12 because its bundle's binary wheels (pydantic-core) are built for cp312 "
                 "from the pinned constraints; a newer runtime is a deliberate dependency upgrade."))
             role = self.functions.roles[name]
-            acks += acknowledge(role, [f"AwsSolutions-IAM4[Policy::{_MANAGED}AWSLambdaBasicExecutionRole]"], (
-                f"AWSLambdaBasicExecutionRole only lets {name} create streams and put events in its own log group."))
-            acks += acknowledge(role, [f"AwsSolutions-IAM4[Policy::{_MANAGED}AWSLambdaVPCAccessExecutionRole]"], (
-                f"AWSLambdaVPCAccessExecutionRole holds only the network-interface actions {name} needs to attach "
-                "to the private subnets; AWS keeps it in step with the Lambda service."))
-            acks += acknowledge(role, ["AwsSolutions-IAM5[Resource::*]"], (
-                f"xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing of {name}) support no "
-                "resource-level permission."))
+            acks += lambda_role_acknowledgements(role, name)
             if self.access[name].claim_check != "none":
                 acks += acknowledge(role, [f"AwsSolutions-IAM5[Resource::{objects}]"], (
                     f"Claim-check objects are keyed by application id, so {name} is scoped to the objects of the one "
@@ -183,5 +177,3 @@ class StepFunctionsStack(Stack):
             "being inline it cannot be attached to any other principal."))
         return acks
 
-
-_MANAGED = "arn:<AWS::Partition>:iam::aws:policy/service-role/"
