@@ -45,6 +45,7 @@ def test_base64_of_a_string_inside_json_is_found_as_base64() -> None:
     (base64.b64encode(b"eleven byte").decode(), None),  # 15 and one "=": too short
     (base64.b64encode(b"fourteen bytes").decode(), "fourteen bytes"),  # 19 and one "="
     (base64.b64encode(b"thirteen byte").decode(), "thirteen byte"),  # 20 with "=="
+    (base64.b64encode(b"twelve byteW").decode(), "twelve byteW"),  # ends in "X": only "=" is padding
     (base64.urlsafe_b64encode(b"\xfb\xff\xfe>?~twelve").decode(), "\ufffd\ufffd\ufffd>?~twelve"),  # - and _
     ("  " + base64.b64encode(b"twelve bytes").decode() + "\n", "twelve bytes"),
     (base64.b64encode(b"twelve bytes").decode()[:15], None),  # 15 characters: too short to be a token
