@@ -147,6 +147,7 @@ class OnboardingDurableFunction:
                                                                     payload_key_id=key_alias, profile=profile)}
         self._runner = LocalDurableFunctions(functions={DURABLE_FUNCTION: DURABLE_HANDLER}, environment=environment,
                                              workdir=workdir)
+        self.key_alias = key_alias  # the checkpoint key, an alias so that it can be rotated; None: baseline
         self._stack = ExitStack()
 
     def __enter__(self) -> Self:
@@ -169,6 +170,11 @@ class OnboardingDurableFunction:
 
     def reviews_table(self) -> Any:
         return self._aws.resource("dynamodb").Table(self.tables["reviews"])
+
+    def replace_execution_environment(self) -> None:
+        """Kill the function's execution environment mid-whatever (SIGKILL) and start a fresh one: a crash, or the
+        next cold start after a key rotation (a fresh process holds no cached data key)."""
+        self._runner.replace_execution_environment()
 
     def adapters(self) -> Adapters:
         return dynamodb_adapters(TableNames(**self.tables), resource=self._aws.resource("dynamodb"))

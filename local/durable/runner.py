@@ -23,6 +23,7 @@ Known differences from AWS in the emulator (aws-durable-execution-sdk-python-tes
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 import urllib.request
@@ -59,6 +60,8 @@ class LocalDurableFunctions:
         self.endpoint = ""
         self._client: Any = None
         self.function_log: Path | None = None
+        self._endpoint_process: subprocess.Popen[bytes] | None = None
+        self._lambda_port = 0
 
     def __enter__(self) -> Self:
         try:
@@ -88,20 +91,39 @@ class LocalDurableFunctions:
                          env={**base, "AWS_ACCESS_KEY_ID": _DUMMY, "AWS_SECRET_ACCESS_KEY": _DUMMY,
                               "AWS_DEFAULT_REGION": REGION}, log_file=emulator_log)
         self._stack.callback(stop, emulator)
-        argv = [sys.executable, "-m", "local.durable.lambda_endpoint", "--port", str(lambda_port)]
-        for name, handler in self.functions.items():
-            argv += ["--function", f"{name}={handler}"]
-        endpoint_log = self._workdir / f"durable-function-{lambda_port}.log"
-        function_env = {**base, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, **self._environment,
-                        # checkpoints go to the emulator; other AWS calls go where the environment says (moto)
-                        "AWS_ENDPOINT_URL_LAMBDA": self.endpoint}
-        endpoint = spawn(argv, env=function_env, log_file=endpoint_log)
-        self._stack.callback(stop, endpoint)
-        self.function_log = endpoint_log
+        self._lambda_port = lambda_port
+        self.function_log = self._workdir / f"durable-function-{lambda_port}.log"
+        self._spawn_endpoint()
+        self._stack.callback(lambda: stop(self._endpoint_process) if self._endpoint_process else None)
         self._wait_for(f"{self.endpoint}/health", emulator_log)
-        self._wait_for_port(lambda_port, endpoint_log)
+        self._wait_for_port(lambda_port, self.function_log)
         self._client = boto3.client("lambda", endpoint_url=self.endpoint, region_name=REGION,
                                     aws_access_key_id=_DUMMY, aws_secret_access_key=_DUMMY)
+
+    def _spawn_endpoint(self) -> None:
+        argv = [sys.executable, "-m", "local.durable.lambda_endpoint", "--port", str(self._lambda_port)]
+        for name, handler in self.functions.items():
+            argv += ["--function", f"{name}={handler}"]
+        function_env = {**clean_environment(), "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+                        **self._environment,
+                        # checkpoints go to the emulator; other AWS calls go where the environment says (moto)
+                        "AWS_ENDPOINT_URL_LAMBDA": self.endpoint}
+        assert self.function_log is not None
+        self._endpoint_process = spawn(argv, env=function_env, log_file=self.function_log)
+
+    def replace_execution_environment(self, *, environment: Mapping[str, str] | None = None) -> None:
+        """Kill the function's execution environment at once (SIGKILL: whatever step it is in never finishes, as in
+        a crash or a Lambda timeout) and start a new one, with ``environment`` merged into the function's
+        configuration (e.g. a key alias that now names another key). The emulator's invocations in flight fail;
+        the next ones reach the new process on the same endpoint."""
+        if self._endpoint_process is not None:
+            self._endpoint_process.kill()
+            self._endpoint_process.wait()
+            stop(self._endpoint_process)  # forget it; its group is gone
+        self._environment.update(environment or {})
+        self._spawn_endpoint()
+        assert self.function_log is not None
+        self._wait_for_port(self._lambda_port, self.function_log)
 
     @staticmethod
     def _wait_for(url: str, log_file: Path, timeout_seconds: float = 60.0) -> None:
