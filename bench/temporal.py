@@ -5,11 +5,16 @@ plain: the baseline profile, no codec), in-memory adapters for both so storage d
 Batches of onboardings (the corpus scenarios that finish without waiting: no review, no retry backoff) run on one
 profile at a time, alternating which goes first each round (ABBA), after a warm-up batch each. Workflows per second
 = workflows / the sum of their batches' wall times, per profile; the ratio is hardened over plain.
+
+The SDK's floor (``bench.floor``) is a third lane in the same rounds: a worker process of the same SDK whose workflows
+run as many trivial activities as the onboarding they stand for scheduled (counted from its history). Worker CPU per
+workflow, onboarding over floor, is what our code (domain, converter, codec) adds to the SDK's per-activity cost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import statistics
 import time
@@ -18,21 +23,39 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from bench import Sections, Size
 from bench.codec import kms_requests, payload_microseconds
+from bench.floor import FLOOR_WORKFLOW
 from bench.progress import SILENT, Progress
+from contract import environment as names
 from contract.onboarding import ONBOARDING
 from contract.profile import Profile
 from local.aws import moto_server
-from local.temporal import TemporalStack, temporal_dev_server, temporal_stack, wait_for_temporal, worker_process
+from local.temporal import (
+    TemporalStack,
+    temporal_dev_server,
+    temporal_stack,
+    wait_for_temporal,
+    worker_process,
+    worker_processes,
+)
+from onboarding.models import RejectionReason
 from ops.starter import start_onboarding
 from scenarios import SCENARIOS, new_application_id
 
-# No review and no retry backoff: a batch's time is work, not timers.
+# No review and no retry backoff: a batch's time is work, not timers. FUNDING_UNAVAILABLE is reached only once the
+# charge's (or the refund's) retry budget is spent, so those scenarios wait out backoff timers (and the
+# compensation-pending one an operator's window) too.
 BENCH_SCENARIOS = tuple(case for case in SCENARIOS
-                        if not case.expected.review_requested and case.identity_transient_failures == 0)
+                        if not case.expected.review_requested and case.identity_transient_failures == 0
+                        and case.funding_transient_failures == 0
+                        and case.expected.reason is not RejectionReason.FUNDING_UNAVAILABLE)
+
+FLOOR = "sdk_floor"
+LANES = (Profile.HARDENED.value, Profile.BASELINE.value, FLOOR)  # one batch each per round
 
 
 class BenchError(RuntimeError):
@@ -87,40 +110,81 @@ def worker_env(stack: TemporalStack, profile: Profile, task_queue: str) -> dict[
     return {**env, "WORKER_IN_MEMORY_ADAPTERS": "true"}
 
 
+async def activities_per_scenario(client: Client, task_queue: str) -> tuple[dict[str, int], int]:
+    """How many activities one onboarding of each bench scenario schedules, read from its history (counted, not
+    assumed): the floor's workflows get the same counts. Also the number of activity attempts beyond the first
+    across them (0 for a fair floor: a retry is work and a timer the floor never has)."""
+    counts, retried = {}, 0
+    for case in BENCH_SCENARIOS:
+        handle = await start_onboarding(client, case.application(application_id=new_application_id()),
+                                        task_queue=task_queue)
+        await handle.result()
+        history = await handle.fetch_history()
+        counts[case.name] = sum(event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+                                for event in history.events)
+        retried += sum(event.activity_task_started_event_attributes.attempt - 1 for event in history.events
+                       if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED)
+    return counts, retried
+
+
+async def run_floor_batch(client: Client, task_queue: str, activity_counts: list[int]) -> float:
+    """Start one floor workflow per count at once and wait for all; the wall time in seconds."""
+    began = time.perf_counter()
+    handles = await asyncio.gather(*(client.start_workflow(FLOOR_WORKFLOW, count, id=f"floor-{uuid.uuid4().hex}",
+                                                           task_queue=task_queue) for count in activity_counts))
+    results = await asyncio.gather(*(handle.result() for handle in handles))
+    if results != activity_counts:
+        raise BenchError("a floor workflow ran a different number of activities than it was given")
+    return time.perf_counter() - began
+
+
 async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILENT) -> dict[str, Any]:
-    queues = {profile: f"bench-{profile.value}-{uuid.uuid4().hex[:6]}" for profile in Profile}
+    queues = {lane: f"bench-{lane}-{uuid.uuid4().hex[:6]}" for lane in LANES}
     clients = {profile: stack.client(profile) for profile in Profile}
-    seconds: dict[Profile, list[float]] = {profile: [] for profile in Profile}
-    with worker_process(worker_env(stack, Profile.HARDENED, queues[Profile.HARDENED]), stack.workdir) as hardened, \
-            worker_process(worker_env(stack, Profile.BASELINE, queues[Profile.BASELINE]), stack.workdir) as plain:
-        pids = {Profile.HARDENED: hardened.process.pid, Profile.BASELINE: plain.process.pid}
-        progress(f"temporal throughput: warm-up, {plan.warm_up} onboardings per profile")
+    seconds: dict[str, list[float]] = {lane: [] for lane in LANES}
+    environments = {
+        Profile.HARDENED.value: worker_env(stack, Profile.HARDENED, queues[Profile.HARDENED.value]),
+        Profile.BASELINE.value: worker_env(stack, Profile.BASELINE, queues[Profile.BASELINE.value]),
+    }
+    floor_env = {names.TEMPORAL_ADDRESS: stack.address, names.TEMPORAL_TASK_QUEUE: queues[FLOOR]}
+    with worker_processes(environments, stack.workdir) as workers, \
+            worker_process(floor_env, stack.workdir, module="bench.floor") as floor:
+        pids = {lane: worker.process.pid for lane, worker in workers.items()} | {FLOOR: floor.process.pid}
+        counts, retried = await activities_per_scenario(clients[Profile.BASELINE], queues[Profile.BASELINE.value])
+        floor_counts = [counts[BENCH_SCENARIOS[n % len(BENCH_SCENARIOS)].name] for n in range(plan.batch)]
+        batches = {
+            **{profile.value: functools.partial(run_batch, clients[profile], queues[profile.value], plan.batch)
+               for profile in Profile},
+            FLOOR: functools.partial(run_floor_batch, stack.raw_client(), queues[FLOOR], floor_counts),
+        }
+        progress(f"temporal throughput: warm-up, {plan.warm_up} onboardings per profile and as many floor workflows")
         for profile in Profile:
-            await run_batch(clients[profile], queues[profile], plan.warm_up)
-        step = progress.step("temporal throughput", plan.rounds * len(Profile),
-                             f"batches of {plan.batch} onboardings, ABBA")
-        cpu_before = {profile: cpu_seconds(pid) for profile, pid in pids.items()}
+            await run_batch(clients[profile], queues[profile.value], plan.warm_up)
+        await run_floor_batch(stack.raw_client(), queues[FLOOR], floor_counts[:plan.warm_up] or [1])
+        step = progress.step("temporal throughput", plan.rounds * len(LANES),
+                             f"batches of {plan.batch} workflows per lane ({', '.join(LANES)}), order reversed "
+                             "every other round")
+        cpu_before = {lane: cpu_seconds(pid) for lane, pid in pids.items()}
         for round_number in range(plan.rounds):
-            order = list(Profile) if round_number % 2 == 0 else list(reversed(Profile))
-            for profile in order:
-                seconds[profile].append(await run_batch(clients[profile], queues[profile], plan.batch))
-                step.advance(f"{profile.value} in {seconds[profile][-1]:.1f}s")
-        cpu_after = {profile: cpu_seconds(pid) for profile, pid in pids.items()}
-    rate = {profile: plan.batch * len(times) / sum(times) for profile, times in seconds.items()}
+            for lane in LANES if round_number % 2 == 0 else tuple(reversed(LANES)):
+                seconds[lane].append(await batches[lane]())
+                step.advance(f"{lane} in {seconds[lane][-1]:.1f}s")
+        cpu_after = {lane: cpu_seconds(pid) for lane, pid in pids.items()}
+    hardened, plain = Profile.HARDENED.value, Profile.BASELINE.value
+    rate = {lane: plan.batch * len(times) / sum(times) for lane, times in seconds.items()}
     workflows = plan.batch * plan.rounds
     # CPU time is immune to other load on the machine, unlike wall time: the worker's own cost per workflow.
-    cpu_ms = {profile: _per_workflow_ms(cpu_before[profile], cpu_after[profile], workflows) for profile in Profile}
-    per_round = [plain / hardened for hardened, plain in zip(seconds[Profile.HARDENED], seconds[Profile.BASELINE],
-                                                             strict=True)]
+    cpu_ms = {lane: _per_workflow_ms(cpu_before[lane], cpu_after[lane], workflows) for lane in LANES}
+    per_round = [p / h for h, p in zip(seconds[hardened], seconds[plain], strict=True)]
     return {
-        "throughput_ratio_hardened_vs_plain": round(rate[Profile.HARDENED] / rate[Profile.BASELINE], 3),
+        "throughput_ratio_hardened_vs_plain": round(rate[hardened] / rate[plain], 3),
         "throughput": {
-            "hardened_workflows_per_second": round(rate[Profile.HARDENED], 2),
-            "plain_workflows_per_second": round(rate[Profile.BASELINE], 2),
+            "hardened_workflows_per_second": round(rate[hardened], 2),
+            "plain_workflows_per_second": round(rate[plain], 2),
             "workflows_per_profile": workflows,
-            "worker_cpu_ms_per_workflow": {"hardened": cpu_ms[Profile.HARDENED], "plain": cpu_ms[Profile.BASELINE]},
+            "worker_cpu_ms_per_workflow": {"hardened": cpu_ms[hardened], "plain": cpu_ms[plain]},
             # What the ratio would be if the worker's CPU were the only bottleneck (e.g. the service elsewhere).
-            "worker_bound_ratio": _ratio(cpu_ms[Profile.BASELINE], cpu_ms[Profile.HARDENED]),
+            "worker_bound_ratio": _ratio(cpu_ms[plain], cpu_ms[hardened]),
             "batch_size": plan.batch,
             "rounds": plan.rounds,
             "warm_up_per_profile": plan.warm_up,
@@ -129,6 +193,19 @@ async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILE
             "scenarios": [case.name for case in BENCH_SCENARIOS],
             "setup": "temporal server start-dev; one python -m workers process per profile (default concurrency), "
                      "in-memory adapters; hardened = KMS envelope codec (moto) + encoded failures, plain = no codec",
+        },
+        "sdk_floor": {
+            "worker_cpu_ms_per_workflow": cpu_ms[FLOOR],
+            "activities_per_scenario": counts,
+            "retried_attempts": retried,
+            "activities_per_workflow": round(statistics.mean(floor_counts), 3),
+            "workflows_per_second": round(rate[FLOOR], 2),
+            # The issue's goal: an onboarding's worker CPU at most 1.15x the floor for its activity count.
+            "onboarding_worker_cpu_vs_floor": {"hardened": _ratio(cpu_ms[hardened], cpu_ms[FLOOR]),
+                                               "plain": _ratio(cpu_ms[plain], cpu_ms[FLOOR])},
+            "setup": "python -m bench.floor: the same SDK, dev server, activity thread pool and concurrency; one "
+                     "trivial activity per scheduled onboarding activity, no codec, default converter; batches "
+                     "alternate with the onboarding's in the same run",
         },
     }
 
@@ -168,6 +245,9 @@ class TemporalBench:
             f"per-round {rates['ratio_per_round']['min']}..{rates['ratio_per_round']['max']})",
             f"codec.throughput.worker_cpu_ms_per_workflow {rates['worker_cpu_ms_per_workflow']}"
             f"  (worker-bound ratio {rates['worker_bound_ratio']})",
+            f"codec.sdk_floor.worker_cpu_ms_per_workflow {codec['sdk_floor']['worker_cpu_ms_per_workflow']}"
+            f"  (onboarding vs floor {codec['sdk_floor']['onboarding_worker_cpu_vs_floor']}, "
+            f"{codec['sdk_floor']['activities_per_workflow']} activities per workflow)",
             f"codec.kms_requests_per_1000_payloads      {codec['kms_requests_per_1000_payloads']}"
             f"  ({codec['kms']['requests_by_operation']} for {codec['kms']['payloads']} payloads)",
         ]
