@@ -49,6 +49,8 @@ PAYLOAD_ENCRYPTION_CONTEXT: dict[str, str] = {"purpose": "temporal-payload-codec
 # The same for the durable function's checkpoint envelopes (their own key, their own context): a data key wrapped for
 # a checkpoint cannot unwrap a Temporal payload, nor the reverse.
 CHECKPOINT_ENCRYPTION_CONTEXT: dict[str, str] = {"purpose": "durable-checkpoint"}
+# The durable function's alias: clients start executions on it (infra publishes it, make audit calls it).
+DURABLE_FUNCTION_ALIAS = "live"
 
 
 def table_environment(process: ProcessDescription, tables: Mapping[str, str]) -> dict[str, str]:

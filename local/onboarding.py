@@ -132,10 +132,14 @@ class OnboardingDurableFunction:
     its own checkpoint key on ``aws``: ``start(name, input)`` starts an execution, ``client`` answers the durable
     execution APIs, ``keys`` seals what a client sends (None for the baseline profile)."""
 
-    def __init__(self, aws: AwsEmulation, *, profile: Profile, prefix: str, workdir: Path) -> None:
+    def __init__(self, aws: AwsEmulation, *, profile: Profile, prefix: str, workdir: Path,
+                 tables: Mapping[str, str] | None = None) -> None:
+        """``tables``: role -> name of existing tables to write (as a deployment's stacks share them); by default
+        the function gets tables of its own, named after ``prefix``."""
         self.profile = profile
         self._aws = aws
-        self.tables = create_process_tables(aws.client("dynamodb"), ONBOARDING, prefix=prefix)
+        self.tables = dict(tables) if tables is not None else create_process_tables(
+            aws.client("dynamodb"), ONBOARDING, prefix=prefix)
         key_alias = None
         self.keys: DataKeyCache | None = None
         if profile is Profile.HARDENED:
@@ -161,6 +165,11 @@ class OnboardingDurableFunction:
     def client(self) -> Any:
         return self._runner.client
 
+    @property
+    def endpoint(self) -> str:
+        """The emulator's URL: where a boto3 ``lambda`` client finds the durable-execution APIs."""
+        return self._runner.endpoint
+
     def start(self, name: str, payload: dict[str, Any]) -> str:
         return self._runner.start(DURABLE_FUNCTION, name=name, payload=payload)
 
@@ -170,6 +179,11 @@ class OnboardingDurableFunction:
 
     def reviews_table(self) -> Any:
         return self._aws.resource("dynamodb").Table(self.tables["reviews"])
+
+    def route_invoke(self, session: Any, *, deployed_name: str) -> Callable[[], None]:
+        """Answer ``lambda:Invoke`` with ``DurableExecutionName`` for ``deployed_name`` on a boto3 session, as the
+        Lambda service does (see :meth:`LocalDurableFunctions.route_invoke`); returns the uninstall callable."""
+        return self._runner.route_invoke(session, deployed_names={deployed_name: DURABLE_FUNCTION})
 
     def replace_execution_environment(self) -> None:
         """Kill the function's execution environment mid-whatever (SIGKILL) and start a fresh one: a crash, or the

@@ -37,7 +37,7 @@ from envelope.keys import KmsKeyProvider
 from onboarding.adapters.dynamodb import DynamoReviewQueue
 from onboarding.models import ReviewDecision
 from onboarding.ports import ReviewQueue
-from ops.reviewer import ReviewError
+from ops.reviewer import CALLBACK_FAILED, ReviewError
 from ops.starter import StarterError, require_unicode_text, workflow_id_for
 
 ENV_FUNCTION = "DURABLE_FUNCTION"
@@ -94,7 +94,7 @@ def decide(application_id: str, decision: ReviewDecision, *, reviews: ReviewQueu
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         expired = {"CallbackTimeoutException", "ResourceNotFoundException", "404"}
-        raise ReviewError("REVIEW_EXPIRED" if code in expired else "REVIEW_CALLBACK_FAILED") from None
+        raise ReviewError("REVIEW_EXPIRED" if code in expired else CALLBACK_FAILED) from None
 
 
 def client_keys(key_id: str, kms_client: Any) -> DataKeyCache:

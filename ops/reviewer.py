@@ -30,7 +30,11 @@ from onboarding.ports import ReviewQueue
 
 
 class ReviewError(RuntimeError):
-    """A code, never data: the review is unknown, already decided another way, or expired."""
+    """A code, never data: the review is unknown, already decided another way, or expired; or the callback failed
+    for another reason (``CALLBACK_FAILED``: worth trying again)."""
+
+
+CALLBACK_FAILED = "REVIEW_CALLBACK_FAILED"
 
 
 def pending_reviews(reviews_table: Any) -> list[ReviewRequest]:
@@ -96,7 +100,7 @@ def heartbeat(application_id: str, *, reviews: ReviewQueue, stepfunctions: Any) 
 
 def _token_error(error: ClientError) -> str:
     expired = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}
-    return "REVIEW_EXPIRED" if error.response["Error"]["Code"] in expired else "REVIEW_CALLBACK_FAILED"
+    return "REVIEW_EXPIRED" if error.response["Error"]["Code"] in expired else CALLBACK_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:

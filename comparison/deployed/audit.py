@@ -1,14 +1,18 @@
 """``python -m comparison.deployed.audit`` (``make audit``): the exposure audit against a deployed environment.
 
 It starts its own canary executions there (hardened, fresh application ids, the scenarios of
-:data:`comparison.deployed.config.CANARY_SCENARIOS`), on both architectures at once:
+:data:`comparison.deployed.config.CANARY_SCENARIOS`), on the three architectures at once:
 
 - Temporal: through the configured Temporal service with the workers' payload key (the submission is encrypted
   here, as the starter does), review decisions as the ``submit_review`` update;
 - Step Functions: through the intake function (claim check), review decisions through the review queue;
+- Lambda durable functions: ``lambda:Invoke`` of the function's alias with ``DurableExecutionName`` (the submission
+  sealed here under the checkpoint key, as ``ops.durable`` does), review decisions as
+  ``SendDurableExecutionCallbackSuccess`` (sealed too);
 
 then reads what each orchestrator stores, as its operator can (Temporal history without the codec, Step Functions
-history, description and the state machine's log group), and writes the same report as the demo
+history, description and the state machine's log group, the durable executions' history with execution data and
+their description), and writes the same report as the demo
 (``comparison.{json,md,html}``, default ``reports/``) with parity and the cost model on the canaries: usage counted
 in their histories, the Lambda duration and memory read from the task functions' REPORT lines
 (:mod:`comparison.deployed.lambda_billing`), the other figures from the dated assumptions. With ``make synth``'s
@@ -19,7 +23,10 @@ Configuration: :mod:`comparison.deployed.config`. Exit status: 0 clean, 1 a find
 Permissions needed: invoke the intake function; ``states:DescribeExecution``, ``GetExecutionHistory``,
 ``ListTagsForResource``, ``SendTaskSuccess``/``SendTaskFailure`` on the state machine; ``logs:FilterLogEvents`` on its
 log group and on the task functions' log groups; read the four tables and write review decisions;
-``kms:GenerateDataKey``/``Decrypt`` on the payload key; read the Temporal credentials secret.
+``kms:GenerateDataKey``/``Decrypt`` on the payload key; read the Temporal credentials secret; ``lambda:InvokeFunction``
+on the durable function's alias, ``lambda:GetDurableExecution``, ``GetDurableExecutionHistory`` and
+``SendDurableExecutionCallbackSuccess`` on its executions; ``kms:GenerateDataKey``/``Decrypt`` on the checkpoint key
+(with its encryption context).
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from comparison.cost.deployment import report_assumptions
 from comparison.cost.usage import count_lambda_usage
 from comparison.deployed.config import AuditConfigError, DeployedTarget, load_target, read_context
 from comparison.deployed.lambda_billing import read_billing, task_log_groups
+from comparison.engines.durable import DurableTarget, collect_durable_evidence, run_on_durable
 from comparison.engines.runs import Planned, ProgressPrinter, in_background, plan, scenario_run
 from comparison.engines.stepfunctions import StepFunctionsTarget, collect_stepfunctions_evidence, run_on_stepfunctions
 from comparison.engines.temporal import collect_temporal_evidence, raw_client, run_on_temporal
@@ -56,6 +64,7 @@ from contract.profile import Profile
 from local.processes import stop_on_signals
 from onboarding.adapters.dynamodb import TableNames, dynamodb_adapters
 from onboarding.ports import Adapters
+from ops.durable import client_keys, invoke_starter
 from workers.client import build_codec, connect, read_credentials
 from workers.settings import SettingsError
 
@@ -120,6 +129,23 @@ def _stepfunctions(target: DeployedTarget, planned: Sequence[Planned], adapters:
                       evidence=collect_stepfunctions_evidence(sfn_target, finished))
 
 
+def _durable(target: DeployedTarget, planned: Sequence[Planned], adapters: Adapters,
+             progress: ProgressPrinter) -> ProfileRun:
+    # boto3's default session: a local stand-in answers the durable Invoke on it (LocalDurableFunctions.route_invoke).
+    lambda_client = boto3.client("lambda", region_name=target.region)
+    durable_target = DurableTarget(
+        start=invoke_starter(lambda_client, target.durable_function), lambda_client=lambda_client,
+        reviews_table=boto3.resource("dynamodb", region_name=target.region).Table(target.tables["reviews"]),
+        keys=client_keys(target.checkpoint_key_id, boto3.client("kms", region_name=target.region)),
+        function_name=target.durable_function,
+    )
+    finished = run_on_durable(durable_target, planned, label="durable/hardened", progress=progress,
+                              review_timeout_seconds=target.review_timeout_seconds)
+    return ProfileRun(engine=Engine.DURABLE, profile=Profile.HARDENED,
+                      runs=[scenario_run(Engine.DURABLE, Profile.HARDENED, item, adapters) for item in finished],
+                      evidence=collect_durable_evidence(durable_target, finished))
+
+
 def run_audit(target: DeployedTarget, out: Path, progress: ProgressPrinter,
               compliance: Path = COMPLIANCE_REPORT, *, context: Mapping[str, Any] | None = None,
               cost_assumptions: Path | None = None, assembly: Path | None = None) -> ComparisonReport:
@@ -131,12 +157,16 @@ def run_audit(target: DeployedTarget, out: Path, progress: ProgressPrinter,
                                  resource=boto3.resource("dynamodb", region_name=target.region))
     progress(f"canaries: {len(target.scenarios)} scenarios on each engine ({target.environment_name}, "
              f"{target.region})")
-    temporal_plan, sfn_plan = plan(target.scenarios), plan(target.scenarios)
-    sfn, thread = in_background(lambda: _stepfunctions(target, sfn_plan, adapters, progress), name="stepfunctions")
+    temporal_plan, sfn_plan, durable_plan = plan(target.scenarios), plan(target.scenarios), plan(target.scenarios)
+    sfn, sfn_thread = in_background(lambda: _stepfunctions(target, sfn_plan, adapters, progress),
+                                    name="stepfunctions")
+    durable, durable_thread = in_background(lambda: _durable(target, durable_plan, adapters, progress),
+                                            name="durable")
     try:
-        runs = [asyncio.run(_temporal(target, temporal_plan, adapters, progress)), sfn.result()]
+        runs = [asyncio.run(_temporal(target, temporal_plan, adapters, progress)), sfn.result(), durable.result()]
     finally:
-        thread.join(timeout=5)
+        sfn_thread.join(timeout=5)
+        durable_thread.join(timeout=5)
     progress("reading what the task Lambdas billed (REPORT lines)")
     billing = read_billing(boto3.client("logs", region_name=target.region),
                            task_log_groups(target.environment_name, ONBOARDING_FUNCTIONS,
@@ -158,6 +188,8 @@ def run_audit(target: DeployedTarget, out: Path, progress: ProgressPrinter,
             f"Deployed environment {target.environment_name} ({target.region}): canary executions of the hardened "
             "profile started by `make audit` under fresh application ids.",
             "Step Functions `logs` channel: the state machine's log group, filtered to each canary's execution ARN.",
+            "Lambda durable functions: the Lambda duration and memory of the durable function stay assumed (its "
+            "REPORT lines are not read).",
             billing.note,
             f"Access surface and the deployment's figures: from {source}." if templates is not None else
             f"No access surface: no cloud assembly at {assembly} (`make synth` writes cdk.out/<egress mode>).",
@@ -205,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     problems = verdict(report)
     for problem in problems:
         progress(f"FAILED: {problem}")
-    progress("clean: no plaintext PII in what either orchestrator stores" if not problems else "findings above")
+    progress("clean: no plaintext PII in what any orchestrator stores" if not problems else "findings above")
     return 1 if problems else 0
 
 

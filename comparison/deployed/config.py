@@ -18,6 +18,8 @@ deployment's ``cdk.json`` and AWS credentials only the region is needed. Each va
 | ``TEMPORAL_AUTH_MODE``, ``TEMPORAL_TLS`` | ``temporal_auth_mode``, ``temporal_tls`` |
 | ``TEMPORAL_SECRET_ARN`` | the ARN of the secret named ``temporal_secret_name`` |
 | ``PAYLOAD_KEY_ID`` | ``alias/<environment_name>/payload`` (the workers' payload key) |
+| ``AUDIT_DURABLE_FUNCTION`` | ``<environment_name>-onboarding-durable:live`` (the durable function's alias) |
+| ``CHECKPOINT_KEY_ID`` | ``alias/<environment_name>/checkpoint`` (the durable function's checkpoint key) |
 
 A missing or bad setting stops the audit before anything starts, with a message naming the variable (and the
 context key it defaults from), never its value. The canaries always use the hardened profile: it is what deploys.
@@ -33,6 +35,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from contract.environment import DURABLE_FUNCTION_ALIAS
 from contract.onboarding import ONBOARDING
 from contract.profile import Profile
 from scenarios import SCENARIOS, SCENARIOS_BY_NAME, Scenario
@@ -70,6 +73,8 @@ class _AuditSettings(BaseModel):
     scenarios: str | None = Field(None, alias="AUDIT_SCENARIOS")
     review_timeout_seconds: int = Field(300, alias="AUDIT_REVIEW_TIMEOUT_SECONDS", ge=1, le=86_400)
     report_wait_seconds: int = Field(60, alias="AUDIT_REPORT_WAIT_SECONDS", ge=0, le=900)
+    durable_function: str | None = Field(None, alias="AUDIT_DURABLE_FUNCTION", pattern=r"^[A-Za-z0-9_:.$-]{1,170}$")
+    checkpoint_key_id: str | None = Field(None, alias="CHECKPOINT_KEY_ID", pattern=r"^[A-Za-z0-9_:/.-]{1,256}$")
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,8 @@ class DeployedTarget:
     temporal: ClientSettings
     scenarios: tuple[Scenario, ...]
     review_timeout_seconds: int
+    durable_function: str  # what a client starts executions on: the function's alias (name:alias or its ARN)
+    checkpoint_key_id: str  # the KMS key (ARN or alias) the durable function's checkpoints are sealed under
     report_wait_seconds: int = 60
 
 
@@ -130,6 +137,9 @@ def load_target(
         temporal=temporal,
         scenarios=_scenarios(settings.scenarios),
         review_timeout_seconds=settings.review_timeout_seconds,
+        durable_function=settings.durable_function
+        or f"{name}-{ONBOARDING.name.replace('_', '-')}-durable:{DURABLE_FUNCTION_ALIAS}",
+        checkpoint_key_id=settings.checkpoint_key_id or f"alias/{name}/checkpoint",
         report_wait_seconds=settings.report_wait_seconds,
     )
 

@@ -9,7 +9,6 @@ and the deployed audit share them. The two that poll AWS-shaped APIs share :func
 
 from __future__ import annotations
 
-import contextlib
 import re
 import threading
 import time
@@ -26,7 +25,7 @@ from contract.profile import Profile
 from onboarding.adapters.dynamodb import DynamoReviewQueue
 from onboarding.models import Outcome, ReviewDecision
 from onboarding.ports import Adapters
-from ops.reviewer import ReviewError
+from ops.reviewer import CALLBACK_FAILED, ReviewError
 from scenarios import Scenario
 
 Progress = Callable[[str], None]
@@ -158,11 +157,14 @@ def poll_until_finished(
 
 def review_when_due(reviews: DynamoReviewQueue, application_id: str, give: Callable[[], None]) -> bool:
     """Give a decision (``give``) once the review step has stored its task token or callback id: a read by key, no
-    scan of a shared review table. True when it was given or can no longer be (e.g. the review expired first: the
-    outcome shows what happened), False while the review is not yet waiting for it."""
+    scan of a shared review table. True when it was given or can no longer be (the review expired first, or was
+    decided another way: the outcome shows what happened); False while the review is not yet waiting for it, or
+    when the callback failed for another reason (tried again next round)."""
     review = reviews.get(application_id)
     if review is None or review.task_token is None or review.decision is not None:
         return False
-    with contextlib.suppress(ReviewError):
+    try:
         give()
+    except ReviewError as error:
+        return str(error) != CALLBACK_FAILED
     return True

@@ -95,14 +95,19 @@ def crossover_text(cost: CostComparison | None) -> str:
     """Where the monthly costs cross, or which engine is cheaper throughout (the typical case)."""
     if cost is None:
         return "no cost model"
-    return crossings_text(cost.crossovers, {engine: item.fixed_monthly_usd for engine, item in cost.engines.items()})
+    return crossings_text(cost.crossovers, {engine: (item.fixed_monthly_usd, item.usd_per_million_executions)
+                                            for engine, item in cost.engines.items()})
 
 
-def crossings_text(crossovers: Sequence[Crossover], fixed_monthly_usd: Mapping[Engine, float]) -> str:
-    """``Crossover at 17.5M executions/month ($4,610/month): ...``, or who is cheaper throughout when none."""
+def crossings_text(crossovers: Sequence[Crossover], order: Mapping[Engine, tuple[float, float]]) -> str:
+    """``Crossover at 17.5M executions/month ($4,610/month): ...``, or who is cheaper throughout when none.
+
+    ``order``: per engine, (fixed monthly USD, USD per million executions). Two engines that never cross keep one
+    order above zero executions: the lower fixed cost's, or on equal fixed costs (e.g. the same keys and nothing
+    else) the lower cost per execution's."""
     if not crossovers:
         # No crossing: the order at any volume holds at every volume.
-        cheaper = min(fixed_monthly_usd, key=lambda engine: fixed_monthly_usd[engine])
+        cheaper = min(order, key=lambda engine: order[engine])
         return (f"No crossover up to {fmt_volume(VOLUME_UPPER)} executions/month: {cheaper.display_name} is cheaper "
                 "throughout.")
     parts = [f"{fmt_volume(c.executions_per_month)} executions/month ({fmt_usd(c.monthly_usd)}/month): "
@@ -111,8 +116,8 @@ def crossings_text(crossovers: Sequence[Crossover], fixed_monthly_usd: Mapping[E
     text = "Crossover at " + "; ".join(parts) + "."
     # With three engines or more, say too which pairs never cross (their order at any volume holds at every volume).
     crossed = {frozenset((c.cheaper_below, c.cheaper_above)) for c in crossovers}
-    engines = list(fixed_monthly_usd)
-    never = [sorted((first, second), key=lambda engine: fixed_monthly_usd[engine])
+    engines = list(order)
+    never = [sorted((first, second), key=lambda engine: order[engine])
              for index, first in enumerate(engines) for second in engines[index + 1:]
              if frozenset((first, second)) not in crossed]
     if never:

@@ -24,6 +24,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from contract.environment import DURABLE_FUNCTION_ALIAS
 from infra.components.encrypted_log_group import EncryptedLogGroup
 from infra.components.service_endpoints import NetworkEgress
 
@@ -31,7 +32,7 @@ RUNTIME = lambda_.Runtime.PYTHON_3_13  # the first Python runtime with durable f
 MEMORY_MIB = 512
 # One invocation: it replays the checkpoints, then runs steps until the execution waits, retries or ends.
 INVOCATION_TIMEOUT = Duration.seconds(60)
-ALIAS = "live"
+ALIAS = DURABLE_FUNCTION_ALIAS
 # What the execution role calls on its own executions (AWS Lambda Developer Guide, "Security and permissions for Lambda
 # durable functions", https://docs.aws.amazon.com/lambda/latest/dg/durable-security.html).
 EXECUTION_ROLE_ACTIONS = ("lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState")

@@ -22,17 +22,20 @@ Known differences from AWS in the emulator (aws-durable-execution-sdk-python-tes
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Self
 
 import boto3
+from botocore.awsrequest import AWSResponse
+from botocore.response import StreamingBody
 
 from local.processes import free_port, spawn, stop
 from local.temporal import clean_environment
@@ -41,6 +44,7 @@ EMULATOR = Path(sys.executable).parent / "dex-local-runner"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 POLL_SECONDS = 0.1
+_STASH_KEY = "local_durable_invoke"
 _DUMMY = "testing"  # the emulator does not check signatures; placeholders keep boto3 from looking for real ones
 
 
@@ -176,6 +180,40 @@ class LocalDurableFunctions:
         except OSError as error:
             raise EmulatorError(f"the emulator refused to start execution {name} ({type(error).__name__})") from None
         return arn
+
+    def route_invoke(self, session: Any, *, deployed_names: Mapping[str, str]) -> Callable[[], None]:
+        """Answer ``lambda:Invoke`` with a ``DurableExecutionName`` on a boto3 ``session`` as the Lambda service does
+        for a durable function: start (or find) the named execution and reply ``202`` with its
+        ``DurableExecutionArn``. ``deployed_names`` maps the name a client calls (e.g. ``env-onboarding-durable:live``)
+        to a function here. The emulator has no Invoke route; this gives a deployed client's start path
+        (:func:`ops.durable.invoke_starter`) one. Other Invoke calls pass through untouched (registered first, so
+        an in-process Lambda router on the same session still answers its own). Returns the uninstall callable."""
+
+        def stash(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            context[_STASH_KEY] = (params.get("FunctionName"), params.get("DurableExecutionName"),
+                                   params.get("Payload"))
+
+        def answer(context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+            called, name, payload = context.get(_STASH_KEY, (None, None, None))
+            function = deployed_names.get(str(called))
+            if function is None or name is None:
+                return None
+            context.pop(_STASH_KEY)
+            body = payload if isinstance(payload, bytes) else str(payload or "{}").encode()
+            arn = self.start(function, name=str(name), payload=json.loads(body))
+            response = AWSResponse(f"{self.endpoint}/invoke", 202, {}, None)
+            empty = StreamingBody(io.BytesIO(b""), 0)
+            return response, {"StatusCode": 202, "DurableExecutionArn": arn, "Payload": empty,
+                              "ResponseMetadata": {"HTTPStatusCode": 202}}
+
+        session.events.register_first("before-parameter-build.lambda.Invoke", stash)
+        session.events.register_first("before-call.lambda.Invoke", answer)
+
+        def uninstall() -> None:
+            session.events.unregister("before-parameter-build.lambda.Invoke", stash)
+            session.events.unregister("before-call.lambda.Invoke", answer)
+
+        return uninstall
 
     def describe(self, arn: str) -> dict[str, Any]:
         described: dict[str, Any] = self.client.get_durable_execution(DurableExecutionArn=arn)

@@ -15,17 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from moto import mock_aws
 
 from comparison.deployed import audit as deployed_audit
 from comparison.deployed.config import CANARY_SCENARIOS, AuditConfigError, load_target, read_context
 from comparison.models import Engine
-from contract.environment import worker_environment
+from contract.environment import DURABLE_FUNCTION_ALIAS, worker_environment
 from contract.onboarding import ONBOARDING
 from contract.profile import Profile
 from local.aws import create_key, moto_server
-from local.onboarding import OnboardingStepFunctions, onboarding_definition
+from local.onboarding import OnboardingDurableFunction, OnboardingStepFunctions, onboarding_definition
 from local.temporal import NAMESPACE, temporal_dev_server, wait_for_temporal, worker_process
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -123,7 +124,13 @@ def deployment() -> Iterator[StandIn]:
                    **worker_environment(ONBOARDING, address=server.address, namespace=NAMESPACE,
                                         task_queue="canaries", tables=sfn.resources.tables, payload_key_id=alias,
                                         profile=Profile.HARDENED)}
-            with worker_process(env, Path(tmp)):
+            # The durable function writes the same tables, as in a deployment; its alias is answered on boto3's
+            # default session with the Lambda service's durable Invoke (the emulator has no Invoke route).
+            with worker_process(env, Path(tmp)), OnboardingDurableFunction(
+                    aws, profile=Profile.HARDENED, prefix="deployed", workdir=Path(tmp),
+                    tables=sfn.resources.tables) as durable:
+                uninstall = durable.route_invoke(boto3.DEFAULT_SESSION,
+                                                 deployed_name=f"deployed-onboarding-durable:{DURABLE_FUNCTION_ALIAS}")
                 yield StandIn({
                     "AWS_REGION": "us-east-1", "AUDIT_ENVIRONMENT_NAME": "deployed",
                     "TEMPORAL_ADDRESS": server.address, "TEMPORAL_NAMESPACE": NAMESPACE,
@@ -131,11 +138,13 @@ def deployment() -> Iterator[StandIn]:
                     "AUDIT_SCENARIOS": ",".join(CANARIES),
                     # The stand-in's handlers run in process: Lambda writes no REPORT line to wait for.
                     "AUDIT_REPORT_WAIT_SECONDS": "0",
+                    # The durable-execution APIs are the emulator's (Invoke is routed above, before any request).
+                    "AWS_ENDPOINT_URL_LAMBDA": durable.endpoint,
                 })
+                uninstall()
 
 
-# The engines `make audit` runs canaries on (the durable functions' canaries are not built yet: comparison/README).
-AUDITED = (Engine.TEMPORAL, Engine.STEPFUNCTIONS)
+AUDITED = tuple(Engine)  # make audit runs canaries on every engine
 
 
 def test_the_audit_runs_canaries_on_both_engines_and_finds_nothing_in_the_hardened_deployment(
@@ -158,6 +167,8 @@ def test_the_audit_runs_canaries_on_both_engines_and_finds_nothing_in_the_harden
         assert audit["total_hits"] == 0 and audit["executions"] == len(CANARIES)
         assert sum(channel["strings_scanned"] for channel in audit["channels"].values()) > 0
     assert (report["exposure"]["temporal"]["hardened"]["channels"]["workflow_input"]["ciphertext_payloads"]
+            >= len(CANARIES))
+    assert (report["exposure"]["durable"]["hardened"]["channels"]["operation_data"]["ciphertext_payloads"]
             >= len(CANARIES))
     assert report["cost"]["engines"]["temporal"]["per_execution"]["actions"] > 0
     # No Lambda wrote a REPORT line here, so the Lambda figures stay assumed, and the report says so.

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from comparison.models import FactRole, Facts, FactSpec
+from comparison.cost.compare import Crossover
+from comparison.models import Engine, FactRole, Facts, FactSpec
 from comparison.onboarding import FACTS, SideEffects, expected_facts, run_facts
-from comparison.report.formatting import effect_labels, effects_text, fmt_usd, fmt_volume, outcome_text
+from comparison.report.formatting import (
+    crossings_text,
+    effect_labels,
+    effects_text,
+    fmt_usd,
+    fmt_volume,
+    outcome_text,
+)
 from scenarios import scenario
 
 SPECS = (
@@ -50,3 +58,17 @@ def test_onboarding_facts_read_as_before() -> None:
     assert (outcome_text(FACTS, reviewed), effects_text(FACTS, reviewed)) == (
         "APPROVED", "account OPEN, approved charges 1, outbox 1, review")
     assert outcome_text(FACTS, run_facts(None, SideEffects())) == "no outcome"
+
+
+def test_engines_that_never_cross_are_ordered_by_what_they_cost_above_zero() -> None:
+    # Step Functions crosses Temporal; the durable function crosses neither. Step Functions and the durable function
+    # share their fixed cost (the same keys), so the cheaper per execution is cheaper at every volume above zero.
+    crossing = Crossover(executions_per_month=2.5e8, monthly_usd=63_790.0, cheaper_below=Engine.STEPFUNCTIONS,
+                         cheaper_above=Engine.TEMPORAL)
+    order = {Engine.TEMPORAL: (151.87, 339.0), Engine.STEPFUNCTIONS: (35.85, 251.0), Engine.DURABLE: (35.85, 93.6)}
+    text = crossings_text([crossing], order)
+    assert "Lambda durable functions cheaper than Step Functions" in text
+    assert "Lambda durable functions cheaper than Temporal" in text
+    assert "Step Functions cheaper than Lambda" not in text
+    no_crossing = crossings_text([], {Engine.STEPFUNCTIONS: (35.85, 251.0), Engine.DURABLE: (35.85, 93.6)})
+    assert no_crossing.endswith("Lambda durable functions is cheaper throughout.")
