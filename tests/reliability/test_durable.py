@@ -21,17 +21,17 @@ from typing import Any
 
 import pytest
 
-from comparison.engines.durable import DurableTarget, history, run_on_durable
+from comparison.engines.durable import history, run_on_durable
 from comparison.engines.runs import plan
-from contract.profile import Profile
-from local.aws import AwsEmulation, moto_server
-from local.onboarding import DURABLE_FUNCTION, OnboardingDurableFunction
+from local.aws import AwsEmulation
+from local.onboarding import OnboardingDurableFunction
 from onboarding.models import Outcome, OutcomeStatus, RejectionReason
 from ops.durable import execution_input, start_onboarding
 from ops.starter import StarterError
 from scenarios import SCENARIOS, new_application_id
 from scenarios.bad_inputs import BadInput
 from tests.reliability.test_temporal_bad_inputs import REFUSED, USABLE, in_text, pii_of
+from tests.support.durable import driver_target, finished_problems, hardened_durable_function
 from tests.support.side_effects import SideEffects, matches_expected
 
 REVIEW_TIMEOUT_SECONDS = 30
@@ -40,15 +40,8 @@ COPIES = 7  # of every scenario in the corpus, started at once
 
 @pytest.fixture(scope="module")
 def durable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AwsEmulation, OnboardingDurableFunction]]:
-    with moto_server() as aws, OnboardingDurableFunction(
-            aws, profile=Profile.HARDENED, prefix=f"rel-{new_application_id()[-8:]}",
-            workdir=tmp_path_factory.mktemp("durable")) as function:
-        yield aws, function
-
-
-def _target(function: OnboardingDurableFunction) -> DurableTarget:
-    return DurableTarget(start=function.start, lambda_client=function.client, reviews_table=function.reviews_table(),
-                         keys=function.keys, function_name=DURABLE_FUNCTION)
+    with hardened_durable_function("rel", tmp_path_factory.mktemp("durable")) as started:
+        yield started
 
 
 @pytest.mark.parametrize("bad", REFUSED, ids=[bad.name for bad in REFUSED])
@@ -76,7 +69,7 @@ def test_every_usable_bad_input_is_rejected_with_its_codes_and_no_side_effect(
     durable: tuple[AwsEmulation, OnboardingDurableFunction], tmp_path: Path
 ) -> None:
     _, function = durable
-    target = _target(function)
+    target = driver_target(function)
     arns = {}
     for bad in USABLE:
         application_id = new_application_id()
@@ -124,12 +117,7 @@ def test_the_corpus_many_times_over_at_once_ends_as_expected(
     assert len(planned) >= 100
     lines: list[str] = []
     with ThreadPoolExecutor(1) as pool:  # the driver answers reviews while the executions run
-        finished = pool.submit(run_on_durable, _target(function), planned, label="durable/load",
+        finished = pool.submit(run_on_durable, driver_target(function), planned, label="durable/load",
                                progress=lines.append, review_timeout_seconds=REVIEW_TIMEOUT_SECONDS,
                                timeout_seconds=1800).result()
-    adapters = function.adapters()
-    assert [item.planned.scenario.name for item in finished if item.outcome is None] == []
-    problems = [f"{item.planned.scenario.name}: {problem}" for item in finished if item.outcome is not None
-                for problem in matches_expected(item.planned.scenario, item.outcome,
-                                                SideEffects.of(adapters, item.planned.application_id))]
-    assert problems == []
+    assert finished_problems(function, finished) == []

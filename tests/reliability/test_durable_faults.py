@@ -22,16 +22,16 @@ from typing import Any
 
 import pytest
 
-from comparison.engines.durable import DurableTarget, history, run_on_durable
+from comparison.engines.durable import history, run_on_durable
 from comparison.engines.runs import plan
-from contract.profile import Profile
 from envelope.seal import META_KEY_ID
-from local.aws import AwsEmulation, moto_server
+from local.aws import AwsEmulation
 from local.onboarding import DURABLE_FUNCTION, OnboardingDurableFunction
 from onboarding.adapters.dynamodb import DynamoReviewQueue
 from onboarding.models import Outcome
 from ops.durable import decide, start_onboarding
 from scenarios import SCENARIOS, SCENARIOS_BY_NAME, new_application_id
+from tests.support.durable import driver_target, finished_problems, hardened_durable_function
 from tests.support.side_effects import SideEffects, matches_expected
 
 REVIEW_TIMEOUT_SECONDS = 60
@@ -42,15 +42,8 @@ WAIT_SECONDS = 240.0  # a bound that turns a hang into a failure on a loaded mac
 
 @pytest.fixture(scope="module")
 def durable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AwsEmulation, OnboardingDurableFunction]]:
-    with moto_server() as aws, OnboardingDurableFunction(
-            aws, profile=Profile.HARDENED, prefix=f"flt-{new_application_id()[-8:]}",
-            workdir=tmp_path_factory.mktemp("durable-faults")) as function:
-        yield aws, function
-
-
-def _target(function: OnboardingDurableFunction) -> DurableTarget:
-    return DurableTarget(start=function.start, lambda_client=function.client, reviews_table=function.reviews_table(),
-                         keys=function.keys, function_name=DURABLE_FUNCTION)
+    with hardened_durable_function("flt", tmp_path_factory.mktemp("durable-faults")) as started:
+        yield started
 
 
 def _part_way(function: OnboardingDurableFunction) -> list[str]:
@@ -68,7 +61,7 @@ def test_a_function_killed_between_checkpoints_replays_without_a_duplicate_side_
     _, function = durable
     planned = plan(case for _ in range(COPIES) for case in SCENARIOS)
     with ThreadPoolExecutor(1) as pool:  # the driver answers reviews while the executions run
-        running = pool.submit(run_on_durable, _target(function), planned, label="durable/crash",
+        running = pool.submit(run_on_durable, driver_target(function), planned, label="durable/crash",
                               progress=lambda _: None, review_timeout_seconds=REVIEW_TIMEOUT_SECONDS,
                               timeout_seconds=WAIT_SECONDS)
         deadline = time.monotonic() + WAIT_SECONDS
@@ -78,12 +71,7 @@ def test_a_function_killed_between_checkpoints_replays_without_a_duplicate_side_
         function.replace_execution_environment()
         finished = running.result()
     assert part_way  # executions the crash caught between checkpoints
-    adapters = function.adapters()
-    assert [item.planned.scenario.name for item in finished if item.outcome is None] == []
-    problems = [f"{item.planned.scenario.name}: {problem}" for item in finished if item.outcome is not None
-                for problem in matches_expected(item.planned.scenario, item.outcome,
-                                                SideEffects.of(adapters, item.planned.application_id))]
-    assert problems == []
+    assert finished_problems(function, finished) == []
 
 
 def _key_ids(events: list[dict[str, Any]]) -> list[str]:
