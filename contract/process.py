@@ -53,6 +53,27 @@ class Retry(StrEnum):
     TRANSIENT = "transient"  # the step's provider also fails transiently: the same budget, with backoff
 
 
+@dataclass(frozen=True, kw_only=True)
+class RetryBudget:
+    """How often and how far apart the engines retry a step that failed for any reason but a business rejection.
+
+    Temporal's retry policy (``workers.workflows.RETRY_POLICY``) and the durable function's retry strategy read these
+    numbers; the state machine's ``Retry`` fields are written in its ASL file and held to them by
+    ``tests/contract/test_definition.py``. The defaults: the corpus's flakiest provider fails 3 times in a row, so
+    five attempts leave headroom, and 1 s doubling to 30 s keeps a step's retries within a few minutes.
+    """
+
+    max_attempts: int = 5  # the first attempt included
+    initial_interval_seconds: int = 1
+    backoff_coefficient: float = 2.0
+    max_interval_seconds: int = 30
+
+    def delay_seconds(self, attempts_made: int) -> float:
+        """The wait before the next attempt once ``attempts_made`` (>= 1) have failed."""
+        return min(self.initial_interval_seconds * self.backoff_coefficient ** (attempts_made - 1),
+                   self.max_interval_seconds)
+
+
 class StepKind(StrEnum):
     TASK = "task"
     REVIEW = "review"  # puts the case in front of a human; the engine then waits for a decision or a timeout
@@ -130,6 +151,7 @@ class ProcessDescription:
     tables: tuple[Table, ...] = ()  # side-effect tables; each gets a ``<ROLE>_TABLE`` variable
     entry_function: str = "intake"  # the task Lambda a client calls to submit (claim check, then start)
     invalid_reason: str = "INVALID_APPLICATION"  # what a malformed submission (its id, its size) is rejected with
+    retry_budget: RetryBudget = field(default_factory=RetryBudget)
     rejection_error: type[Exception] = field(default=Exception, repr=False)
     transient_error: type[Exception] = field(default=Exception, repr=False)
     safe_message_errors: tuple[type[BaseException], ...] = field(default=(), repr=False)

@@ -62,9 +62,7 @@ from onboarding.models import (
 )
 from onboarding.ports import Adapters
 
-MAX_ATTEMPTS = 5
-INITIAL_DELAY_SECONDS = 1
-MAX_DELAY_SECONDS = 30
+RETRY_BUDGET = ONBOARDING.retry_budget  # the same budget as the other engines (contract.process.RetryBudget)
 log = logging.getLogger("durable_functions")
 T = TypeVar("T")
 
@@ -101,10 +99,9 @@ def onboarding_stores(tables: Any, dynamodb: Any) -> Adapters:
 
 
 def _retry(error: Exception, attempts_made: int) -> RetryDecision:
-    if isinstance(error, StepRejected) or attempts_made >= MAX_ATTEMPTS:
+    if isinstance(error, StepRejected) or attempts_made >= RETRY_BUDGET.max_attempts:
         return RetryDecision.no_retry()
-    delay = min(INITIAL_DELAY_SECONDS * 2 ** (attempts_made - 1), MAX_DELAY_SECONDS)
-    return RetryDecision.retry(Duration.from_seconds(delay))
+    return RetryDecision.retry(Duration.from_seconds(RETRY_BUDGET.delay_seconds(attempts_made)))
 
 
 def _guarded(body: Callable[[StepContext], T]) -> Callable[[StepContext], T]:

@@ -34,6 +34,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from contract.onboarding import ONBOARDING
     from onboarding import steps
     from onboarding.errors import BusinessRejection
     from onboarding.models import (
@@ -63,13 +64,13 @@ with workflow.unsafe.imports_passed_through():
 STEP_TIMEOUT = timedelta(seconds=30)
 # Bounds a step's retries in time as well as in count (5 attempts of 30 s plus backoff fit well inside).
 STEP_BUDGET = timedelta(minutes=5)
-# Identity scenarios fail up to 3 times before answering; five attempts leave headroom. Business rejections are
-# raised non-retryable already; listing their types too keeps that true if an activity forgets to.
+# The process's retry budget (contract.process.RetryBudget). Business rejections are raised non-retryable already;
+# listing their types too keeps that true if an activity forgets to.
 RETRY_POLICY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=5,
+    initial_interval=timedelta(seconds=ONBOARDING.retry_budget.initial_interval_seconds),
+    backoff_coefficient=ONBOARDING.retry_budget.backoff_coefficient,
+    maximum_interval=timedelta(seconds=ONBOARDING.retry_budget.max_interval_seconds),
+    maximum_attempts=ONBOARDING.retry_budget.max_attempts,
     non_retryable_error_types=[reason.value for reason in RejectionReason],
 )
 WORKFLOW_ID_MISMATCH = FieldError(field="application_id", code="does_not_match_workflow_id")

@@ -6,7 +6,7 @@ import pytest
 
 from contract.environment import table_environment, task_environment, worker_environment
 from contract.onboarding import ONBOARDING
-from contract.process import DescriptionError, ProcessDescription, Review, Step, StepKind, Table
+from contract.process import DescriptionError, ProcessDescription, RetryBudget, Review, Step, StepKind, Table
 from contract.profile import Profile
 
 
@@ -81,3 +81,24 @@ def test_the_environment_builders_name_every_table_of_the_process_and_refuse_oth
                                 payload_key_id=None, profile=Profile.BASELINE)
     assert "PAYLOAD_KEY_ID" not in worker and worker["PROTECTION_PROFILE"] == "baseline"
     assert worker["LEDGER_TABLE"] == tables["ledger"] and worker["TEMPORAL_TASK_QUEUE"] == "q"
+
+
+def test_the_retry_budget_doubles_its_wait_up_to_its_cap() -> None:
+    budget = RetryBudget(max_attempts=6, initial_interval_seconds=2, backoff_coefficient=3.0, max_interval_seconds=50)
+    assert [budget.delay_seconds(n) for n in range(1, 6)] == [2, 6, 18, 50, 50]
+
+
+def test_every_engine_retries_with_the_described_budget() -> None:
+    from durable_functions.handler import RETRY_BUDGET, _retry
+    from workers.workflows import RETRY_POLICY
+
+    budget = ONBOARDING.retry_budget
+    assert RETRY_BUDGET is budget
+    assert RETRY_POLICY.maximum_interval is not None
+    assert (RETRY_POLICY.maximum_attempts, RETRY_POLICY.initial_interval.total_seconds(),
+            RETRY_POLICY.backoff_coefficient, RETRY_POLICY.maximum_interval.total_seconds()) == (
+        budget.max_attempts, budget.initial_interval_seconds, budget.backoff_coefficient, budget.max_interval_seconds)
+    failure = RuntimeError("a fault")
+    assert [_retry(failure, attempts).delay_seconds for attempts in range(1, budget.max_attempts)] == [
+        int(budget.delay_seconds(attempts)) for attempts in range(1, budget.max_attempts)]
+    assert not _retry(failure, budget.max_attempts).should_retry
