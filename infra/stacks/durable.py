@@ -33,18 +33,17 @@ from infra.task_access import durable_access
 
 # The execution timeout is the review window plus a ceiling for the steps around it: every step and compensation of
 # the description, and the handler's own two bookkeeping steps (opening the sealed input, recording the review's
-# decision; durable_functions.handler), each using its whole retry budget (the same for every engine: 5 attempts,
-# backoff at most 30 s; durable_functions.handler) with every attempt taking the whole invocation timeout.
+# decision; durable_functions.handler), each using its whole retry budget (the process's, the same for every engine:
+# contract.process.RetryBudget) with every attempt taking the whole invocation timeout and the longest backoff.
 BOOKKEEPING_STEPS = 2
-RETRY_ATTEMPTS = 5
-MAX_RETRY_DELAY_SECONDS = 30
 
 
 def execution_timeout_seconds(process: ProcessDescription, review_timeout_seconds: int) -> int:
     """``DurableConfig.ExecutionTimeout`` in seconds for ``process``; a review window too long for AWS's limit
     (366 days) fails naming the configuration key."""
     steps = len(process.all_steps) + BOOKKEEPING_STEPS
-    budget = steps * RETRY_ATTEMPTS * (int(INVOCATION_TIMEOUT.to_seconds()) + MAX_RETRY_DELAY_SECONDS)
+    retries = process.retry_budget
+    budget = steps * retries.max_attempts * (int(INVOCATION_TIMEOUT.to_seconds()) + retries.max_interval_seconds)
     timeout = review_timeout_seconds + budget
     if timeout > MAX_DURABLE_EXECUTION_SECONDS:
         raise ConfigurationError(f"review_timeout_seconds: leaves no room for the durable function's steps (at most "
