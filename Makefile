@@ -46,10 +46,10 @@ lint: $(VENV)/.installed ## ruff, mypy and the import contracts (lint-imports)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
-test: install lint bundle $(CHECKOV) $(CHROMIUM) ## the whole suite (unit, both engines, infra + compliance gates, comparison)
+test: install lint bundle $(CHECKOV) $(CHROMIUM) ## the whole suite (unit, every engine, infra + compliance gates, comparison)
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
-demo: install bundle ## every scenario through both engines, both profiles, locally; reports/comparison.{json,md,html}
+demo: install bundle ## every scenario through all three engines, both profiles, locally; reports/comparison.{json,md,html}
 	$(PY) -m comparison.demo $(DEMO_ARGS)
 
 audit: install ## the exposure audit against a deployed environment, with its own canaries (see README)
@@ -66,7 +66,7 @@ bench: $(VENV)/.installed bundle ## measure what protection costs (codec ratio, 
 
 # mutmut (pinned in the dev extra) over the security core, each module with its own fast tests; MUTATION_WORKERS=2 runs
 # two mutants at a time. Not part of `make test`: see tests/README.md for its wall time.
-mutation: $(VENV)/.installed ## mutation testing of the security core (minutes, not in test): reports/mutation.json
+mutation: $(VENV)/.installed ## mutation testing of the security core (about an hour with one worker, not in test): reports/mutation.json
 	$(PY) -m tests.mutation $(MUTATION_ARGS)
 
 temporal-histories: $(VENV)/.installed ## record the encrypted replay histories (all, or SCENARIOS="name ..." only)
@@ -87,7 +87,7 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM) ## install Debian's Chromium for the browser tests (needs root or sudo)
 
-bundle: $(VENV)/.installed ## build the Lambda bundle (build/lambda) and the worker image context (build/worker), no Docker
+bundle: $(VENV)/.installed ## build the Lambda assets (build/lambda, build/durable) and the worker image context (build/worker), no Docker
 	$(PY) -m infra.bundle
 
 synth: install bundle $(CHECKOV) ## cdk.out/<mode>/ for both egress modes, gated; reports/compliance.json
