@@ -7,8 +7,8 @@
 Configuration (environment): ``DURABLE_FUNCTION`` (the function to start, qualified with its alias or version: durable
 executions need a qualified function), ``PAYLOAD_KEY_ID`` (the KMS key the function seals its checkpoints under; the
 submission and the review's answer are sealed here with it, before they leave this machine), ``REVIEWS_TABLE`` and
-AWS credentials allowed ``lambda:InvokeFunction``, ``lambda:SendDurableExecutionCallbackSuccess``,
-``lambda:GetDurableExecution`` and ``lambda:ListDurableExecutionsByFunction`` on the function,
+AWS credentials allowed ``lambda:InvokeFunction``, ``lambda:SendDurableExecutionCallbackSuccess`` and
+``lambda:ListDurableExecutionsByFunction`` on the function,
 ``kms:GenerateDataKey`` on the key (with the ``durable-checkpoint`` encryption context) and read access to the
 review queue. Output is JSON holding ids, steps and outcomes only.
 
