@@ -10,8 +10,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
+from moto import mock_aws
 
 from envelope.errors import KeyUnavailableError, UnknownKeyError, WrongKeyError
 from envelope.key_cache import CachePolicy, DataKeyCache
@@ -202,3 +204,18 @@ def test_an_empty_key_name_is_refused() -> None:
     with pytest.raises(ValueError) as raised:
         LocalKeyProvider({"": bytes(32)}, current="")
     assert str(raised.value) == "local key names must match [A-Za-z0-9._-]{1,64}"
+
+
+def test_a_kms_provider_binds_its_data_keys_to_the_encryption_context_it_is_given() -> None:
+    """The durable function's checkpoint key admits only its own context: a provider must use the one it is given,
+    so a data key wrapped under one context is refused under another (KMS on moto checks it)."""
+    with mock_aws():
+        kms = boto3.client("kms", region_name="us-east-1")
+        key = kms.create_key(Description="context test")["KeyMetadata"]["Arn"]
+        checkpoint = KmsKeyProvider(key, kms_client=kms, encryption_context={"purpose": "durable-checkpoint"})
+        data_key = checkpoint.generate_data_key()
+        assert checkpoint.unwrap(data_key.key_id, data_key.wrapped) == data_key.plaintext
+        assert kms.decrypt(CiphertextBlob=data_key.wrapped,
+                           EncryptionContext={"purpose": "durable-checkpoint"})["Plaintext"] == data_key.plaintext
+        with pytest.raises(WrongKeyError):
+            KmsKeyProvider(key, kms_client=kms).unwrap(data_key.key_id, data_key.wrapped)  # the default context
