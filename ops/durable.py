@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
 from contract.environment import CHECKPOINT_ENCRYPTION_CONTEXT, DEFAULT_REVIEW_TIMEOUT_SECONDS, PAYLOAD_KEY_ID
 from contract.onboarding import ONBOARDING
@@ -37,7 +37,7 @@ from envelope.keys import KmsKeyProvider
 from onboarding.adapters.dynamodb import DynamoReviewQueue
 from onboarding.models import ReviewDecision
 from onboarding.ports import ReviewQueue
-from ops.reviewer import CALLBACK_FAILED, ReviewError
+from ops.reviewer import CALLBACK_FAILED, ReviewError, aws_failure
 from ops.starter import StarterError, require_unicode_text, workflow_id_for
 
 ENV_FUNCTION = "DURABLE_FUNCTION"
@@ -121,9 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     status = commands.add_parser("status", help="the onboarding's execution status")
     status.add_argument("application_id")
     args = parser.parse_args(argv)
-    lambda_client = boto3.client("lambda")
     try:
         function = _required(ENV_FUNCTION)
+        lambda_client = boto3.client("lambda")
         if args.command == "start":
             try:
                 submission = json.loads(args.file.read_text(encoding="utf-8"))
@@ -152,6 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StarterError, ReviewError) as error:
         print(json.dumps({"error": str(error)}), file=sys.stderr)
         return 2
+    except (BotoCoreError, ClientError) as error:
+        print(json.dumps({"error": aws_failure(error)}), file=sys.stderr)
+        return 2 if isinstance(error, NoRegionError) else 1
     return 0
 
 

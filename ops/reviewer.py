@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 from boto3.dynamodb.conditions import Attr
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
 from contract.onboarding import ONBOARDING
 from onboarding.adapters.dynamodb import DynamoReviewQueue
@@ -115,9 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     table_name = os.environ.get(variable)
     if not table_name:
         parser.error(f"environment variable {variable} is not set")
-    table = boto3.resource("dynamodb").Table(table_name)
-    reviews, stepfunctions = DynamoReviewQueue(table), boto3.client("stepfunctions")
     try:
+        table = boto3.resource("dynamodb").Table(table_name)
+        reviews, stepfunctions = DynamoReviewQueue(table), boto3.client("stepfunctions")
         if args.command == "list":
             for review in pending_reviews(table):
                 print(json.dumps({"application_id": review.application_id, "risk_level": review.risk_level.value}))
@@ -129,7 +129,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReviewError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except (BotoCoreError, ClientError) as error:
+        print(f"error: {aws_failure(error)}", file=sys.stderr)
+        return 2 if isinstance(error, NoRegionError) else 1
     return 0
+
+
+def aws_failure(error: BotoCoreError | ClientError) -> str:
+    """What an operator command says when AWS cannot be reached or refuses: the setting to fix, or the error code
+    (never the message, which may quote a request)."""
+    if isinstance(error, NoRegionError):
+        return "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION)"
+    if isinstance(error, ClientError):
+        return f"AWS refused the call ({error.response.get('Error', {}).get('Code', 'Unknown')})"
+    return f"AWS could not be reached ({type(error).__name__})"
 
 
 if __name__ == "__main__":

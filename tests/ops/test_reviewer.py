@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 
 from contract.onboarding import onboarding_asl
@@ -15,7 +16,7 @@ from contract.profile import Profile
 from local.onboarding import OnboardingStepFunctions
 from onboarding.adapters.dynamodb import DynamoReviewQueue
 from onboarding.models import OutcomeStatus, RejectionReason, ReviewDecision
-from ops import reviewer
+from ops import durable, reviewer
 from scenarios import new_application_id, scenario
 
 CASE = scenario("review_approved")
@@ -106,6 +107,24 @@ def test_the_command_names_a_missing_setting(monkeypatch: pytest.MonkeyPatch,
         reviewer.main(["list"])
     assert exit_.value.code == 2
     assert "REVIEWS_TABLE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [
+    ["python -m ops.reviewer", "list"],
+    ["python -m ops.durable", "status", "app_0123456789abcdef0123456789abcdef"],
+])
+def test_an_operator_command_without_an_aws_region_names_the_setting(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for variable in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")  # no region from a profile either
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # a new process's default session, not the fixture's
+    monkeypatch.setenv("REVIEWS_TABLE", "reviews")
+    monkeypatch.setenv("DURABLE_FUNCTION", "onboarding-durable:live")
+    module = reviewer if command[0].endswith("reviewer") else durable
+    assert module.main(command[1:]) == 2
+    assert "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION)" in capsys.readouterr().err
 
 
 def test_pending_reviews_reads_the_queue(sfn: OnboardingStepFunctions) -> None:
