@@ -1,4 +1,4 @@
-"""The local runner's workaround for moto's SendTask* race (``local/stepfunctions/moto_callbacks.py``).
+"""The local runner's workarounds for moto's callback races (``local/stepfunctions/moto_callbacks.py``).
 
 Under load, moto can be asked for a decision while another execution's worker thread has not started yet. The race
 is reproduced deterministically by placing such an execution (status RUNNING, no evaluation environment yet) in
@@ -12,9 +12,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from moto.stepfunctions.parser.api import ExecutionStatus
+from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackEndpoint, CallbackOutcomeSuccess
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from local.onboarding import OnboardingStepFunctions
+from local.stepfunctions import moto_callbacks
 from onboarding.models import RejectionReason, ReviewDecision
 from scenarios import scenario
 
@@ -40,3 +42,15 @@ def test_a_decision_lands_while_another_execution_has_not_started() -> None:
             executions.remove(unstarted)
         result = sfn.wait_onboarding(arn)
     assert result.outcome is not None and result.outcome.reason is RejectionReason.REVIEW_DECLINED
+
+
+def test_a_decision_sent_before_the_task_waits_for_it_still_wakes_the_task() -> None:
+    """The review step's heartbeat endpoint is created after its Lambda returned; a decision sent in between must
+    not be lost (without the workaround the task sleeps until its review timeout: REVIEW_TIMEOUT)."""
+    moto_callbacks.install()
+    answered = CallbackEndpoint(callback_id="answered")
+    answered.notify(CallbackOutcomeSuccess(callback_id="answered", output='{"decision": "APPROVE"}'))
+    assert answered.setup_heartbeat_endpoint(heartbeat_seconds=5).clear_and_wait() is True
+    assert answered.get_outcome() is not None
+    waiting = CallbackEndpoint(callback_id="waiting")  # no answer yet: the heartbeat still waits (here 0 s)
+    assert waiting.setup_heartbeat_endpoint(heartbeat_seconds=0).clear_and_wait() is False
