@@ -15,6 +15,8 @@ CHECKOV_VERSION := 3.3.30
 EGRESS_MODES := nat privatelink
 CDK_ARGS ?=
 DEMO_ARGS ?=
+# make bench BENCH_BASE=<commit>: the Temporal bench also runs that commit's worker, in the same rounds (base vs new).
+BENCH_BASE ?=
 STACKS ?= --all
 EXTRAS := aws,worker,lambda,durable,ops,cdk,dev
 # make test runs pytest in this many worker processes (pytest-xdist; groups in tests/conftest.py); 0 runs in-process.
@@ -62,7 +64,7 @@ sfn-local: $(VENV)/.installed bundle ## run the scenario corpus on the local Ste
 	$(PY) -m local.stepfunctions --profile $(or $(PROFILE),hardened)
 
 bench: $(VENV)/.installed bundle ## measure what protection costs (codec ratio, KMS requests, payload timings, Lambda imports/assets): reports/bench.json
-	$(PY) -m bench
+	$(PY) -m bench $(if $(BENCH_BASE),--base $(BENCH_BASE))
 
 # mutmut (pinned in the dev extra) over the security core, each module with its own fast tests; MUTATION_WORKERS=2 runs
 # two mutants at a time. Not part of `make test`: see tests/README.md for its wall time.

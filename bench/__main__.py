@@ -1,4 +1,5 @@
-"""``python -m bench [--size full|tiny] [--only NAME] [--output reports/bench.json]`` (``make bench``)."""
+"""``python -m bench [--size full|tiny] [--only NAME] [--base COMMIT] [--output reports/bench.json]`` (``make bench``,
+``make bench BENCH_BASE=COMMIT``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from bench import Bench, Sections, Size, stepfunctions, temporal
+from bench import Bench, Sections, Size, base, stepfunctions, temporal
 from bench.progress import Progress
 from bench.report import DEFAULT_REPORT, environment, merge
 from workers.exit import exit_now
@@ -17,17 +18,18 @@ from workers.exit import exit_now
 BENCHES: dict[str, Bench] = {bench.name: bench for bench in (temporal.BENCH, stepfunctions.BENCH)}
 
 
-async def run(names: list[str], size: Size, workdir: Path, progress: Progress) -> tuple[Sections, list[str]]:
+async def run(names: list[str], size: Size, workdir: Path, progress: Progress,
+              benches: dict[str, Bench] = BENCHES) -> tuple[Sections, list[str]]:
     sections: Sections = {}
     lines: list[str] = []
     for number, name in enumerate(names, 1):
         progress(f"bench {number}/{len(names)}: {name} ({size.value} size)")
         load_before = os.getloadavg()
-        measured = await BENCHES[name].run(size, workdir / name, progress)
+        measured = await benches[name].run(size, workdir / name, progress)
         for section in measured.values():
             section["environment"] = environment(size, load_before=load_before)
         sections |= measured
-        lines += BENCHES[name].summary(measured)
+        lines += benches[name].summary(measured)
     return sections, lines
 
 
@@ -35,11 +37,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--size", choices=[size.value for size in Size], default=Size.FULL.value)
     parser.add_argument("--only", action="append", choices=sorted(BENCHES), help="run only this bench (repeatable)")
+    parser.add_argument("--base", metavar="COMMIT",
+                        help="also run this commit's hardened worker as a fourth Temporal lane (codec.base_vs_new)")
     parser.add_argument("--output", type=Path, default=DEFAULT_REPORT)
     args = parser.parse_args(argv)
+    benches = dict(BENCHES)
+    if args.base is not None:  # refused before any server starts
+        try:
+            benches[temporal.BENCH.name] = temporal.TemporalBench(base_commit=base.resolve(args.base))
+        except base.BaseRefError as error:
+            parser.error(str(error))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-        sections, lines = asyncio.run(run(args.only or sorted(BENCHES), Size(args.size), Path(workdir), Progress()))
+        sections, lines = asyncio.run(run(args.only or sorted(BENCHES), Size(args.size), Path(workdir), Progress(),
+                                          benches))
     merge(args.output, sections)
     print("\n".join([*lines, f"written: {args.output} (sections: {', '.join(sorted(sections))})"]))
     return 0

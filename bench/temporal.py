@@ -9,11 +9,16 @@ profile at a time, alternating which goes first each round (ABBA), after a warm-
 The SDK's floor (``bench.floor``) is a third lane in the same rounds: a worker process of the same SDK whose workflows
 run as many trivial activities as the onboarding they stand for scheduled (counted from its history). Worker CPU per
 workflow, onboarding over floor, is what our code (domain, converter, codec) adds to the SDK's per-activity cost.
+
+With a base commit (``make bench BENCH_BASE=<commit>``, :mod:`bench.base`), a fourth lane runs the base's hardened
+worker from its own source tree in the same rounds: ``codec.base_vs_new`` gives worker CPU per onboarding, base over
+new, from one run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import statistics
@@ -26,7 +31,7 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from bench import Sections, Size
+from bench import Sections, Size, base
 from bench.codec import kms_requests, payload_microseconds
 from bench.floor import FLOOR_WORKFLOW
 from bench.progress import SILENT, Progress
@@ -55,7 +60,8 @@ BENCH_SCENARIOS = tuple(case for case in SCENARIOS
                         and case.expected.reason is not RejectionReason.FUNDING_UNAVAILABLE)
 
 FLOOR = "sdk_floor"
-LANES = (Profile.HARDENED.value, Profile.BASELINE.value, FLOOR)  # one batch each per round
+BASE = "base"  # the base commit's hardened worker, with a base commit only
+LANES = (Profile.HARDENED.value, Profile.BASELINE.value, FLOOR)  # one batch each per round (and BASE's)
 
 
 class BenchError(RuntimeError):
@@ -138,18 +144,24 @@ async def run_floor_batch(client: Client, task_queue: str, activity_counts: list
     return time.perf_counter() - began
 
 
-async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILENT) -> dict[str, Any]:
-    queues = {lane: f"bench-{lane}-{uuid.uuid4().hex[:6]}" for lane in LANES}
+async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILENT,
+                     base_tree: Path | None = None) -> dict[str, Any]:
+    lanes = (*LANES, BASE) if base_tree is not None else LANES
+    queues = {lane: f"bench-{lane}-{uuid.uuid4().hex[:6]}" for lane in lanes}
     clients = {profile: stack.client(profile) for profile in Profile}
-    seconds: dict[str, list[float]] = {lane: [] for lane in LANES}
+    seconds: dict[str, list[float]] = {lane: [] for lane in lanes}
     environments = {
         Profile.HARDENED.value: worker_env(stack, Profile.HARDENED, queues[Profile.HARDENED.value]),
         Profile.BASELINE.value: worker_env(stack, Profile.BASELINE, queues[Profile.BASELINE.value]),
     }
     floor_env = {names.TEMPORAL_ADDRESS: stack.address, names.TEMPORAL_TASK_QUEUE: queues[FLOOR]}
-    with worker_processes(environments, stack.workdir) as workers, \
-            worker_process(floor_env, stack.workdir, module="bench.floor") as floor:
-        pids = {lane: worker.process.pid for lane, worker in workers.items()} | {FLOOR: floor.process.pid}
+    with contextlib.ExitStack() as running:
+        workers = dict(running.enter_context(worker_processes(environments, stack.workdir)))
+        workers[FLOOR] = running.enter_context(worker_process(floor_env, stack.workdir, module="bench.floor"))
+        if base_tree is not None:
+            workers[BASE] = running.enter_context(worker_process(
+                worker_env(stack, Profile.HARDENED, queues[BASE]), stack.workdir, source=base_tree))
+        pids = {lane: worker.process.pid for lane, worker in workers.items()}
         counts, retried = await activities_per_scenario(clients[Profile.BASELINE], queues[Profile.BASELINE.value])
         floor_counts = [counts[BENCH_SCENARIOS[n % len(BENCH_SCENARIOS)].name] for n in range(plan.batch)]
         batches = {
@@ -157,16 +169,20 @@ async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILE
                for profile in Profile},
             FLOOR: functools.partial(run_floor_batch, stack.raw_client(), queues[FLOOR], floor_counts),
         }
+        if base_tree is not None:  # the same client and codec keys as the new hardened lane
+            batches[BASE] = functools.partial(run_batch, clients[Profile.HARDENED], queues[BASE], plan.batch)
         progress(f"temporal throughput: warm-up, {plan.warm_up} onboardings per profile and as many floor workflows")
         for profile in Profile:
             await run_batch(clients[profile], queues[profile.value], plan.warm_up)
+        if base_tree is not None:
+            await run_batch(clients[Profile.HARDENED], queues[BASE], plan.warm_up)
         await run_floor_batch(stack.raw_client(), queues[FLOOR], floor_counts[:plan.warm_up] or [1])
-        step = progress.step("temporal throughput", plan.rounds * len(LANES),
-                             f"batches of {plan.batch} workflows per lane ({', '.join(LANES)}), order reversed "
+        step = progress.step("temporal throughput", plan.rounds * len(lanes),
+                             f"batches of {plan.batch} workflows per lane ({', '.join(lanes)}), order reversed "
                              "every other round")
         cpu_before = {lane: cpu_seconds(pid) for lane, pid in pids.items()}
         for round_number in range(plan.rounds):
-            for lane in LANES if round_number % 2 == 0 else tuple(reversed(LANES)):
+            for lane in lanes if round_number % 2 == 0 else tuple(reversed(lanes)):
                 seconds[lane].append(await batches[lane]())
                 step.advance(f"{lane} in {seconds[lane][-1]:.1f}s")
         cpu_after = {lane: cpu_seconds(pid) for lane, pid in pids.items()}
@@ -174,9 +190,18 @@ async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILE
     rate = {lane: plan.batch * len(times) / sum(times) for lane, times in seconds.items()}
     workflows = plan.batch * plan.rounds
     # CPU time is immune to other load on the machine, unlike wall time: the worker's own cost per workflow.
-    cpu_ms = {lane: _per_workflow_ms(cpu_before[lane], cpu_after[lane], workflows) for lane in LANES}
+    cpu_ms = {lane: _per_workflow_ms(cpu_before[lane], cpu_after[lane], workflows) for lane in lanes}
     per_round = [p / h for h, p in zip(seconds[hardened], seconds[plain], strict=True)]
+    compared = {} if base_tree is None else {"base_vs_new": {
+        "worker_cpu_ms_per_workflow": {"base": cpu_ms[BASE], "new": cpu_ms[hardened]},
+        # The issue's goal: at least 1.3x fewer worker CPU milliseconds per onboarding than the base.
+        "worker_cpu_base_over_new": _ratio(cpu_ms[BASE], cpu_ms[hardened]),
+        "workflows_per_second": {"base": round(rate[BASE], 2), "new": round(rate[hardened], 2)},
+        "setup": "the base commit's tree (git archive) runs python -m workers, hardened, with this checkout's "
+                 "virtualenv, settings and client; its batches alternate with the others in the same rounds",
+    }}
     return {
+        **compared,
         "throughput_ratio_hardened_vs_plain": round(rate[hardened] / rate[plain], 3),
         "throughput": {
             "hardened_workflows_per_second": round(rate[hardened], 2),
@@ -221,15 +246,24 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
 class TemporalBench:
     name = "temporal"
 
+    def __init__(self, base_commit: str | None = None) -> None:
+        self.base_commit = base_commit  # resolved by bench.base.resolve before anything starts
+
     async def run(self, size: Size, workdir: Path, progress: Progress = SILENT) -> Sections:
         plan = PLANS[size]
         workdir.mkdir(parents=True, exist_ok=True)
+        base_tree = None
+        if self.base_commit is not None:
+            progress(f"temporal: extracting the base commit {self.base_commit[:12]}")
+            base_tree = base.extract(self.base_commit, workdir / "base")
         progress("temporal: starting moto and the dev server")
         with moto_server() as aws:
             with temporal_dev_server(workdir) as server:  # stopped before the in-process codec measurements
                 stack = temporal_stack(ONBOARDING, aws, await wait_for_temporal(server), workdir,
                                        prefix=f"bench-{uuid.uuid4().hex[:8]}")
-                measured = await throughput(stack, plan, progress)
+                measured = await throughput(stack, plan, progress, base_tree)
+            if self.base_commit is not None:
+                measured["base_vs_new"]["base"] = self.base_commit
             progress(f"codec: KMS requests for {plan.kms_payloads} payloads")
             kms = kms_requests(lambda: aws.client("kms"), stack.resources.alias, plan.kms_payloads)
             progress(f"codec: encode/decode timings at {', '.join(plan.iterations)}")
@@ -248,6 +282,9 @@ class TemporalBench:
             f"codec.sdk_floor.worker_cpu_ms_per_workflow {codec['sdk_floor']['worker_cpu_ms_per_workflow']}"
             f"  (onboarding vs floor {codec['sdk_floor']['onboarding_worker_cpu_vs_floor']}, "
             f"{codec['sdk_floor']['activities_per_workflow']} activities per workflow)",
+            *([f"codec.base_vs_new.worker_cpu_base_over_new {codec['base_vs_new']['worker_cpu_base_over_new']}"
+               f"  ({codec['base_vs_new']['worker_cpu_ms_per_workflow']}, base {codec['base_vs_new']['base'][:12]})"]
+              if "base_vs_new" in codec else []),
             f"codec.kms_requests_per_1000_payloads      {codec['kms_requests_per_1000_payloads']}"
             f"  ({codec['kms']['requests_by_operation']} for {codec['kms']['payloads']} payloads)",
         ]

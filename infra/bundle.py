@@ -113,6 +113,8 @@ def compile_bytecode(asset: Path, interpreter: Path, *, only: tuple[str, ...] = 
         [str(interpreter), "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
          "-s", str(asset), "-p", deployed_at, *[str(asset / name) for name in only or ("",)]],
         check=True, stdout=subprocess.DEVNULL,
+        # A prefix in the caller's shell would send the .pyc files there, and the asset would ship without them.
+        env={key: value for key, value in os.environ.items() if key != "PYTHONPYCACHEPREFIX"},
     )
 
 

@@ -51,11 +51,13 @@ def _death_signal() -> Callable[[], None] | None:
     return hook
 
 
-def spawn(argv: Sequence[str], *, env: dict[str, str], log_file: Path) -> subprocess.Popen[bytes]:
-    """Start ``argv`` in its own session, output to ``log_file``; registered until :func:`stop` reaps it."""
+def spawn(argv: Sequence[str], *, env: dict[str, str], log_file: Path,
+          cwd: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in its own session (in ``cwd``, default this process's), output to ``log_file``; registered
+    until :func:`stop` reaps it."""
     with log_file.open("ab") as log, _lock:
         process = subprocess.Popen(  # noqa: S603 - fixed argv built by the caller from known executables
-            list(argv), env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            list(argv), env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=_death_signal(),  # noqa: PLW1509 - resolved before fork, see above
         )
         _live.add(process)

@@ -30,6 +30,7 @@ from contract import environment as names
 from contract.process import ProcessDescription
 from contract.profile import Profile
 from envelope.keys import KmsKeyProvider
+from infra.paths import REPO_ROOT
 from local.aws import AwsEmulation, create_key, create_process_tables
 from local.processes import free_port, spawn, stop
 from workers.client import profile_client
@@ -46,6 +47,11 @@ _CONFIGURATION_PREFIXES = ("TEMPORAL_", "WORKER_", "PAYLOAD_", "AWS_", "PROTECTI
 # Quick health reporting and a short drain: activities take milliseconds here, and stopping should be quick.
 _LOCAL_WORKER_DEFAULTS = {"WORKER_HEALTH_INTERVAL_SECONDS": "0.5", "WORKER_HEALTH_MAX_AGE_SECONDS": "10",
                           "WORKER_GRACEFUL_SHUTDOWN_SECONDS": "5"}
+# The workflow sandbox imports the workflow module afresh for every workflow run. Without bytecode on disk that is a
+# compile of workers/workflows.py per run: 11 % of a busy local worker's samples under py-spy. The container compiles
+# its bytecode at build time; `make` keeps the source tree free of __pycache__ (PYTHONDONTWRITEBYTECODE), so local
+# workers write theirs here instead (ignored, shared by every run; Python revalidates it against each source file).
+PYCACHE_PREFIX = REPO_ROOT / "build" / "pycache"
 
 
 class StackError(RuntimeError):
@@ -180,19 +186,23 @@ def clean_environment() -> dict[str, str]:
 @contextmanager
 def worker_processes(
     environments: Mapping[str, Mapping[str, str]], workdir: Path, *, module: str = WORKER_MODULE,
-    timeout_seconds: float = 60.0,
+    timeout_seconds: float = 60.0, source: Path | None = None,
 ) -> Iterator[dict[str, WorkerProcess]]:
     """One ``python -m <module>`` per entry (a name and exactly its environment), started together; yields once
-    each is polling. On exit all get SIGTERM at once (the drain of one does not wait for another)."""
+    each is polling. On exit all get SIGTERM at once (the drain of one does not wait for another).
+
+    ``source``: a source tree to run instead of this checkout's (the bench's base commit); ``-m`` puts the working
+    directory first on ``sys.path``, ahead of the editable install."""
     workers: dict[str, WorkerProcess] = {}
     try:
         for name, env in environments.items():
             stem = f"worker-{name}-{uuid.uuid4().hex[:6]}"
             health_file = workdir / f"{stem}.health"
             full_env = {**clean_environment(), **_LOCAL_WORKER_DEFAULTS, names.WORKER_HEALTH_FILE: str(health_file),
-                        **env}
+                        "PYTHONPYCACHEPREFIX": str(PYCACHE_PREFIX), **env}
+            full_env.pop("PYTHONDONTWRITEBYTECODE", None)
             log_file = workdir / f"{stem}.log"
-            process = spawn([sys.executable, "-m", module], env=full_env, log_file=log_file)
+            process = spawn([sys.executable, "-m", module], env=full_env, log_file=log_file, cwd=source)
             workers[name] = WorkerProcess(process, log_file, Path(full_env[names.WORKER_HEALTH_FILE]), full_env)
         for worker in workers.values():
             worker.wait_healthy(timeout_seconds)
@@ -202,9 +212,11 @@ def worker_processes(
 
 
 @contextmanager
-def worker_process(env: Mapping[str, str], workdir: Path, *, module: str = WORKER_MODULE) -> Iterator[WorkerProcess]:
-    """One worker process with exactly ``env`` (plus PATH etc.); stopped on exit."""
-    with worker_processes({"worker": env}, workdir, module=module) as workers:
+def worker_process(env: Mapping[str, str], workdir: Path, *, module: str = WORKER_MODULE,
+                   source: Path | None = None) -> Iterator[WorkerProcess]:
+    """One worker process with exactly ``env`` (plus PATH etc.); stopped on exit. ``source``: see
+    :func:`worker_processes`."""
+    with worker_processes({"worker": env}, workdir, module=module, source=source) as workers:
         yield workers["worker"]
 
 

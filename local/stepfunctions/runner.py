@@ -40,6 +40,7 @@ from local.stepfunctions.router import LambdaRouter
 
 MOTO_CONFIG: Any = {"stepfunctions": {"execute_state_machine": True}}
 POLL_SECONDS = 0.1
+ANSWER_EVERY_SECONDS = 1.0  # while submitting: a corpus takes longer to submit than a local review waits
 DEFAULT_REVIEW_TIMEOUT_SECONDS = 5
 
 ReviewAnswerer = Callable[["LocalStepFunctions", set[str]], None]  # (runner, running business ids) -> None
@@ -260,24 +261,33 @@ class LocalStepFunctions:
 
     def run(
         self, submissions: Sequence[Mapping[str, Any]], *, answer_reviews: ReviewAnswerer | None = None,
-        timeout_seconds: float = 120.0,
+        timeout_seconds: float = 120.0, answer_every_seconds: float = ANSWER_EVERY_SECONDS,
     ) -> dict[str, ExecutionResult]:
-        """Submit every submission, let ``answer_reviews`` act while they run, wait for every execution to end."""
+        """Submit every submission, let ``answer_reviews`` act while they run, wait for every execution to end.
+
+        Reviews are offered while submissions are still going in (at most every ``answer_every_seconds``) and at the
+        start of every round, before anything slow: a review must be answered within its timeout (seconds, locally),
+        and submitting a corpus or reading finished histories on a loaded machine takes longer than that. Results
+        (``DescribeExecution`` and the full history) are read once every execution has ended.
+
+        Raises ``TimeoutError`` naming the business ids still running after ``timeout_seconds``.
+        """
         id_field = self.process.id_field
-        arns = {str(submission[id_field]): self.submit(submission) for submission in submissions}
+        arns: dict[str, str] = {}
+        offered = time.monotonic()
+        for submission in submissions:
+            arns[str(submission[id_field])] = self.submit(submission)
+            if answer_reviews is not None and time.monotonic() - offered >= answer_every_seconds:
+                answer_reviews(self, self._running() & arns.keys())
+                offered = time.monotonic()
         deadline = time.monotonic() + timeout_seconds
-        finished: dict[str, ExecutionResult] = {}
-        while True:
-            running = self._running() & arns.keys()
-            for business_id in arns.keys() - running - finished.keys():
-                finished[business_id] = self.result(arns[business_id])
-            if not running:
-                return finished
+        while running := self._running() & arns.keys():
             if answer_reviews is not None:
                 answer_reviews(self, running)
             if time.monotonic() > deadline:
                 raise TimeoutError(f"executions still running: {sorted(running)}")
             time.sleep(POLL_SECONDS)
+        return {business_id: self.result(arn) for business_id, arn in arns.items()}
 
     def _running(self) -> set[str]:
         paginator = self.stepfunctions.get_paginator("list_executions")

@@ -188,6 +188,16 @@ def test_the_bundle_step_names_a_missing_runtime_interpreter(tmp_path: Path,
         compile_bytecode(tmp_path, tmp_path / "python")
 
 
+def test_a_bytecode_prefix_in_the_callers_shell_does_not_empty_the_asset(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "asset").mkdir()
+    (tmp_path / "asset" / "handler.py").write_text("VALUE = 1\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(tmp_path / "elsewhere"))
+    compile_bytecode(tmp_path / "asset", runtime_interpreter(PYTHON_VERSION))
+    assert list((tmp_path / "asset" / "__pycache__").glob("handler.*.pyc"))
+    assert not (tmp_path / "elsewhere").exists()
+
+
 def test_every_registry_handler_is_in_the_asset(syntheses: dict[str, Synthesis]) -> None:
     asset = _lambda_asset(syntheses["nat"])
     for entry in ONBOARDING_FUNCTIONS:

@@ -20,7 +20,14 @@ from pathlib import Path
 import pytest
 
 from contract.profile import Profile
-from local.temporal import TemporalStack, WorkerProcess, clean_environment, worker_process, worker_processes
+from local.temporal import (
+    PYCACHE_PREFIX,
+    TemporalStack,
+    WorkerProcess,
+    clean_environment,
+    worker_process,
+    worker_processes,
+)
 from onboarding.adapters.memory import in_memory_adapters
 from onboarding.adapters.sandbox import SandboxIdentity
 from onboarding.models import Applicant, Outcome, OutcomeStatus, ReviewDecision
@@ -32,6 +39,7 @@ from tests.support.temporal import (
     stored_bytes,
     wait_for_step,
 )
+from workers import workflows
 from workers.messages import SERVICE_SEARCH_ATTRIBUTES, Step
 from workers.registration import ONBOARDING_WORKER
 from workers.worker import build_worker
@@ -209,3 +217,17 @@ def test_health_and_graceful_shutdown_on_sigterm(stack: TemporalStack) -> None:
         assert not worker.health_file.exists()
         assert subprocess.run(health, env=worker.env, capture_output=True, check=False).returncode == 1
         assert json.loads(worker.log_lines()[-1])["message"] == "worker stopped"
+
+
+def test_a_local_worker_runs_its_workflows_from_bytecode_as_the_container_does(
+        stack: TemporalStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sandbox re-imports the workflow module per workflow run: from source that is a compile every time."""
+    source = Path(workflows.__file__).resolve()
+    tag = sys.implementation.cache_tag
+    cached = PYCACHE_PREFIX / source.parent.relative_to(source.anchor) / f"{source.stem}.{tag}.pyc"
+    cached.unlink(missing_ok=True)
+    env = stack.worker_env(Profile.HARDENED, f"bytecode-{uuid.uuid4().hex[:6]}")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")  # as make exports it
+    with worker_process(env, stack.workdir) as worker:
+        assert "PYTHONDONTWRITEBYTECODE" not in worker.env
+        assert cached.is_file()
