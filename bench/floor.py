@@ -6,6 +6,10 @@ activities in sequence, each returning its small argument. The bench runs it in 
 with each floor workflow given exactly the activity count its onboarding counterpart scheduled, so the ratio of
 worker CPU per workflow (onboarding over floor) says what our code adds to the SDK's own per-activity round trip.
 
+A workflow's argument is its shape, one flag per activity: ``False`` schedules it through the service, ``True`` runs
+it as a local activity (in the worker, recorded as a marker). The bench's fifth lane runs the onboarding's shape with
+its pure steps local: what moving them would save, measured at the SDK's level.
+
 Environment: ``TEMPORAL_ADDRESS``, ``TEMPORAL_TASK_QUEUE``, ``WORKER_HEALTH_FILE`` (touched once polling, removed on
 exit), ``WORKER_MAX_CONCURRENT_ACTIVITIES`` / ``WORKER_MAX_CONCURRENT_WORKFLOW_TASKS`` (default 50 / 50, as
 :class:`workers.settings.WorkerSettings`).
@@ -41,11 +45,16 @@ def floor_step(argument: dict[str, Any]) -> dict[str, Any]:
 @workflow.defn(name=FLOOR_WORKFLOW)
 class FloorWorkflow:
     @workflow.run
-    async def run(self, activities: int) -> int:
-        for index in range(activities):
-            await workflow.execute_activity(floor_step, {"index": index},
-                                            start_to_close_timeout=timedelta(seconds=30))
-        return activities
+    async def run(self, shape: list[bool]) -> int:
+        """``shape``: one flag per activity, ``True`` for a local one; returns how many ran."""
+        for index, local in enumerate(shape):
+            if local:
+                await workflow.execute_local_activity(floor_step, {"index": index},
+                                                      start_to_close_timeout=timedelta(seconds=30))
+            else:
+                await workflow.execute_activity(floor_step, {"index": index},
+                                                start_to_close_timeout=timedelta(seconds=30))
+        return len(shape)
 
 
 async def serve(address: str, task_queue: str, health_file: Path, *, activities: int, workflow_tasks: int) -> None:

@@ -10,6 +10,10 @@ The SDK's floor (``bench.floor``) is a third lane in the same rounds: a worker p
 run as many trivial activities as the onboarding they stand for scheduled (counted from its history). Worker CPU per
 workflow, onboarding over floor, is what our code (domain, converter, codec) adds to the SDK's per-activity cost.
 
+A fourth lane, the floor with the onboarding's pure steps (``PURE_STEPS``) as local activities, evaluates moving them:
+worker CPU, throughput, history events and Temporal Actions per workflow against the all-scheduled floor
+(``codec.local_activities``).
+
 With a base commit (``make bench BENCH_BASE=<commit>``, :mod:`bench.base`), a fourth lane runs the base's hardened
 worker from its own source tree in the same rounds: ``codec.base_vs_new`` gives worker CPU per onboarding, base over
 new, from one run.
@@ -35,6 +39,7 @@ from bench import Sections, Size, base
 from bench.codec import kms_requests, payload_microseconds
 from bench.floor import FLOOR_WORKFLOW
 from bench.progress import SILENT, Progress
+from comparison.cost.usage import count_temporal_actions
 from contract import environment as names
 from contract.onboarding import ONBOARDING
 from contract.profile import Profile
@@ -60,8 +65,11 @@ BENCH_SCENARIOS = tuple(case for case in SCENARIOS
                         and case.expected.reason is not RejectionReason.FUNDING_UNAVAILABLE)
 
 FLOOR = "sdk_floor"
+LOCAL = "sdk_floor_pure_local"  # the floor with the pure steps as local activities
 BASE = "base"  # the base commit's hardened worker, with a base commit only
-LANES = (Profile.HARDENED.value, Profile.BASELINE.value, FLOOR)  # one batch each per round (and BASE's)
+LANES = (Profile.HARDENED.value, Profile.BASELINE.value, FLOOR, LOCAL)  # one batch each per round (and BASE's)
+# The steps that do no I/O (onboarding.steps' validation and risk scoring): the candidates for local activities.
+PURE_STEPS = frozenset({"validate", "assess_risk"})
 
 
 class BenchError(RuntimeError):
@@ -116,32 +124,52 @@ def worker_env(stack: TemporalStack, profile: Profile, task_queue: str) -> dict[
     return {**env, "WORKER_IN_MEMORY_ADAPTERS": "true"}
 
 
-async def activities_per_scenario(client: Client, task_queue: str) -> tuple[dict[str, int], int]:
-    """How many activities one onboarding of each bench scenario schedules, read from its history (counted, not
-    assumed): the floor's workflows get the same counts. Also the number of activity attempts beyond the first
+async def steps_per_scenario(client: Client, task_queue: str) -> tuple[dict[str, list[str]], int]:
+    """The activities one onboarding of each bench scenario schedules, in order, read from its history (counted, not
+    assumed): the floor's workflows get the same shape. Also the number of activity attempts beyond the first
     across them (0 for a fair floor: a retry is work and a timer the floor never has)."""
-    counts, retried = {}, 0
+    steps, retried = {}, 0
     for case in BENCH_SCENARIOS:
         handle = await start_onboarding(client, case.application(application_id=new_application_id()),
                                         task_queue=task_queue)
         await handle.result()
         history = await handle.fetch_history()
-        counts[case.name] = sum(event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-                                for event in history.events)
+        steps[case.name] = [event.activity_task_scheduled_event_attributes.activity_type.name
+                            for event in history.events
+                            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
         retried += sum(event.activity_task_started_event_attributes.attempt - 1 for event in history.events
                        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED)
-    return counts, retried
+    return steps, retried
 
 
-async def run_floor_batch(client: Client, task_queue: str, activity_counts: list[int]) -> float:
-    """Start one floor workflow per count at once and wait for all; the wall time in seconds."""
+def floor_shape(steps: list[str], *, pure_local: bool) -> list[bool]:
+    """The floor workflow's argument for an onboarding that scheduled ``steps``: one flag per activity, ``True``
+    (local) for a pure step when ``pure_local``."""
+    return [pure_local and step in PURE_STEPS for step in steps]
+
+
+async def run_floor_batch(client: Client, task_queue: str, shapes: list[list[bool]]) -> float:
+    """Start one floor workflow per shape at once and wait for all; the wall time in seconds."""
     began = time.perf_counter()
-    handles = await asyncio.gather(*(client.start_workflow(FLOOR_WORKFLOW, count, id=f"floor-{uuid.uuid4().hex}",
-                                                           task_queue=task_queue) for count in activity_counts))
+    handles = await asyncio.gather(*(client.start_workflow(FLOOR_WORKFLOW, shape, id=f"floor-{uuid.uuid4().hex}",
+                                                           task_queue=task_queue) for shape in shapes))
     results = await asyncio.gather(*(handle.result() for handle in handles))
-    if results != activity_counts:
+    if results != [len(shape) for shape in shapes]:
         raise BenchError("a floor workflow ran a different number of activities than it was given")
     return time.perf_counter() - began
+
+
+async def floor_histories(client: Client, task_queue: str, shapes: dict[str, list[bool]]) -> dict[str, dict[str, int]]:
+    """Per named shape: the events of one floor workflow's history and the Temporal Actions the cost model counts
+    from it (``comparison.cost.usage``: local activities bill one Action per workflow task that ran any)."""
+    found = {}
+    for name, shape in shapes.items():
+        handle = await client.start_workflow(FLOOR_WORKFLOW, shape, id=f"floor-{uuid.uuid4().hex}",
+                                             task_queue=task_queue)
+        await handle.result()
+        events = (await handle.fetch_history()).to_json_dict()["events"]
+        found[name] = {"events": len(events), "actions": count_temporal_actions(events).total}
+    return found
 
 
 async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILENT,
@@ -154,20 +182,24 @@ async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILE
         Profile.HARDENED.value: worker_env(stack, Profile.HARDENED, queues[Profile.HARDENED.value]),
         Profile.BASELINE.value: worker_env(stack, Profile.BASELINE, queues[Profile.BASELINE.value]),
     }
-    floor_env = {names.TEMPORAL_ADDRESS: stack.address, names.TEMPORAL_TASK_QUEUE: queues[FLOOR]}
     with contextlib.ExitStack() as running:
         workers = dict(running.enter_context(worker_processes(environments, stack.workdir)))
-        workers[FLOOR] = running.enter_context(worker_process(floor_env, stack.workdir, module="bench.floor"))
+        for lane in (FLOOR, LOCAL):  # a process each: CPU time is counted per process
+            workers[lane] = running.enter_context(worker_process(
+                {names.TEMPORAL_ADDRESS: stack.address, names.TEMPORAL_TASK_QUEUE: queues[lane]}, stack.workdir,
+                module="bench.floor"))
         if base_tree is not None:
             workers[BASE] = running.enter_context(worker_process(
                 worker_env(stack, Profile.HARDENED, queues[BASE]), stack.workdir, source=base_tree))
         pids = {lane: worker.process.pid for lane, worker in workers.items()}
-        counts, retried = await activities_per_scenario(clients[Profile.BASELINE], queues[Profile.BASELINE.value])
-        floor_counts = [counts[BENCH_SCENARIOS[n % len(BENCH_SCENARIOS)].name] for n in range(plan.batch)]
+        steps, retried = await steps_per_scenario(clients[Profile.BASELINE], queues[Profile.BASELINE.value])
+        batch_steps = [steps[BENCH_SCENARIOS[n % len(BENCH_SCENARIOS)].name] for n in range(plan.batch)]
+        shapes = {lane: [floor_shape(s, pure_local=lane == LOCAL) for s in batch_steps] for lane in (FLOOR, LOCAL)}
         batches = {
             **{profile.value: functools.partial(run_batch, clients[profile], queues[profile.value], plan.batch)
                for profile in Profile},
-            FLOOR: functools.partial(run_floor_batch, stack.raw_client(), queues[FLOOR], floor_counts),
+            **{lane: functools.partial(run_floor_batch, stack.raw_client(), queues[lane], shapes[lane])
+               for lane in (FLOOR, LOCAL)},
         }
         if base_tree is not None:  # the same client and codec keys as the new hardened lane
             batches[BASE] = functools.partial(run_batch, clients[Profile.HARDENED], queues[BASE], plan.batch)
@@ -176,7 +208,8 @@ async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILE
             await run_batch(clients[profile], queues[profile.value], plan.warm_up)
         if base_tree is not None:
             await run_batch(clients[Profile.HARDENED], queues[BASE], plan.warm_up)
-        await run_floor_batch(stack.raw_client(), queues[FLOOR], floor_counts[:plan.warm_up] or [1])
+        for lane in (FLOOR, LOCAL):
+            await run_floor_batch(stack.raw_client(), queues[lane], shapes[lane][:plan.warm_up])
         step = progress.step("temporal throughput", plan.rounds * len(lanes),
                              f"batches of {plan.batch} workflows per lane ({', '.join(lanes)}), order reversed "
                              "every other round")
@@ -186,6 +219,9 @@ async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILE
                 seconds[lane].append(await batches[lane]())
                 step.advance(f"{lane} in {seconds[lane][-1]:.1f}s")
         cpu_after = {lane: cpu_seconds(pid) for lane, pid in pids.items()}
+        histories = {case.name: await floor_histories(stack.raw_client(), queues[LOCAL], {
+            lane: floor_shape(steps[case.name], pure_local=lane == LOCAL) for lane in (FLOOR, LOCAL)})
+            for case in BENCH_SCENARIOS}
     hardened, plain = Profile.HARDENED.value, Profile.BASELINE.value
     rate = {lane: plan.batch * len(times) / sum(times) for lane, times in seconds.items()}
     workflows = plan.batch * plan.rounds
@@ -200,8 +236,26 @@ async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILE
         "setup": "the base commit's tree (git archive) runs python -m workers, hardened, with this checkout's "
                  "virtualenv, settings and client; its batches alternate with the others in the same rounds",
     }}
+    def per_workflow(lane: str, figure: str) -> float:
+        return round(statistics.mean(histories[case.name][lane][figure] for case in BENCH_SCENARIOS), 3)
+
+    local_activities = {
+        "pure_steps": sorted(PURE_STEPS),
+        "local_per_workflow": round(statistics.mean(sum(shape) for shape in shapes[LOCAL]), 3),
+        "worker_cpu_ms_per_workflow": {"scheduled": cpu_ms[FLOOR], "pure_local": cpu_ms[LOCAL]},
+        "worker_cpu_scheduled_over_local": _ratio(cpu_ms[FLOOR], cpu_ms[LOCAL]),
+        "workflows_per_second": {"scheduled": round(rate[FLOOR], 2), "pure_local": round(rate[LOCAL], 2)},
+        # One floor workflow per bench scenario and shape, averaged over the scenarios.
+        "history_events_per_workflow": {"scheduled": per_workflow(FLOOR, "events"),
+                                        "pure_local": per_workflow(LOCAL, "events")},
+        "actions_per_workflow": {"scheduled": per_workflow(FLOOR, "actions"),
+                                 "pure_local": per_workflow(LOCAL, "actions")},
+        "setup": "python -m bench.floor, two processes: the onboarding's activity sequence all scheduled, and the "
+                 "same with the pure steps as local activities; batches alternate with the others in the same run",
+    }
     return {
         **compared,
+        "local_activities": local_activities,
         "throughput_ratio_hardened_vs_plain": round(rate[hardened] / rate[plain], 3),
         "throughput": {
             "hardened_workflows_per_second": round(rate[hardened], 2),
@@ -221,9 +275,10 @@ async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILE
         },
         "sdk_floor": {
             "worker_cpu_ms_per_workflow": cpu_ms[FLOOR],
-            "activities_per_scenario": counts,
+            "activities_per_scenario": {name: len(scheduled) for name, scheduled in steps.items()},
+            "steps_per_scenario": steps,
             "retried_attempts": retried,
-            "activities_per_workflow": round(statistics.mean(floor_counts), 3),
+            "activities_per_workflow": round(statistics.mean(len(shape) for shape in shapes[FLOOR]), 3),
             "workflows_per_second": round(rate[FLOOR], 2),
             # The issue's goal: an onboarding's worker CPU at most 1.15x the floor for its activity count.
             "onboarding_worker_cpu_vs_floor": {"hardened": _ratio(cpu_ms[hardened], cpu_ms[FLOOR]),
@@ -285,6 +340,10 @@ class TemporalBench:
             *([f"codec.base_vs_new.worker_cpu_base_over_new {codec['base_vs_new']['worker_cpu_base_over_new']}"
                f"  ({codec['base_vs_new']['worker_cpu_ms_per_workflow']}, base {codec['base_vs_new']['base'][:12]})"]
               if "base_vs_new" in codec else []),
+            f"codec.local_activities.worker_cpu_scheduled_over_local "
+            f"{codec['local_activities']['worker_cpu_scheduled_over_local']}"
+            f"  ({codec['local_activities']['worker_cpu_ms_per_workflow']}; Actions per workflow "
+            f"{codec['local_activities']['actions_per_workflow']})",
             f"codec.kms_requests_per_1000_payloads      {codec['kms_requests_per_1000_payloads']}"
             f"  ({codec['kms']['requests_by_operation']} for {codec['kms']['payloads']} payloads)",
         ]

@@ -12,7 +12,7 @@ from bench.__main__ import main
 from bench.base import resolve
 from bench.codec import PAYLOAD_SIZES
 from bench.report import merge
-from bench.temporal import BENCH_SCENARIOS, LANES, PLANS
+from bench.temporal import BENCH_SCENARIOS, LANES, PLANS, PURE_STEPS
 
 
 def test_the_bench_writes_the_codec_section_and_keeps_the_others(
@@ -43,6 +43,24 @@ def test_the_bench_writes_the_codec_section_and_keeps_the_others(
     assert floor["worker_cpu_ms_per_workflow"] > 0
     assert set(floor["onboarding_worker_cpu_vs_floor"]) == {"hardened", "plain"}
 
+    # The floor with the pure steps local: the same sequence, the pure ones in the worker, recorded as markers.
+    local = codec["local_activities"]
+    steps = floor["steps_per_scenario"]
+    assert local["pure_steps"] == sorted(PURE_STEPS) and all(
+        len(steps[name]) == count for name, count in floor["activities_per_scenario"].items())
+    batch_steps = [steps[BENCH_SCENARIOS[n % len(BENCH_SCENARIOS)].name] for n in range(plan.batch)]
+    assert local["local_per_workflow"] == round(
+        sum(step in PURE_STEPS for s in batch_steps for step in s) / plan.batch, 3) > 0
+    assert all(ms > 0 for ms in local["worker_cpu_ms_per_workflow"].values())
+    events, actions = local["history_events_per_workflow"], local["actions_per_workflow"]
+    assert events["pure_local"] < events["scheduled"]
+    # The cost model's rules: the start, one per activity attempt (no retries here), one per workflow task that
+    # ran local activities.
+    assert actions["scheduled"] == round(sum(1 + len(s) for s in steps.values()) / len(steps), 3)
+    fewest = sum(1 + sum(step not in PURE_STEPS for step in s) + any(step in PURE_STEPS for step in s)
+                 for s in steps.values()) / len(steps)
+    assert round(fewest, 3) <= actions["pure_local"] <= actions["scheduled"]
+
     # The base commit's worker ran from its own tree as a fourth lane, in the same rounds.
     compared = codec["base_vs_new"]
     assert compared["base"] == resolve("HEAD") and len(compared["base"]) == 40
@@ -66,6 +84,7 @@ def test_the_bench_writes_the_codec_section_and_keeps_the_others(
     printed = captured.out
     assert "codec.throughput_ratio_hardened_vs_plain" in printed and "codec.kms_requests_per_1000_payloads" in printed
     assert "codec.sdk_floor.worker_cpu_ms_per_workflow" in printed and "codec.base_vs_new" in printed
+    assert "codec.local_activities.worker_cpu_scheduled_over_local" in printed
     # Progress on standard error, the demo's format: elapsed time, how far along, an estimate until the last batch.
     batches = plan.rounds * (len(LANES) + 1)  # and the base's lane
     progress = [line for line in captured.err.splitlines() if "temporal throughput: " in line and "/" in line]
