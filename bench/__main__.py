@@ -7,6 +7,8 @@ import argparse
 import asyncio
 import logging
 import os
+import shlex
+import sys
 import tempfile
 from pathlib import Path
 
@@ -18,8 +20,8 @@ from workers.exit import exit_now
 BENCHES: dict[str, Bench] = {bench.name: bench for bench in (temporal.BENCH, stepfunctions.BENCH)}
 
 
-async def run(names: list[str], size: Size, workdir: Path, progress: Progress,
-              benches: dict[str, Bench] = BENCHES) -> tuple[Sections, list[str]]:
+async def run(names: list[str], size: Size, workdir: Path, progress: Progress, *,
+              benches: dict[str, Bench] = BENCHES, command: str = "python -m bench") -> tuple[Sections, list[str]]:
     sections: Sections = {}
     lines: list[str] = []
     for number, name in enumerate(names, 1):
@@ -27,7 +29,7 @@ async def run(names: list[str], size: Size, workdir: Path, progress: Progress,
         load_before = os.getloadavg()
         measured = await benches[name].run(size, workdir / name, progress)
         for section in measured.values():
-            section["environment"] = environment(size, load_before=load_before)
+            section["environment"] = environment(size, command=command, load_before=load_before)
         sections |= measured
         lines += benches[name].summary(measured)
     return sections, lines
@@ -49,8 +51,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(error))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+        command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
         sections, lines = asyncio.run(run(args.only or sorted(BENCHES), Size(args.size), Path(workdir), Progress(),
-                                          benches))
+                                          benches=benches, command=command))
     merge(args.output, sections)
     print("\n".join([*lines, f"written: {args.output} (sections: {', '.join(sorted(sections))})"]))
     return 0

@@ -15,15 +15,16 @@ from bench import Sections, Size
 DEFAULT_REPORT = Path("reports/bench.json")
 
 
-def environment(size: Size, *, load_before: tuple[float, float, float] | None = None) -> dict[str, Any]:
-    """Where and how a section was measured: figures only compare within one machine and size; the load average
-    (1, 5, 15 minutes) before and after the bench, as other work on a shared machine moves wall times."""
+def environment(size: Size, *, command: str, load_before: tuple[float, float, float] | None = None) -> dict[str, Any]:
+    """Where and how a section was measured: the command line that produced it; figures only compare within one
+    machine and size; the load average (1, 5, 15 minutes) before and after the bench, as other work on a shared
+    machine moves wall times."""
     return {
         "load_average_before": [round(v, 2) for v in load_before] if load_before else None,
         "load_average_after": [round(v, 2) for v in os.getloadavg()],
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "size": size.value,
-        "command": "make bench" if size is Size.FULL else f"python -m bench --size {size.value}",
+        "command": command,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),

@@ -79,6 +79,8 @@ def test_the_bench_writes_the_codec_section_and_keeps_the_others(
         assert timings[label]["bytes"] == size and timings[label]["iterations"] == plan.iterations[label]
         assert {"encode_us", "decode_us", "encode_async_us", "decode_async_us"} <= set(timings[label])
     assert codec["environment"]["size"] == "tiny"
+    assert codec["environment"]["command"] == (
+        f"python -m bench --size tiny --only temporal --base HEAD --output {report}")  # what produced it
 
     captured = capsys.readouterr()
     printed = captured.out
