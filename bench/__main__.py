@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=[size.value for size in Size], default=Size.FULL.value)
     parser.add_argument("--only", action="append", choices=sorted(BENCHES), help="run only this bench (repeatable)")
     parser.add_argument("--base", metavar="COMMIT",
-                        help="also run this commit's hardened worker as a fourth Temporal lane (codec.base_vs_new)")
+                        help="also run this commit's hardened worker as a fifth Temporal lane (codec.base_vs_new)")
     parser.add_argument("--output", type=Path, default=DEFAULT_REPORT)
     args = parser.parse_args(argv)
     benches = dict(BENCHES)

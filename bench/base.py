@@ -1,9 +1,11 @@
-"""A base commit's source tree, for the Temporal bench's fourth lane (``make bench BENCH_BASE=<commit>``).
+"""A base commit's source tree, for the Temporal bench's fifth lane (``make bench BENCH_BASE=<commit>``).
 
 The base's worker runs from its own tree (``git archive``, extracted into the bench's scratch directory) with this
 checkout's virtualenv and settings, in the same rounds as the new code's: worker CPU per onboarding, base over new,
 from one run on one machine. The base must read the worker settings this checkout gives it (``contract.environment``)
-and speak the same envelope format; a base that does not fails its first batch with a wrong outcome.
+and speak the same envelope format: a base worker that rejects its settings never becomes healthy (the bench stops
+with the worker's log), and one whose codec cannot read this checkout's payloads stops the bench when its first
+batch does not finish in time (``bench.temporal.BATCH_TIMEOUT_SECONDS``).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ with each floor workflow given exactly the activity count its onboarding counter
 worker CPU per workflow (onboarding over floor) says what our code adds to the SDK's own per-activity round trip.
 
 A workflow's argument is its shape, one flag per activity: ``False`` schedules it through the service, ``True`` runs
-it as a local activity (in the worker, recorded as a marker). The bench's fifth lane runs the onboarding's shape with
+it as a local activity (in the worker, recorded as a marker). The bench's fourth lane runs the onboarding's shape with
 its pure steps local: what moving them would save, measured at the SDK's level.
 
 Environment: ``TEMPORAL_ADDRESS``, ``TEMPORAL_TASK_QUEUE``, ``WORKER_HEALTH_FILE`` (touched once polling, removed on

@@ -14,7 +14,7 @@ A fourth lane, the floor with the onboarding's pure steps (``PURE_STEPS``) as lo
 worker CPU, throughput, history events and Temporal Actions per workflow against the all-scheduled floor
 (``codec.local_activities``).
 
-With a base commit (``make bench BENCH_BASE=<commit>``, :mod:`bench.base`), a fourth lane runs the base's hardened
+With a base commit (``make bench BENCH_BASE=<commit>``, :mod:`bench.base`), a fifth lane runs the base's hardened
 worker from its own source tree in the same rounds: ``codec.base_vs_new`` gives worker CPU per onboarding, base over
 new, from one run.
 """
@@ -28,6 +28,7 @@ import os
 import statistics
 import time
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,8 +73,13 @@ LANES = (Profile.HARDENED.value, Profile.BASELINE.value, FLOOR, LOCAL)  # one ba
 PURE_STEPS = frozenset({"validate", "assess_risk"})
 
 
+# A batch takes seconds; one that has not finished after this long is stuck (e.g. a base commit's worker whose codec
+# cannot read this checkout's payloads retries its workflow tasks forever).
+BATCH_TIMEOUT_SECONDS = 300.0
+
+
 class BenchError(RuntimeError):
-    """A bench run went wrong (a wrong outcome): its figures would be meaningless."""
+    """A bench run went wrong (a wrong outcome, a stuck batch): its figures would be meaningless."""
 
 
 @dataclass(frozen=True)
@@ -98,13 +104,22 @@ async def run_batch(client: Client, task_queue: str, count: int) -> float:
     began = time.perf_counter()
     handles = await asyncio.gather(*(start_onboarding(client, case.application(application_id=new_application_id()),
                                                       task_queue=task_queue) for case in cases))
-    results = await asyncio.gather(*(handle.result() for handle in handles))
+    results = await _within_timeout(asyncio.gather(*(handle.result() for handle in handles)), task_queue)
     elapsed = time.perf_counter() - began
     wrong = [case.name for case, outcome in zip(cases, results, strict=True)
              if (outcome.status, outcome.reason) != (case.expected.status, case.expected.reason)]
     if wrong:
         raise BenchError(f"unexpected outcomes for {sorted(set(wrong))}")
     return elapsed
+
+
+async def _within_timeout(results: Awaitable[list[Any]], task_queue: str) -> list[Any]:
+    try:
+        async with asyncio.timeout(BATCH_TIMEOUT_SECONDS):
+            return await results
+    except TimeoutError:
+        raise BenchError(f"a batch on task queue {task_queue} did not finish within {BATCH_TIMEOUT_SECONDS:.0f}s; "
+                         "see the worker logs in the bench's scratch directory") from None
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -153,7 +168,7 @@ async def run_floor_batch(client: Client, task_queue: str, shapes: list[list[boo
     began = time.perf_counter()
     handles = await asyncio.gather(*(client.start_workflow(FLOOR_WORKFLOW, shape, id=f"floor-{uuid.uuid4().hex}",
                                                            task_queue=task_queue) for shape in shapes))
-    results = await asyncio.gather(*(handle.result() for handle in handles))
+    results = await _within_timeout(asyncio.gather(*(handle.result() for handle in handles)), task_queue)
     if results != [len(shape) for shape in shapes]:
         raise BenchError("a floor workflow ran a different number of activities than it was given")
     return time.perf_counter() - began
@@ -230,7 +245,7 @@ async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILE
     per_round = [p / h for h, p in zip(seconds[hardened], seconds[plain], strict=True)]
     compared = {} if base_tree is None else {"base_vs_new": {
         "worker_cpu_ms_per_workflow": {"base": cpu_ms[BASE], "new": cpu_ms[hardened]},
-        # The issue's goal: at least 1.3x fewer worker CPU milliseconds per onboarding than the base.
+        # The project's target: at least 1.3x fewer worker CPU milliseconds per onboarding than the base.
         "worker_cpu_base_over_new": _ratio(cpu_ms[BASE], cpu_ms[hardened]),
         "workflows_per_second": {"base": round(rate[BASE], 2), "new": round(rate[hardened], 2)},
         "setup": "the base commit's tree (git archive) runs python -m workers, hardened, with this checkout's "
@@ -280,7 +295,7 @@ async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILE
             "retried_attempts": retried,
             "activities_per_workflow": round(statistics.mean(len(shape) for shape in shapes[FLOOR]), 3),
             "workflows_per_second": round(rate[FLOOR], 2),
-            # The issue's goal: an onboarding's worker CPU at most 1.15x the floor for its activity count.
+            # The project's target: an onboarding's worker CPU at most 1.15x the floor for its activity count.
             "onboarding_worker_cpu_vs_floor": {"hardened": _ratio(cpu_ms[hardened], cpu_ms[FLOOR]),
                                                "plain": _ratio(cpu_ms[plain], cpu_ms[FLOOR])},
             "setup": "python -m bench.floor: the same SDK, dev server, activity thread pool and concurrency; one "

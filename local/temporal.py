@@ -214,8 +214,8 @@ def worker_processes(
 @contextmanager
 def worker_process(env: Mapping[str, str], workdir: Path, *, module: str = WORKER_MODULE,
                    source: Path | None = None) -> Iterator[WorkerProcess]:
-    """One worker process with exactly ``env`` (plus PATH etc.); stopped on exit. ``source``: see
-    :func:`worker_processes`."""
+    """One worker process with exactly ``env`` (plus PATH etc. and the bytecode prefix; never
+    ``PYTHONDONTWRITEBYTECODE``); stopped on exit. ``source``: see :func:`worker_processes`."""
     with worker_processes({"worker": env}, workdir, module=module, source=source) as workers:
         yield workers["worker"]
 

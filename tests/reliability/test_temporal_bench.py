@@ -61,7 +61,7 @@ def test_the_bench_writes_the_codec_section_and_keeps_the_others(
                  for s in steps.values()) / len(steps)
     assert round(fewest, 3) <= actions["pure_local"] <= actions["scheduled"]
 
-    # The base commit's worker ran from its own tree as a fourth lane, in the same rounds.
+    # The base commit's worker ran from its own tree as a fifth lane, in the same rounds.
     compared = codec["base_vs_new"]
     assert compared["base"] == resolve("HEAD") and len(compared["base"]) == 40
     assert all(ms > 0 for ms in compared["worker_cpu_ms_per_workflow"].values())
