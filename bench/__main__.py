@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     benches = dict(BENCHES)
     if args.base is not None:  # refused before any server starts
+        if args.only and temporal.BENCH.name not in args.only:
+            parser.error(f"--base: only the {temporal.BENCH.name} bench compares a base commit; add --only "
+                         f"{temporal.BENCH.name}")
         try:
             benches[temporal.BENCH.name] = temporal.TemporalBench(base_commit=base.resolve(args.base))
         except base.BaseRefError as error:

@@ -115,3 +115,12 @@ def test_a_base_that_is_not_a_commit_is_refused_by_name_before_anything_starts(
     assert f"--base {ref!r}: not a commit" in error
     assert "temporal:" not in error  # no progress: nothing started
     assert not (tmp_path / "bench.json").exists()
+
+
+def test_a_base_for_a_bench_that_does_not_compare_one_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as refused:
+        main(["--only", "stepfunctions", "--base", "HEAD", "--output", str(tmp_path / "bench.json")])
+    assert refused.value.code == 2
+    assert "--base: only the temporal bench compares a base commit" in capsys.readouterr().err
+    assert not (tmp_path / "bench.json").exists()
