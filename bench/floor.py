@@ -48,12 +48,8 @@ class FloorWorkflow:
     async def run(self, shape: list[bool]) -> int:
         """``shape``: one flag per activity, ``True`` for a local one; returns how many ran."""
         for index, local in enumerate(shape):
-            if local:
-                await workflow.execute_local_activity(floor_step, {"index": index},
-                                                      start_to_close_timeout=timedelta(seconds=30))
-            else:
-                await workflow.execute_activity(floor_step, {"index": index},
-                                                start_to_close_timeout=timedelta(seconds=30))
+            execute = workflow.execute_local_activity if local else workflow.execute_activity
+            await execute(floor_step, {"index": index}, start_to_close_timeout=timedelta(seconds=30))
         return len(shape)
 
 

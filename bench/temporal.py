@@ -208,8 +208,10 @@ async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILE
                 worker_env(stack, Profile.HARDENED, queues[BASE]), stack.workdir, source=base_tree))
         pids = {lane: worker.process.pid for lane, worker in workers.items()}
         steps, retried = await steps_per_scenario(clients[Profile.BASELINE], queues[Profile.BASELINE.value])
-        batch_steps = [steps[BENCH_SCENARIOS[n % len(BENCH_SCENARIOS)].name] for n in range(plan.batch)]
-        shapes = {lane: [floor_shape(s, pure_local=lane == LOCAL) for s in batch_steps] for lane in (FLOOR, LOCAL)}
+        by_scenario = {lane: {name: floor_shape(scheduled, pure_local=lane == LOCAL)
+                              for name, scheduled in steps.items()} for lane in (FLOOR, LOCAL)}
+        shapes = {lane: [by_scenario[lane][BENCH_SCENARIOS[n % len(BENCH_SCENARIOS)].name] for n in range(plan.batch)]
+                  for lane in (FLOOR, LOCAL)}
         batches = {
             **{profile.value: functools.partial(run_batch, clients[profile], queues[profile.value], plan.batch)
                for profile in Profile},
@@ -235,8 +237,7 @@ async def throughput(stack: TemporalStack, plan: Plan, progress: Progress = SILE
                 step.advance(f"{lane} in {seconds[lane][-1]:.1f}s")
         cpu_after = {lane: cpu_seconds(pid) for lane, pid in pids.items()}
         histories = {case.name: await floor_histories(stack.raw_client(), queues[LOCAL], {
-            lane: floor_shape(steps[case.name], pure_local=lane == LOCAL) for lane in (FLOOR, LOCAL)})
-            for case in BENCH_SCENARIOS}
+            lane: by_scenario[lane][case.name] for lane in (FLOOR, LOCAL)}) for case in BENCH_SCENARIOS}
     hardened, plain = Profile.HARDENED.value, Profile.BASELINE.value
     rate = {lane: plan.batch * len(times) / sum(times) for lane, times in seconds.items()}
     workflows = plan.batch * plan.rounds
